@@ -1,0 +1,1 @@
+"""People, organisations, memberships, roles and the organisations' document vault."""

@@ -1,0 +1,153 @@
+"""Sign-up, e-mail confirmation, sign-in and password reset. No answer, message or timing tells a visitor
+whether an e-mail address has an account."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+
+from portal.accounts import passwords
+from portal.accounts.models import User
+from portal.accounts.queries import normalise_email, user_by_email
+from portal.core import audit, mail, tokens
+from portal.core.time import now
+from portal.extensions import db
+
+CONFIRM_HOURS = 48
+RESET_HOURS = 1
+
+
+class AuthError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class NotConfirmed(AuthError):
+    pass
+
+
+def sign_up(email: str, name: str, password: str) -> None:
+    """Create the account and send the confirmation link; for an address already known, send its owner a
+    note instead, so the page says the same thing either way."""
+    email = normalise_email(email)
+    existing = user_by_email(email)
+    if existing is not None:
+        mail.enqueue(email, "Une inscription a été demandée avec votre adresse", "account_exists",
+                     name=existing.name, sign_in_url=url_for("accounts.sign_in", _external=True),
+                     reset_url=url_for("accounts.forgot_password", _external=True))
+    else:
+        user = User(email=email, name=name.strip(), password_hash=passwords.hash_password(password),
+                    created_at=now())
+        db.session.add(user)
+        db.session.flush()
+        _send_confirmation(user)
+        audit.record("account.sign_up", actor=user, target=f"user:{user.id}")
+    db.session.commit()
+
+
+def _send_confirmation(user: User) -> None:
+    token = tokens.make("confirm", user.id, user.email)
+    mail.enqueue(user.email, "Confirmez votre adresse électronique", "confirm_email", name=user.name,
+                 url=url_for("accounts.confirm", token=token, _external=True), hours=CONFIRM_HOURS)
+
+
+def confirm_email(token: str) -> User:
+    user_id, email = tokens.read("confirm", token, CONFIRM_HOURS * 3600)
+    user = db.session.get(User, int(user_id))
+    if user is None or user.deleted_at is not None or user.email != email:
+        raise tokens.InvalidToken("Ce lien n'est pas valide.")
+    if user.confirmed_at is not None:
+        raise tokens.InvalidToken("Ce lien a déjà été utilisé : votre adresse est confirmée, vous pouvez vous connecter.")
+    user.confirmed_at = now()
+    audit.record("account.confirm", actor=user, target=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User:
+    """The user whose e-mail and password match, or AuthError with one message for every failure."""
+    user = user_by_email(email)
+    if user is None:
+        passwords.verify(passwords.DUMMY_HASH, password)  # same work as for a real account
+        raise AuthError("Adresse électronique ou mot de passe incorrect.")
+    if not passwords.verify(user.password_hash, password):
+        audit.record("account.sign_in_failed", target=f"user:{user.id}")
+        db.session.commit()
+        raise AuthError("Adresse électronique ou mot de passe incorrect.")
+    if user.confirmed_at is None:
+        _send_confirmation(user)
+        db.session.commit()
+        raise NotConfirmed("Votre adresse n'est pas encore confirmée : nous venons de vous renvoyer le lien de "
+                           "confirmation par courriel.")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.last_login_at = now()
+    audit.record("account.sign_in", actor=user, target=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+def request_password_reset(email: str) -> None:
+    user = user_by_email(email)
+    if user is not None:
+        token = tokens.make("reset", user.id, _reset_state(user))
+        mail.enqueue(user.email, "Choisir un nouveau mot de passe", "reset_password", name=user.name,
+                     url=url_for("accounts.reset_password", token=token, _external=True), hours=RESET_HOURS)
+        audit.record("account.reset_requested", target=f"user:{user.id}")
+        db.session.commit()
+
+
+def _reset_state(user: User) -> str:
+    # Bound to the current hash: once the password changes, every earlier reset link stops working.
+    return user.password_hash[-16:]
+
+
+def user_for_reset(token: str) -> User:
+    user_id, state = tokens.read("reset", token, RESET_HOURS * 3600)
+    user = db.session.get(User, int(user_id))
+    if user is None or user.deleted_at is not None or _reset_state(user) != state:
+        raise tokens.InvalidToken("Ce lien a déjà été utilisé ou n'est plus valide. Demandez-en un nouveau.")
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset(token)
+    _set_password(user, password)
+    if user.confirmed_at is None:
+        user.confirmed_at = now()  # the link reached the mailbox: the address is proven
+    audit.record("account.password_reset", actor=user, target=f"user:{user.id}")
+    db.session.commit()
+    return user
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    if not passwords.verify(user.password_hash, current):
+        raise AuthError("Le mot de passe actuel est incorrect.")
+    _set_password(user, new)
+    audit.record("account.password_changed", actor=user, target=f"user:{user.id}")
+    db.session.commit()
+
+
+def _set_password(user: User, password: str) -> None:
+    problem = passwords.password_problem(password, user.email)
+    if problem:
+        raise AuthError(problem)
+    user.password_hash = passwords.hash_password(password)
+    user.session_version += 1
+
+
+def create_confirmed_user(email: str, name: str, password: str, at: dt.datetime | None = None) -> User:
+    """For the command line and demo data: an account whose address is taken as confirmed."""
+    problem = passwords.password_problem(password, email)
+    if problem:
+        raise AuthError(problem)
+    if user_by_email(email) is not None:
+        raise AuthError(f"Un compte existe déjà pour {normalise_email(email)}.")
+    moment = at or now()
+    user = User(email=normalise_email(email), name=name, password_hash=passwords.hash_password(password),
+                created_at=moment, confirmed_at=moment)
+    db.session.add(user)
+    db.session.flush()
+    return user

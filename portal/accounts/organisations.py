@@ -1,0 +1,142 @@
+"""Organisations and their members: creation, identity, invitations, removal, hand-over of the admin role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from flask import url_for
+from sqlalchemy import select
+
+from portal.accounts.models import Invitation, Membership, Organisation, User
+from portal.accounts.queries import members_of, normalise_email
+from portal.core import audit, mail
+from portal.core.time import now
+from portal.extensions import db
+
+INVITATION_DAYS = 14
+
+
+class MembershipError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Identity:
+    legal_name: str
+    legal_form: str
+    address: str
+    postcode: str
+    city: str
+    representative_name: str
+    representative_role: str
+    acronym: str | None = None
+    rna: str | None = None
+    siret: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+def create_organisation(identity: Identity, by: User) -> Organisation:
+    """The creator becomes the organisation's administrator."""
+    organisation = Organisation(created_at=now(), **vars(identity))
+    db.session.add(organisation)
+    db.session.flush()
+    db.session.add(Membership(organisation=organisation, user=by, role="admin", joined_at=now()))
+    audit.record("organisation.create", actor=by, target=f"organisation:{organisation.id}",
+                 name=organisation.legal_name)
+    db.session.commit()
+    return organisation
+
+
+def update_organisation(organisation: Organisation, identity: Identity, by: User) -> None:
+    changed = sorted(key for key, value in vars(identity).items() if getattr(organisation, key) != value)
+    for key, value in vars(identity).items():
+        setattr(organisation, key, value)
+    audit.record("organisation.update", actor=by, target=f"organisation:{organisation.id}", fields=changed)
+    db.session.commit()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(organisation: Organisation, email: str, by: User) -> Invitation:
+    email = normalise_email(email)
+    if any(m.user.email == email for m in members_of(organisation)):
+        raise MembershipError(f"{email} fait déjà partie de l'organisation.")
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(organisation=organisation, email=email, token_hash=_token_hash(token), invited_by_id=by.id,
+                            created_at=now(), expires_at=now() + dt.timedelta(days=INVITATION_DAYS))
+    db.session.add(invitation)
+    db.session.flush()
+    mail.enqueue(email, f"Invitation à rejoindre {organisation.legal_name}", "invitation", inviter=by.name,
+                 organisation=organisation.legal_name, days=INVITATION_DAYS,
+                 url=url_for("accounts.invitation", token=token, _external=True))
+    audit.record("organisation.invite", actor=by, target=f"organisation:{organisation.id}", email=email)
+    db.session.commit()
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation:
+    invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
+    if invitation is None:
+        raise MembershipError("Cette invitation n'existe pas ou a été annulée.")
+    if invitation.accepted_at is not None:
+        raise MembershipError("Cette invitation a déjà été acceptée.")
+    if invitation.expires_at <= now():
+        raise MembershipError("Cette invitation a expiré : demandez à l'administrateur de l'organisation de vous "
+                              "inviter de nouveau.")
+    return invitation
+
+
+def accept_invitation(token: str, user: User) -> Membership:
+    invitation = invitation_for_token(token)
+    if invitation.email != user.email:
+        raise MembershipError(f"Cette invitation a été envoyée à {invitation.email} : connectez-vous avec ce compte "
+                              "pour l'accepter.")
+    existing = db.session.scalar(select(Membership).where(Membership.organisation_id == invitation.organisation_id,
+                                                          Membership.user_id == user.id))
+    invitation.accepted_at = now()
+    membership = existing or Membership(organisation_id=invitation.organisation_id, user=user, role="member",
+                                        joined_at=now())
+    db.session.add(membership)
+    audit.record("organisation.join", actor=user, target=f"organisation:{invitation.organisation_id}")
+    db.session.commit()
+    return membership
+
+
+def cancel_invitation(invitation: Invitation, by: User) -> None:
+    audit.record("organisation.invitation_cancelled", actor=by, target=f"organisation:{invitation.organisation_id}",
+                 email=invitation.email)
+    db.session.delete(invitation)
+    db.session.commit()
+
+
+def _admins(organisation: Organisation) -> list[Membership]:
+    return [m for m in members_of(organisation) if m.role == "admin"]
+
+
+def remove_member(organisation: Organisation, membership: Membership, by: User) -> None:
+    """Administrators remove members; anyone may leave. The last administrator must hand over first."""
+    if membership.role == "admin" and len(_admins(organisation)) == 1:
+        raise MembershipError("L'organisation doit garder un administrateur : transmettez d'abord ce rôle à un "
+                              "autre membre.")
+    audit.record("organisation.remove_member", actor=by, target=f"organisation:{organisation.id}",
+                 email=membership.user.email)
+    db.session.delete(membership)
+    db.session.commit()
+
+
+def hand_over(organisation: Organisation, to: Membership, by: User) -> None:
+    """The administrator makes another member administrator and becomes a member."""
+    current = next((m for m in _admins(organisation) if m.user_id == by.id), None)
+    if current is None or to.user_id == by.id:
+        raise MembershipError("Choisissez un autre membre de l'organisation.")
+    to.role, current.role = "admin", "member"
+    audit.record("organisation.hand_over", actor=by, target=f"organisation:{organisation.id}", to=to.user.email)
+    db.session.commit()

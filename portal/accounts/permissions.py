@@ -1,0 +1,57 @@
+"""Who may do what, for people, organisations and staff roles: the one place these rules live. Views,
+templates and other domains call these predicates; none re-implements them inline."""
+
+from __future__ import annotations
+
+import uuid
+
+from portal.accounts.models import Membership, Organisation, RoleGrant, User
+
+
+def _grants(user) -> list[RoleGrant]:
+    return list(user.grants) if getattr(user, "is_authenticated", False) else []
+
+
+def is_admin(user) -> bool:
+    return any(grant.role == "admin" for grant in _grants(user))
+
+
+def is_staff(user) -> bool:
+    """Platform administrators, call managers and reviewers: people who see the back office."""
+    return bool(_grants(user))
+
+
+def can_manage_call(user, call_id: uuid.UUID, issuer: str) -> bool:
+    """Administrators, managers of the call's issuer and managers named for this very call."""
+    return is_admin(user) or any(
+        grant.role == "manager" and (grant.call_id == call_id or (grant.issuer and grant.issuer == issuer))
+        for grant in _grants(user))
+
+
+def is_reviewer_of(user, call_id: uuid.UUID) -> bool:
+    """A committee member named for the call (conflicts of interest are the reviews domain's business)."""
+    return any(grant.role == "reviewer" and grant.call_id == call_id for grant in _grants(user))
+
+
+def membership_in(user, organisation_id: uuid.UUID) -> Membership | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return next((m for m in user.memberships if m.organisation_id == organisation_id), None)
+
+
+def can_view_organisation(user, organisation: Organisation) -> bool:
+    return membership_in(user, organisation.id) is not None
+
+
+def can_manage_organisation(user, organisation: Organisation) -> bool:
+    """The organisation's administrators edit it, invite, remove members and hand over the role."""
+    membership = membership_in(user, organisation.id)
+    return membership is not None and membership.role == "admin"
+
+
+def can_grant_roles(user) -> bool:
+    return is_admin(user)
+
+
+def is_signed_in_as(user, other: User) -> bool:
+    return getattr(user, "is_authenticated", False) and user.id == other.id

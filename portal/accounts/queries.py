@@ -1,0 +1,114 @@
+"""Reads of people, organisations and roles."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import (
+    Agrement,
+    Invitation,
+    Membership,
+    Organisation,
+    RoleGrant,
+    User,
+    VaultDocument,
+)
+from portal.accounts.permissions import can_view_organisation
+from portal.core.time import now
+from portal.extensions import db
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None)))
+
+
+def user_by_session_id(session_id: str) -> User | None:
+    """Flask-Login's loader: "<id>:<session version>", so a password change signs out every other session."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or user.session_version != int(version) or not user.is_active:
+        return None
+    return user
+
+
+def organisation_for(user, organisation_id: uuid.UUID) -> Organisation | None:
+    """The organisation if the person is one of its members, else None (the view answers 404)."""
+    organisation = db.session.get(Organisation, organisation_id)
+    return organisation if organisation is not None and can_view_organisation(user, organisation) else None
+
+
+def memberships_of(user: User) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership).where(Membership.user_id == user.id)
+        .options(selectinload(Membership.organisation)).join(Membership.organisation)
+        .order_by(Organisation.legal_name)))
+
+
+def members_of(organisation: Organisation) -> list[Membership]:
+    return list(db.session.scalars(
+        select(Membership).where(Membership.organisation_id == organisation.id)
+        .options(selectinload(Membership.user)).join(Membership.user)
+        .order_by(Membership.role, User.name)))
+
+
+def member(organisation: Organisation, membership_id: uuid.UUID) -> Membership | None:
+    return db.session.scalar(select(Membership).where(Membership.id == membership_id,
+                                                      Membership.organisation_id == organisation.id))
+
+
+def pending_invitations(organisation: Organisation) -> list[Invitation]:
+    return list(db.session.scalars(
+        select(Invitation).where(Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None),
+                                 Invitation.expires_at > now()).order_by(Invitation.created_at)))
+
+
+def invitation(organisation: Organisation, invitation_id: uuid.UUID) -> Invitation | None:
+    return db.session.scalar(select(Invitation).where(Invitation.id == invitation_id,
+                                                      Invitation.organisation_id == organisation.id))
+
+
+def agrements_of(organisation: Organisation) -> list[Agrement]:
+    return list(db.session.scalars(select(Agrement).where(Agrement.organisation_id == organisation.id)
+                                   .order_by(Agrement.issued_on.desc())))
+
+
+def agrement(organisation: Organisation, agrement_id: uuid.UUID) -> Agrement | None:
+    return db.session.scalar(select(Agrement).where(Agrement.id == agrement_id,
+                                                    Agrement.organisation_id == organisation.id))
+
+
+def vault_of(organisation: Organisation) -> list[VaultDocument]:
+    return list(db.session.scalars(select(VaultDocument).where(VaultDocument.organisation_id == organisation.id)
+                                   .order_by(VaultDocument.kind, VaultDocument.year.desc(), VaultDocument.label)))
+
+
+def vault_document(organisation: Organisation, document_id: uuid.UUID) -> VaultDocument | None:
+    return db.session.scalar(select(VaultDocument).where(VaultDocument.id == document_id,
+                                                         VaultDocument.organisation_id == organisation.id))
+
+
+def search_users(text: str = "", limit: int = 100) -> list[User]:
+    query = select(User).where(User.deleted_at.is_(None)).options(selectinload(User.grants)).order_by(User.name)
+    if text.strip():
+        pattern = f"%{text.strip().lower()}%"
+        query = query.where(or_(User.email.like(pattern), func.lower(User.name).like(pattern)))
+    return list(db.session.scalars(query.limit(limit)))
+
+
+def grant(grant_id: int) -> RoleGrant | None:
+    return db.session.get(RoleGrant, grant_id)
+
+
+def reviewers_of(call_id: uuid.UUID) -> list[User]:
+    return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                                   .where(RoleGrant.role == "reviewer", RoleGrant.call_id == call_id)
+                                   .order_by(User.name)))

@@ -1,0 +1,86 @@
+"""The organisation's agréments and document vault: kept once, reused by every application."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import BinaryIO
+
+from portal.accounts.models import Agrement, Organisation, User, VaultDocument
+from portal.core import audit
+from portal.core.files import format_of, formats_label
+from portal.core.storage import TooLarge, storage
+from portal.core.time import now
+from portal.extensions import db
+
+VAULT_FORMATS = ("pdf", "odt", "docx", "xlsx", "ods", "png", "jpg")
+VAULT_MAX_MB = 20
+
+
+class VaultError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def add_agrement(organisation: Organisation, by: User, *, kind: str, authority: str, issued_on: dt.date,
+                 reference: str | None = None, expires_on: dt.date | None = None) -> Agrement:
+    agrement = Agrement(organisation=organisation, kind=kind, reference=reference, authority=authority,
+                        issued_on=issued_on, expires_on=expires_on)
+    db.session.add(agrement)
+    db.session.flush()
+    audit.record("organisation.agrement_add", actor=by, target=f"organisation:{organisation.id}", kind=kind)
+    db.session.commit()
+    return agrement
+
+
+def remove_agrement(agrement: Agrement, by: User) -> None:
+    audit.record("organisation.agrement_remove", actor=by, target=f"organisation:{agrement.organisation_id}",
+                 kind=agrement.kind)
+    db.session.delete(agrement)
+    db.session.commit()
+
+
+def add_document(organisation: Organisation, by: User, stream: BinaryIO, original_name: str, *, kind: str,
+                 label: str, year: int | None = None, valid_until: dt.date | None = None) -> VaultDocument:
+    """Store the file under a generated name, then keep it only if its content is an accepted format."""
+    store = storage()
+    try:
+        stored = store.save(stream, VAULT_MAX_MB * 1024 * 1024)
+    except TooLarge as error:
+        raise VaultError(f"Le fichier dépasse la taille maximale de {VAULT_MAX_MB} Mo.") from error
+    if stored.size == 0:
+        store.delete(stored.key)
+        raise VaultError("Le fichier est vide.")
+    if format_of(stored.mime) not in VAULT_FORMATS:
+        store.delete(stored.key)
+        raise VaultError(f"Le contenu de « {original_name} » n'est pas d'un format accepté "
+                         f"({formats_label(VAULT_FORMATS)}), quel que soit le nom du fichier.")
+    document = VaultDocument(organisation_id=organisation.id, kind=kind, label=label, year=year,
+                             valid_until=valid_until, storage_key=stored.key, sha256=stored.sha256, size=stored.size,
+                             mime=stored.mime, original_name=original_name[:255], uploaded_by_id=by.id,
+                             uploaded_at=now())
+    db.session.add(document)
+    try:
+        db.session.flush()
+        audit.record("organisation.vault_add", actor=by, target=f"organisation:{organisation.id}", label=label,
+                     sha256=stored.sha256)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        store.delete(stored.key)
+        raise
+    return document
+
+
+def remove_document(document: VaultDocument, by: User) -> None:
+    key = document.storage_key
+    audit.record("organisation.vault_remove", actor=by, target=f"organisation:{document.organisation_id}",
+                 label=document.label, sha256=document.sha256)
+    db.session.delete(document)
+    db.session.commit()
+    storage().delete(key)  # after the commit: a failed commit must not lose the file
+
+
+def accepted_formats() -> str:
+    return formats_label(VAULT_FORMATS)
+

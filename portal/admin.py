@@ -1,0 +1,104 @@
+"""The platform administrators' back office: people and their roles, the audit log, the development outbox.
+A composition root, like pages.py: it offers the calls of the catalogue as scopes for the roles of accounts."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+from wtforms import SelectField
+from wtforms.validators import DataRequired, Optional
+
+from portal.accounts import permissions, queries, roles
+from portal.accounts.models import ROLES, User
+from portal.catalog.queries import all_calls, facets
+from portal.core import audit, mail
+from portal.core.time import now
+from portal.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+class GrantRoleForm(FlaskForm):
+    role = SelectField("Rôle", choices=[("", "Choisir…"), *ROLES.items()],
+                       validators=[DataRequired("Choisissez un rôle.")])
+    issuer = SelectField("Émetteur (gestionnaire de tous les appels d'un émetteur)", choices=[],
+                         validators=[Optional()])
+    call = SelectField("Appel (gestionnaire ou évaluateur d'un appel nommé)", choices=[], validators=[Optional()])
+
+    def with_choices(self) -> GrantRoleForm:
+        self.issuer.choices = [("", "—"), *((name, name) for name in facets()["issuer"])]
+        self.call.choices = [("", "—"), *((str(item.call.uuid), item.call.title) for item in all_calls(now()))]
+        return self
+
+
+@bp.before_request
+@login_required
+def _administrators_only():
+    if not permissions.is_admin(current_user):
+        abort(404)  # the back office does not exist for anyone else
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for(".users"))
+
+
+@bp.get("/utilisateurs")
+def users():
+    text = request.args.get("q", "")
+    return render_template("admin/users.html", users=queries.search_users(text), q=text, roles=ROLES,
+                           call_titles=_call_titles())
+
+
+def _call_titles() -> dict[uuid.UUID, str]:
+    return {item.call.uuid: item.call.title for item in all_calls(now())}
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.deleted_at is not None:
+        abort(404)
+    return user
+
+
+@bp.route("/utilisateurs/<int:user_id>", methods=["GET", "POST"])
+def user(user_id: int):
+    person = _user(user_id)
+    form = GrantRoleForm().with_choices()
+    if form.validate_on_submit():
+        try:
+            roles.grant_role(person, form.role.data, by=current_user, issuer=form.issuer.data or None,
+                             call_id=uuid.UUID(form.call.data) if form.call.data else None)
+        except roles.RoleError as refused:
+            form.role.errors.append(refused.message)
+        else:
+            flash(f"Rôle accordé à {person.name}.", "success")
+            return redirect(url_for(".user", user_id=person.id))
+    return render_template("admin/user.html", person=person, form=form, roles=ROLES, call_titles=_call_titles(),
+                           empty=FlaskForm()), 400 if form.errors else 200
+
+
+@bp.post("/roles/<int:grant_id>/retirer")
+def withdraw(grant_id: int):
+    grant = queries.grant(grant_id)
+    if grant is None:
+        abort(404)
+    if FlaskForm().validate_on_submit():
+        roles.withdraw_role(grant, by=current_user)
+        flash("Rôle retiré.", "success")
+    return redirect(url_for(".user", user_id=grant.user_id))
+
+
+@bp.get("/journal")
+def audit_log():
+    return render_template("admin/audit.html", events=audit.recent(300, request.args.get("action", "")))
+
+
+@bp.get("/courriels")
+def outbox():
+    if not current_app.config["SHOW_OUTBOX"]:
+        abort(404)
+    return render_template("admin/outbox.html", messages=mail.latest(100))

@@ -1,0 +1,96 @@
+"""Atom feed of new and updated calls, and iCalendar files of opening and closing instants."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from feedgen.feed import FeedGenerator
+from flask import Blueprint, Response, abort, current_app, url_for
+from icalendar import Calendar, Event
+
+from portal.catalog import queries
+from portal.catalog.models import Call
+from portal.core.formatting import datetime_fr
+from portal.core.time import PARIS, now
+
+bp = Blueprint("feeds", __name__, url_prefix="/appels")
+
+
+def absolute(endpoint: str, **values) -> str:
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.get("/flux.atom")
+def atom():
+    listed = queries.all_calls(now())
+    feed = FeedGenerator()
+    feed.id(absolute("catalog.index"))
+    feed.title(f"{current_app.config['SITE_NAME']} — appels nouveaux et mis à jour")
+    feed.language("fr")
+    feed.link(href=absolute("feeds.atom"), rel="self")
+    feed.link(href=absolute("catalog.index"), rel="alternate")
+    feed.author({"name": current_app.config["ISSUER_NAME"]})
+    feed.updated(max((item.call.updated_at for item in listed), default=now()))
+    for item in sorted(listed, key=lambda i: i.call.updated_at)[-50:]:
+        call = item.call
+        entry = feed.add_entry()
+        entry.id(f"urn:uuid:{call.uuid}")
+        entry.title(f"{call.kind_label} — {call.title}" + (" (mis à jour)" if call.was_updated else ""))
+        entry.link(href=absolute("catalog.detail", slug=call.slug))
+        entry.published(call.published_at)
+        entry.updated(call.updated_at)
+        changes = call.latest_revision.changes if call.was_updated else []
+        text = f"{call.summary} — {item.status.label}."
+        if changes:
+            text += f" Modifié : {', '.join(changes)}."
+        entry.summary(text)
+        entry.author({"name": call.issuer})
+    return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")
+
+
+@bp.get("/calendrier.ics")
+def calendar_all():
+    return _ics([item.call for item in queries.all_calls(now())], "Appels à projets — ouvertures et clôtures")
+
+
+@bp.get("/<slug>/calendrier.ics")
+def calendar_one(slug: str):
+    call = queries.get_call(slug) or abort(404)
+    return _ics([call], call.title, filename=f"{call.slug}.ics")
+
+
+def _ics(calls: list[Call], name: str, filename: str = "appels.ics") -> Response:
+    calendar = Calendar()
+    calendar.add("prodid", "-//Portail des appels a projets//FR")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/Paris")
+    stamp = now()
+    for call in calls:
+        url = absolute("catalog.detail", slug=call.slug)
+        for window in call.windows:
+            suffix = f" ({window.label})" if window.label and len(call.windows) > 1 else ""
+            if window.opens_at is not None:
+                calendar.add_component(_event(f"{call.uuid}-{window.key}-ouverture", stamp, window.opens_at,
+                                              f"Ouverture : {call.title}{suffix}", url,
+                                              "Ouverture des candidatures."))
+            calendar.add_component(_event(
+                f"{call.uuid}-{window.key}-cloture", stamp, window.closes_at, f"Clôture : {call.title}{suffix}", url,
+                f"Date limite de dépôt : {datetime_fr(window.closes_at)}."))
+    # Times are written in Europe/Paris with the zone's rules, so summer and winter instants stay exact.
+    calendar.add_missing_timezones()
+    response = Response(calendar.to_ical(), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _event(uid: str, stamp: dt.datetime, at: dt.datetime, summary: str, url: str, description: str) -> Event:
+    event = Event()
+    event.add("uid", f"{uid}@appels")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", at.astimezone(PARIS))
+    event.add("dtend", at.astimezone(PARIS))
+    event.add("summary", summary)
+    event.add("description", f"{description}\n{url}")
+    event.add("url", url)
+    return event

@@ -1,0 +1,116 @@
+"""Published calls, their application windows, filter tags and revisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from functools import cached_property
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import JSON
+
+from portal.catalog.schema import CallSpec, Kind
+from portal.core.db import UTCDateTime
+from portal.extensions import db
+
+
+class Call(db.Model):
+    __tablename__ = "calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(String(180))
+    issuer: Mapped[str] = mapped_column(String(200), index=True)
+    spec_json: Mapped[dict] = mapped_column(JSON)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # Folded (lower-case, no accents) text, so that the search ignores accents and case on every database.
+    search_text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    windows: Mapped[list[Window]] = relationship(back_populates="call", order_by="Window.closes_at",
+                                                 cascade="all, delete-orphan")
+    tags: Mapped[list[CallTag]] = relationship(cascade="all, delete-orphan")
+    revisions: Mapped[list[CallRevision]] = relationship(order_by="CallRevision.number",
+                                                         cascade="all, delete-orphan")
+
+    @cached_property
+    def spec(self) -> CallSpec:
+        return CallSpec.model_validate(self.spec_json)
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
+
+    @property
+    def latest_revision(self) -> CallRevision | None:
+        return self.revisions[-1] if self.revisions else None
+
+    @property
+    def was_updated(self) -> bool:
+        return len(self.revisions) > 1
+
+
+class Window(db.Model):
+    """An application window; closes at 23:59:59 Paris time on its closing day."""
+
+    __tablename__ = "call_windows"
+    __table_args__ = (
+        UniqueConstraint("call_id", "key"),
+        CheckConstraint("opens_at IS NULL OR opens_at < closes_at", name="opens_before_closing"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(60))
+    label: Mapped[str | None] = mapped_column(String(200))
+    opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closes_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    call: Mapped[Call] = relationship(back_populates="windows")
+
+    def is_open_at(self, moment: dt.datetime) -> bool:
+        # closes_at is 23:59:59; the whole last second still counts (23:59:59.9 is on time, 00:00:00 is late).
+        started = self.opens_at is None or self.opens_at <= moment
+        return started and moment < self.closes_at + dt.timedelta(seconds=1)
+
+    def has_closed_at(self, moment: dt.datetime) -> bool:
+        return moment >= self.closes_at + dt.timedelta(seconds=1)
+
+    @property
+    def spec(self):
+        return next(w for w in self.call.spec.windows if w.key == self.key)
+
+
+class CallTag(db.Model):
+    """A filterable value of a call: carrier type, territory or theme."""
+
+    __tablename__ = "call_tags"
+    __table_args__ = (UniqueConstraint("call_id", "kind", "value"), Index("ix_call_tags_kind_value", "kind", "value"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # carrier | territory | theme
+    value: Mapped[str] = mapped_column(String(200))
+
+
+class CallRevision(db.Model):
+    """Each published version of a call file, with the list of what changed from the previous one."""
+
+    __tablename__ = "call_revisions"
+    __table_args__ = (UniqueConstraint("call_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    changes: Mapped[list] = mapped_column(JSON)  # French labels of the changed parts
+    spec_json: Mapped[dict] = mapped_column(JSON)
+    body_md: Mapped[str] = mapped_column(Text)

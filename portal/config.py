@@ -1,0 +1,65 @@
+"""Settings read from the environment, with defaults that are safe for a single local instance."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_secret(instance_dir: Path) -> str:
+    """Keep one random secret per instance, so sessions survive restarts without a shared default key."""
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    path = instance_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        env = dict(os.environ if env is None else env)
+        self.INSTANCE_DIR = Path(env.get("PORTAL_INSTANCE_DIR", ROOT / "instance"))
+        self.SQLALCHEMY_DATABASE_URI = env.get(
+            "PORTAL_DATABASE_URL", f"sqlite:///{self.INSTANCE_DIR / 'portal.db'}"
+        )
+        self.SECRET_KEY = env.get("PORTAL_SECRET_KEY") or _instance_secret(self.INSTANCE_DIR)
+        self.UPLOAD_DIR = Path(env.get("PORTAL_UPLOAD_DIR", ROOT / "uploads"))
+        self.CALLS_DIR = Path(env.get("PORTAL_CALLS_DIR", ROOT / "calls"))
+        # Absolute URL of the public site, used in feeds, calendars and open data where no request is at hand.
+        self.BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        self.SITE_NAME = env.get("PORTAL_SITE_NAME", "Portail des appels à projets")
+        self.ISSUER_NAME = env.get("PORTAL_ISSUER_NAME", "Département du Pas-de-Calais")
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env.get("PORTAL_SECURE_COOKIES", "0") == "1"
+        self.WTF_CSRF_TIME_LIMIT = None  # a long application form must not expire its token mid-work
+        self.JSON_SORT_KEYS = False
+        self.REMEMBER_COOKIE_DURATION = 30 * 24 * 3600
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        # Rate limits: in memory for one process; Redis (redis://host:6379) when several servers share them.
+        self.RATELIMIT_STORAGE_URI = env.get("PORTAL_RATELIMIT_STORAGE", "memory://")
+        self.RATELIMIT_HEADERS_ENABLED = True
+        self.LOGIN_LIMIT_ACCOUNT = env.get("PORTAL_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
+        self.LOGIN_LIMIT_ADDRESS = env.get("PORTAL_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
+        self.FORM_LIMIT_ADDRESS = env.get("PORTAL_FORM_LIMIT_ADDRESS", "20 per hour")  # sign-up, reset, alerts
+        self.SMTP_URL = env.get("PORTAL_SMTP_URL", "smtp://127.0.0.1:25")
+        self.MAIL_FROM = env.get("PORTAL_MAIL_FROM", "ne-pas-repondre@appels-a-projets.localhost")
+        # Development only: administrators read the outbox in the browser (it holds sign-in links).
+        self.SHOW_OUTBOX = env.get("PORTAL_SHOW_OUTBOX", "0") == "1"
+
+
+class TestConfig(Config):
+    def __init__(self, database_url: str, instance_dir: Path, calls_dir: Path | None = None) -> None:
+        super().__init__({"PORTAL_DATABASE_URL": database_url, "PORTAL_SECRET_KEY": "test-secret",
+                          "PORTAL_RATELIMIT_STORAGE": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
+                          "PORTAL_INSTANCE_DIR": str(instance_dir),
+                          "PORTAL_UPLOAD_DIR": str(instance_dir / "uploads"),
+                          **({"PORTAL_CALLS_DIR": str(calls_dir)} if calls_dir else {})})
+        self.TESTING = True

@@ -1,0 +1,1 @@
+"""Shared services that know no domain: database base, time, money, text, Markdown, security headers."""

@@ -1,0 +1,57 @@
+"""French formatting of dates, times and money (Babel), used by templates, feeds and mails alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from portal.core.time import PARIS
+
+LOCALE = "fr_FR"
+
+
+def date_fr(value: dt.date | dt.datetime | None) -> str:
+    """« 9 mai 2025 »; the first of the month is written « 1er » as in French usage."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(PARIS).date()
+    text = format_date(value, "d MMMM y", locale=LOCALE)
+    return "1er" + text[1:] if value.day == 1 else text
+
+
+def time_fr(value: dt.datetime) -> str:
+    """« 23 h 59 », Paris time."""
+    local = value.astimezone(PARIS)
+    return f"{local.hour} h {local.minute:02d}"
+
+
+def datetime_fr(value: dt.datetime | None) -> str:
+    """« 9 mai 2025 à 23 h 59 (heure de Paris) »."""
+    if value is None:
+        return ""
+    return f"{date_fr(value)} à {time_fr(value)} (heure de Paris)"
+
+
+def money_fr(amount: Decimal | int | None) -> str:
+    """« 25 493,66 € », « 150 € » for whole euros (as the calls write them)."""
+    if amount is None:
+        return ""
+    amount = Decimal(amount)
+    pattern = "#,##0 ¤" if amount == amount.to_integral_value() else "#,##0.00 ¤"
+    return format_currency(amount, "EUR", format=pattern, locale=LOCALE, currency_digits=False)
+
+
+def number_fr(value: Decimal | int | float) -> str:
+    return format_decimal(value, locale=LOCALE)
+
+
+def register(app) -> None:
+    app.add_template_filter(date_fr)
+    app.add_template_filter(time_fr)
+    app.add_template_filter(datetime_fr)
+    app.add_template_filter(money_fr)
+    app.add_template_filter(number_fr)

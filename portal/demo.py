@@ -1,0 +1,117 @@
+"""`portal demo load`: fictitious data for a local demonstration, never mixed with the real calls of calls/.
+
+The real calls shipped in calls/ are all closed by now; the demo adds one open and one upcoming call, plainly
+titled as fictitious, with dates relative to today so the demonstration never goes stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+
+import click
+from flask.cli import AppGroup
+
+from portal.accounts import auth, organisations, queries, roles
+from portal.accounts.models import Membership
+from portal.catalog import services
+from portal.catalog.schema import CallSpec
+from portal.core.time import now, today_paris
+from portal.extensions import db
+
+demo_cli = AppGroup("demo", help="Données de démonstration (fictives).")
+
+_NAMESPACE = uuid.UUID("6f1d3c52-0000-4000-8000-000000000000")
+
+
+def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
+    common = {
+        "kind": "AAP",
+        "issuer": {"body": "Département de démonstration", "service": "Service fictif de démonstration"},
+        "themes": ["démonstration"],
+        "territories": [{"name": "Territoire de démonstration"}],
+        "carriers": {"types": ["association"], "description": "Associations (exemple fictif)."},
+        "selection_criteria": [{"key": "qualite", "label": "Qualité du projet (exemple)", "weight": "2"},
+                               {"key": "partenariat", "label": "Partenariats (exemple)", "weight": "1"}],
+        "required_documents": [{"key": "cerfa-12156", "label": "Demande de subvention (Cerfa n°12156)"},
+                               {"key": "statuts", "label": "Statuts de l'association"}],
+        "questions": [{"key": "objectifs", "label": "Objectifs du projet", "type": "long_text",
+                       "max_length": 3000}],
+        "contacts": [{"name": "Contact fictif", "email": "demo@example.org"}],
+    }
+    body = ("## Démonstration\n\nCet appel est **fictif**. Il sert à essayer le portail en local ; "
+            "il n'engage aucun organisme.")
+    return [
+        ("demonstration-appel-ouvert", {
+            **common, "id": str(uuid.uuid5(_NAMESPACE, "open")),
+            "title": "[Démonstration] Appel fictif ouvert aux candidatures",
+            "summary": "Appel fictif pour essayer le portail : candidatures ouvertes.",
+            "windows": [{"key": "unique", "opens_on": (today - dt.timedelta(days=10)).isoformat(),
+                         "closes_on": (today + dt.timedelta(days=20)).isoformat()}],
+            "funding": {"envelope": "50000.00"}}, body),
+        ("demonstration-appel-a-venir", {
+            **common, "id": str(uuid.uuid5(_NAMESPACE, "upcoming")),
+            "title": "[Démonstration] Appel fictif à venir",
+            "summary": "Appel fictif pour essayer le portail : ouverture prochaine.",
+            "windows": [{"key": "unique", "opens_on": (today + dt.timedelta(days=15)).isoformat(),
+                         "closes_on": (today + dt.timedelta(days=75)).isoformat()}]}, body),
+    ]
+
+
+# For local use only: these accounts and their shared password are printed in the README.
+DEMO_PASSWORD = "demonstration-portail"
+DEMO_PEOPLE = [
+    ("admin@demo.example.org", "Alice Administratrice", [("admin", {})]),
+    ("gestionnaire@demo.example.org", "Gaston Gestionnaire", [("manager", {"issuer": "Département de démonstration"})]),
+    ("evaluatrice1@demo.example.org", "Églantine Évaluatrice", [("reviewer", {"call": "open"})]),
+    ("evaluateur2@demo.example.org", "Émile Évaluateur", [("reviewer", {"call": "open"})]),
+    ("presidente@asso-logement.demo.example.org", "Paule Présidente", []),
+    ("salarie@asso-logement.demo.example.org", "Sami Salarié", []),
+    ("directrice@asso-budget.demo.example.org", "Denise Directrice", []),
+    ("benevole@asso-budget.demo.example.org", "Bruno Bénévole", []),
+]
+DEMO_ORGANISATIONS = [
+    ({"legal_name": "Association fictive Logement Solidaire", "legal_form": "association", "rna": "W621000001",
+      "address": "1 rue de la Démonstration", "postcode": "62000", "city": "Arras",
+      "representative_name": "Paule Présidente", "representative_role": "Présidente"},
+     "presidente@asso-logement.demo.example.org", ["salarie@asso-logement.demo.example.org"]),
+    ({"legal_name": "Association fictive Budget et Conseil", "legal_form": "association", "siret": "73282932000074",
+      "address": "2 place de l'Exemple", "postcode": "67000", "city": "Strasbourg",
+      "representative_name": "Denise Directrice", "representative_role": "Directrice"},
+     "directrice@asso-budget.demo.example.org", ["benevole@asso-budget.demo.example.org"]),
+]
+
+
+@demo_cli.command("load")
+def load() -> None:
+    """Charge les données de démonstration (idempotent ; les dates suivent la date du jour)."""
+    moment = now()
+    for slug, data, body in demo_calls(today_paris(moment)):
+        spec = CallSpec.model_validate(data)
+        digest = hashlib.sha256(f"{spec.model_dump_json()}\n{body}".encode()).hexdigest()
+        outcome = services.publish(slug, spec, body, digest, moment)
+        click.echo(f"{slug} : {outcome}")
+    db.session.commit()
+    _load_people()
+
+
+def _load_people() -> None:
+    people = {}
+    for email, name, grants in DEMO_PEOPLE:
+        person = queries.user_by_email(email)
+        if person is None:
+            person = auth.create_confirmed_user(email, name, DEMO_PASSWORD)
+            db.session.commit()
+            for role, scope in grants:
+                call_id = uuid.uuid5(_NAMESPACE, scope["call"]) if "call" in scope else None
+                roles.grant_role(person, role, by=None, issuer=scope.get("issuer"), call_id=call_id)
+            click.echo(f"compte de démonstration : {email}")
+        people[email] = person
+    for identity, admin, members in DEMO_ORGANISATIONS:
+        if any(m.organisation.legal_name == identity["legal_name"] for m in people[admin].memberships):
+            continue
+        organisation = organisations.create_organisation(organisations.Identity(**identity), by=people[admin])
+        for email in members:
+            db.session.add(Membership(organisation=organisation, user=people[email], role="member", joined_at=now()))
+        db.session.commit()
+        click.echo(f"organisation de démonstration : {identity['legal_name']}")

@@ -1,0 +1,26 @@
+"""`portal demo load` (run by scripts/serve) gives a local portal people to try it with, as the README lists."""
+
+from portal.accounts import permissions
+from portal.accounts.models import Organisation
+from portal.accounts.queries import user_by_email
+from portal.config import ROOT
+from portal.demo import DEMO_PASSWORD
+from portal.extensions import db
+
+
+def test_demo_people_and_organisations_can_sign_in(app, client, sign_in):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0  # idempotent
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert DEMO_PASSWORD in text
+    admin = user_by_email("admin@demo.example.org")
+    assert permissions.is_admin(admin) and "admin@demo.example.org" in text
+    manager = user_by_email("gestionnaire@demo.example.org")
+    assert [g.role for g in manager.grants] == ["manager"]
+    reviewers = [user_by_email(e) for e in ("evaluatrice1@demo.example.org", "evaluateur2@demo.example.org")]
+    assert all(g.role == "reviewer" for r in reviewers for g in r.grants)
+    organisations = db.session.query(Organisation).all()
+    assert len(organisations) == 2 and all(len(o.memberships) == 2 for o in organisations)
+    assert sign_in(client, "salarie@asso-logement.demo.example.org", DEMO_PASSWORD).status_code == 302
+    assert "Association fictive Logement Solidaire" in client.get("/compte/").get_data(as_text=True)
