@@ -15,6 +15,10 @@ def create_app(config: Config | None = None) -> Flask:
     app.config.from_object(config or Config())
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    from portal.core import time
+
+    time.register(app)  # first: the arrival instant is taken before CSRF reads the request body
+
     from portal.extensions import csrf, db, limiter, migrate
 
     db.init_app(app)
@@ -41,17 +45,22 @@ def create_app(config: Config | None = None) -> Flask:
 
     accounts_views.register(app)
 
+    from portal.applications import views as applications_views
+
+    applications_views.register(app)
+
     from portal import admin, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
 
     from portal.accounts.cli import users_cli
+    from portal.applications.cli import applications_cli
     from portal.catalog.cli import alerts_cli, calls_cli
     from portal.core.cli import mail_cli
     from portal.demo import demo_cli
 
-    for group in (calls_cli, alerts_cli, users_cli, mail_cli, demo_cli):
+    for group in (calls_cli, alerts_cli, users_cli, applications_cli, mail_cli, demo_cli):
         app.cli.add_command(group)
 
     @app.context_processor
@@ -67,6 +76,10 @@ def create_app(config: Config | None = None) -> Flask:
     @app.errorhandler(CSRFError)
     def _csrf_refused(error):
         return render_template("errors/csrf.html"), 400
+
+    @app.errorhandler(413)
+    def _too_large(error):
+        return render_template("errors/413.html"), 413
 
     @app.errorhandler(500)
     def _server_error(error):

@@ -51,6 +51,12 @@ class Config:
         self.FORM_LIMIT_ADDRESS = env.get("PORTAL_FORM_LIMIT_ADDRESS", "20 per hour")  # sign-up, reset, alerts
         self.SMTP_URL = env.get("PORTAL_SMTP_URL", "smtp://127.0.0.1:25")
         self.MAIL_FROM = env.get("PORTAL_MAIL_FROM", "ne-pas-repondre@appels-a-projets.localhost")
+        # Antivirus for uploads: clamd at tcp://host:3310 or unix:///run/clamav/clamd.ctl; unset, files are
+        # recorded as not scanned (never as clean).
+        self.CLAMD_URL = env.get("PORTAL_CLAMD_URL") or None
+        # Uploads: a slot's own limit comes from the call (at most 500 Mo); this caps one request and one application.
+        self.APPLICATION_MAX_MB = int(env.get("PORTAL_APPLICATION_MAX_MB", "500"))
+        self.MAX_CONTENT_LENGTH = (self.APPLICATION_MAX_MB + 20) * 1024 * 1024
         # Development only: administrators read the outbox in the browser (it holds sign-in links).
         self.SHOW_OUTBOX = env.get("PORTAL_SHOW_OUTBOX", "0") == "1"
 

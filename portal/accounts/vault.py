@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from portal.accounts.models import Agrement, Organisation, User, VaultDocument
 from portal.core import audit
-from portal.core.files import format_of, formats_label
+from portal.core.files import UnsafeFile, check_upload, formats_label, mime_of, safe_filename
 from portal.core.storage import TooLarge, storage
 from portal.core.time import now
 from portal.extensions import db
@@ -42,7 +42,7 @@ def remove_agrement(agrement: Agrement, by: User) -> None:
 
 def add_document(organisation: Organisation, by: User, stream: BinaryIO, original_name: str, *, kind: str,
                  label: str, year: int | None = None, valid_until: dt.date | None = None) -> VaultDocument:
-    """Store the file under a generated name, then keep it only if its content is an accepted format."""
+    """Store the file under a generated name, then keep it only if its content is an accepted format and safe."""
     store = storage()
     try:
         stored = store.save(stream, VAULT_MAX_MB * 1024 * 1024)
@@ -51,13 +51,16 @@ def add_document(organisation: Organisation, by: User, stream: BinaryIO, origina
     if stored.size == 0:
         store.delete(stored.key)
         raise VaultError("Le fichier est vide.")
-    if format_of(stored.mime) not in VAULT_FORMATS:
+    try:
+        with store.open(stored.key) as kept:
+            format_key = check_upload(kept, VAULT_FORMATS)
+    except UnsafeFile as refused:
         store.delete(stored.key)
-        raise VaultError(f"Le contenu de « {original_name} » n'est pas d'un format accepté "
-                         f"({formats_label(VAULT_FORMATS)}), quel que soit le nom du fichier.")
+        raise VaultError(refused.message) from refused
+    # The format's own MIME type, not libmagic's first guess: a DOCX may start like any ZIP, and downloads use it.
     document = VaultDocument(organisation_id=organisation.id, kind=kind, label=label, year=year,
                              valid_until=valid_until, storage_key=stored.key, sha256=stored.sha256, size=stored.size,
-                             mime=stored.mime, original_name=original_name[:255], uploaded_by_id=by.id,
+                             mime=mime_of(format_key), original_name=safe_filename(original_name), uploaded_by_id=by.id,
                              uploaded_at=now())
     db.session.add(document)
     try:

@@ -23,7 +23,7 @@ class AuditEvent(Base):
     actor_id: Mapped[int | None] = mapped_column(Integer)
     actor_email: Mapped[str | None] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(80), index=True)
-    target: Mapped[str | None] = mapped_column(String(120))
+    target: Mapped[str | None] = mapped_column(String(120), index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     address: Mapped[str | None] = mapped_column(String(64))
 
@@ -42,3 +42,9 @@ def recent(limit: int = 200, action_prefix: str = "") -> list[AuditEvent]:
     if action_prefix:
         query = query.where(AuditEvent.action.startswith(action_prefix))
     return list(db.session.scalars(query))
+
+
+def for_target(target: str, limit: int = 500) -> list[AuditEvent]:
+    """The history of one object (« application:<id> »), oldest first."""
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.target == target)
+                                   .order_by(AuditEvent.at, AuditEvent.id).limit(limit)))

@@ -1,6 +1,14 @@
-"""What a file really is, judged by its content (libmagic), never by its name or the browser's claim."""
+"""What a file really is, judged by its content (libmagic, then the ZIP directory for office documents), never by
+its name or the browser's claim; whether it is safe to keep; and the name under which it is shown again."""
 
 from __future__ import annotations
+
+import re
+import struct
+import unicodedata
+import zipfile
+import zlib
+from typing import BinaryIO
 
 import magic
 
@@ -14,6 +22,62 @@ FORMATS: dict[str, tuple[frozenset[str], str]] = {
     "png": (frozenset({"image/png"}), "PNG"),
     "jpg": (frozenset({"image/jpeg"}), "JPEG"),
 }
+ZIP_FORMATS = frozenset({"odt", "ods", "docx", "xlsx"})
+ODF_MIMETYPES = {"application/vnd.oasis.opendocument.text": "odt",
+                 "application/vnd.oasis.opendocument.spreadsheet": "ods"}
+HEAD = 8192
+CHUNK = 64 * 1024
+
+# Far above any real office document (a 20 Mo DOCX full of photos unpacks to well under 100 Mo): past these, the
+# container was built to explode in the hands of whoever opens it (reviewer's desktop, converter, indexer).
+MAX_UNPACKED = 300 * 1024 * 1024
+MAX_RATIO = 100  # office XML compresses about 10:1; beyond 100:1 on a large entry it is padding
+RATIO_FROM = 1024 * 1024
+MAX_ENTRIES = 10_000
+
+EMPTY = "Le fichier est vide."
+DAMAGED = ("Ce document est endommagé ou incomplet : ouvrez-le, enregistrez-le à nouveau depuis votre logiciel, "
+           "puis déposez-le encore.")
+ENCRYPTED = "Ce document est protégé par un mot de passe : enregistrez-le sans mot de passe, puis déposez-le encore."
+BOMB = ("Ce document est refusé : une fois décompressé, il occuperait un volume anormal "
+        "(plus de 300 Mo, ou un taux de compression suspect).")
+CROWDED = ("Ce document est refusé : il contient plus de 10 000 éléments internes, "
+           "ce qu'aucun document ordinaire ne fait.")
+UNREADABLE = "un document endommagé ou protégé (archive ZIP illisible)"
+ESCAPING = "Ce document est refusé : il contient des chemins internes dangereux (chemin absolu ou « .. »)."
+
+EXECUTABLE, ARCHIVE, SCRIPT = "un programme exécutable", "une archive compressée", "un script (programme)"
+# What libmagic found, in the words of the refusal message.
+DESCRIPTIONS = {
+    "text/html": "une page web (HTML)", "application/xhtml+xml": "une page web (HTML)",
+    "image/svg+xml": "une image SVG", "application/zip": "une archive ZIP",
+    "application/x-executable": EXECUTABLE, "application/x-pie-executable": EXECUTABLE,
+    "application/x-sharedlib": EXECUTABLE, "application/x-mach-binary": EXECUTABLE,
+    "application/x-dosexec": EXECUTABLE, "application/vnd.microsoft.portable-executable": EXECUTABLE,
+    "application/x-msi": EXECUTABLE, "application/x-ms-installer": EXECUTABLE,
+    "text/x-shellscript": SCRIPT, "text/javascript": SCRIPT, "application/javascript": SCRIPT,
+    "text/x-python": SCRIPT, "text/x-perl": SCRIPT, "text/x-php": SCRIPT, "text/x-msdos-batch": SCRIPT,
+    "application/x-rar": ARCHIVE, "application/vnd.rar": ARCHIVE, "application/x-7z-compressed": ARCHIVE,
+    "application/gzip": ARCHIVE, "application/x-tar": ARCHIVE, "application/x-bzip2": ARCHIVE,
+    "application/x-xz": ARCHIVE,
+    "application/msword": "un document Word d'ancien format (.doc)",
+    "application/vnd.ms-excel": "un classeur Excel d'ancien format (.xls)",
+    "application/x-ole-storage": "un document Office d'ancien format ou protégé par un mot de passe",
+    "application/encrypted": "un document Office protégé par un mot de passe",
+    "text/plain": "un fichier texte", "text/xml": "un fichier XML", "application/xml": "un fichier XML",
+    "text/rtf": "un document RTF", "image/gif": "une image GIF", "image/webp": "une image WebP",
+    "image/heic": "une photo HEIC", "image/tiff": "une image TIFF", "image/bmp": "une image BMP",
+}
+ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
+              ValueError, struct.error)
+
+
+class UnsafeFile(Exception):
+    """A user's file we refuse to keep; `message` tells them why, in French."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
 
 
 def sniff(head: bytes) -> str:
@@ -25,5 +89,182 @@ def format_of(mime: str) -> str | None:
     return next((key for key, (mimes, _) in FORMATS.items() if mime in mimes), None)
 
 
+def mime_of(key: str) -> str:
+    """The MIME type to serve a file of this format with, whatever libmagic said of its first bytes."""
+    return next(iter(FORMATS[key][0]))
+
+
 def formats_label(keys: tuple[str, ...] | list[str]) -> str:
     return ", ".join(FORMATS[key][1] for key in keys if key in FORMATS)
+
+
+def identify(file: BinaryIO) -> str | None:
+    """The format key of a seekable file, from its content alone; None for anything else (HTML, SVG, programs…)."""
+    return _examine(file)[0]
+
+
+def check_upload(file: BinaryIO, accepted: tuple[str, ...]) -> str:
+    """The one content check of the portal: the file's format key if accepted and safe, else UnsafeFile."""
+    key, found = _examine(file)
+    if found == EMPTY:
+        raise UnsafeFile(EMPTY)
+    if key is None or key not in accepted:
+        if key is not None:
+            found = f"un fichier {FORMATS[key][1]}"
+        what = f" : il s'agit d'{found}" if found else ""
+        raise UnsafeFile(f"Le contenu de ce fichier n'est pas un format accepté ({formats_label(accepted)}){what}, "
+                         "quel que soit le nom du fichier.")
+    check_safe(file, key)
+    return key
+
+
+def check_safe(file: BinaryIO, format: str) -> None:
+    """Refuse a container that would explode, write outside a folder or hide behind a password when opened; the
+    central directory decides, then each entry is inflated once, streaming, to hold it to its declared size."""
+    if format not in ZIP_FORMATS:
+        return
+    try:
+        file.seek(0)
+        with zipfile.ZipFile(file) as archive:
+            entries = archive.infolist()
+            _check_directory(entries)
+            for entry in entries:
+                _check_inflates_as_declared(file, entry)
+            if format in ODF_MIMETYPES.values() and _odf_is_encrypted(archive):
+                raise UnsafeFile(ENCRYPTED)
+    except ZIP_ERRORS as error:
+        raise UnsafeFile(DAMAGED) from error
+    finally:
+        file.seek(0)
+
+
+def _examine(file: BinaryIO) -> tuple[str | None, str | None]:
+    """The format key, or None with what was found in the users' words (None when we cannot name it)."""
+    file.seek(0)
+    head = file.read(HEAD)
+    file.seek(0)
+    if not head:
+        return None, EMPTY
+    if head.startswith(b"PK\x03\x04"):
+        # libmagic names an OOXML file only when [Content_Types].xml comes first, and names an executable with a ZIP
+        # appended as a ZIP: only an archive starting at byte 0 is opened, and only its directory decides.
+        return _examine_zip(file)
+    mime = sniff(head)
+    key = format_of(mime)
+    if key is not None and key not in ZIP_FORMATS:
+        return key, None
+    if mime in DESCRIPTIONS:
+        return None, DESCRIPTIONS[mime]
+    return None, "une image d'un autre format" if mime.startswith("image/") else None
+
+
+def _examine_zip(file: BinaryIO) -> tuple[str | None, str | None]:
+    try:
+        with zipfile.ZipFile(file) as archive:
+            if any(entry.header_offset < 0 for entry in archive.infolist()):
+                return None, UNREADABLE  # a forged directory pointing before the file: seeking there is an OSError
+            names = archive.namelist()
+            if "mimetype" in names:  # OpenDocument, section 3.3: the package's type, as plain text
+                declared = archive.getinfo("mimetype")
+                kind = archive.read(declared).decode("ascii", "replace").strip() if declared.file_size < 256 else ""
+                key = ODF_MIMETYPES.get(kind)
+                return key, None if key else "un document OpenDocument d'un autre type"
+            if "[Content_Types].xml" in names:  # Office Open XML (ECMA-376, part 2): the main part's folder
+                if any(name.startswith("word/") for name in names):
+                    return "docx", None
+                if any(name.startswith("xl/") for name in names):
+                    return "xlsx", None
+                return None, "un document Office d'un autre type (présentation…)"
+            return None, DESCRIPTIONS["application/zip"]
+    except ZIP_ERRORS:
+        return None, UNREADABLE
+    finally:
+        file.seek(0)
+
+
+def _check_directory(entries: list[zipfile.ZipInfo]) -> None:
+    if len(entries) > MAX_ENTRIES:
+        raise UnsafeFile(CROWDED)
+    if sum(entry.file_size for entry in entries) > MAX_UNPACKED:
+        raise UnsafeFile(BOMB)
+    for entry in entries:
+        if entry.header_offset < 0:
+            raise UnsafeFile(DAMAGED)
+        if entry.flag_bits & 0x1:
+            raise UnsafeFile(ENCRYPTED)
+        parts = re.split(r"[/\\]", entry.orig_filename)
+        if parts[0] == "" or re.match(r"[A-Za-z]:", parts[0]) or ".." in parts or "\0" in entry.orig_filename:
+            raise UnsafeFile(ESCAPING)
+        if entry.file_size > RATIO_FROM and entry.file_size > MAX_RATIO * max(entry.compress_size, 1):
+            raise UnsafeFile(BOMB)
+
+
+def _odf_is_encrypted(archive: zipfile.ZipFile) -> bool:
+    """OpenDocument encrypts each entry, not the ZIP, and says so in its manifest (OpenDocument 1.3, part 2, 4.8)."""
+    try:
+        manifest = archive.getinfo("META-INF/manifest.xml")
+    except KeyError:
+        return False
+    return manifest.file_size <= RATIO_FROM and b"encryption-data" in archive.read(manifest)
+
+
+def _check_inflates_as_declared(file: BinaryIO, entry: zipfile.ZipInfo) -> None:
+    """Declared sizes are the sender's word: inflate, and stop as soon as the output goes past them."""
+    file.seek(entry.header_offset)
+    local = file.read(30)  # APPNOTE 4.3.7: local file header, then name and extra field
+    if len(local) < 30 or not local.startswith(b"PK\x03\x04"):
+        raise UnsafeFile(DAMAGED)
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    file.seek(entry.header_offset + 30 + name_length + extra_length)
+    if entry.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise UnsafeFile(DAMAGED)  # no office suite writes bzip2, LZMA or Deflate64
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS) if entry.compress_type == zipfile.ZIP_DEFLATED else None
+    left, produced, crc = entry.compress_size, 0, 0
+    while left > 0:
+        pending = file.read(min(CHUNK, left))
+        if not pending:
+            raise UnsafeFile(DAMAGED)
+        left -= len(pending)
+        while pending:
+            if inflater is None:
+                output, pending = pending, b""
+            else:
+                output, pending = inflater.decompress(pending, CHUNK), inflater.unconsumed_tail
+            produced, crc = produced + len(output), zlib.crc32(output, crc)
+            if produced > entry.file_size:
+                raise UnsafeFile(BOMB)
+    if inflater is not None:
+        output = inflater.flush()  # with no input left, only the few bytes already decoded can come out
+        produced, crc = produced + len(output), zlib.crc32(output, crc)
+        if produced > entry.file_size:
+            raise UnsafeFile(BOMB)
+        if not inflater.eof:
+            raise UnsafeFile(DAMAGED)
+    if produced != entry.file_size or crc != entry.CRC:
+        raise UnsafeFile(DAMAGED)
+
+
+WINDOWS_FORBIDDEN = re.compile(r'[<>:"|?*]')
+WINDOWS_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+JOINERS = {"\u200c", "\u200d"}  # they build emoji and Persian words; other format characters can spoof (U+202E)
+
+
+def safe_filename(name: str, max_length: int = 180) -> str:
+    """The name shown and offered on download: the sender's words (accents, emoji) without the folders, control
+    characters and Windows-forbidden characters that would let a name lie, escape or fail to save."""
+    name = unicodedata.normalize("NFC", name)  # macOS sends « é » as e + accent
+    name = re.split(r"[/\\]", name)[-1]
+    name = "".join(character for character in name
+                   if character in JOINERS or unicodedata.category(character) not in {"Cc", "Cf", "Cs"})
+    name = " ".join(WINDOWS_FORBIDDEN.sub(" ", name).split()).rstrip(". ")
+    stem, dot, extension = name.rpartition(".")
+    if not dot or not re.fullmatch(r"\w{1,10}", extension):
+        stem, extension = name, ""
+    stem = stem.lstrip(". ").rstrip() or "document"
+    if stem.split(".")[0].upper() in WINDOWS_RESERVED:
+        stem = f"_{stem}"
+    suffix = f".{extension}" if extension else ""
+    room = max_length - len(suffix)  # an extension has at most 10 characters: keep max_length well above that
+    if len(stem) > room:
+        stem = stem[:room].rstrip(". ") or "document"
+    return f"{stem}{suffix}"

@@ -37,3 +37,22 @@ def end_of_day_paris(day: dt.date) -> dt.datetime:
 
 def to_paris(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(PARIS)
+
+
+def arrival() -> dt.datetime:
+    """When the current request arrived, before its body was read: a deposit whose upload takes long is judged
+    by the instant it was sent, not by the instant its last byte came in. Outside a request: now()."""
+    from flask import g, has_request_context
+
+    if has_request_context() and "arrived_at" in g:
+        return g.arrived_at
+    return now()
+
+
+def register(app) -> None:
+    """Must run before any other before_request hook (CSRF reads the body): create_app calls it first."""
+    from flask import g
+
+    @app.before_request
+    def _note_arrival() -> None:
+        g.arrived_at = now()

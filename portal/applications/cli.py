@@ -1,0 +1,20 @@
+"""`portal applications …`: the reminders sent two days before a deadline (run it daily, e.g. from cron)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from portal.applications import reminders
+from portal.core.time import now
+
+applications_cli = AppGroup("applications", help="Candidatures.")
+
+
+@applications_cli.command("remind")
+def remind() -> None:
+    """Rappeler, deux jours avant la date limite, les brouillons non déposés (puis `portal mail send`)."""
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):  # links need the site's URL
+        count = reminders.send_due(now())
+    click.echo(f"{count} candidature(s) rappelée(s).")

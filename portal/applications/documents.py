@@ -1,0 +1,119 @@
+"""Files of an application: uploaded in chunks to the store, checked by content against the slot's formats,
+scanned, or copied from the organisation's vault. A refused or failed upload leaves nothing behind."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import BinaryIO
+
+from flask import current_app
+
+from portal.accounts.models import User, VaultDocument
+from portal.applications.errors import ApplicationError
+from portal.applications.models import Application, ApplicationFile
+from portal.catalog.schema import Document
+from portal.core import audit
+from portal.core.files import UnsafeFile, check_upload, formats_label, safe_filename
+from portal.core.scanner import scanner
+from portal.core.storage import TooLarge, storage
+from portal.extensions import db
+
+MB = 1024 * 1024
+
+
+def slot_of(application: Application, key: str) -> Document:
+    document = next((d for d in application.call.spec.required_documents if d.key == key), None)
+    if document is None:
+        raise ApplicationError("Cette pièce n'est pas demandée par l'appel.")
+    return document
+
+
+def hint(document: Document) -> str:
+    """« Formats acceptés : PDF, ODT. Taille maximale : 20 Mo. » shown beside every upload field."""
+    return (f"Formats acceptés : {formats_label(document.effective_formats)}. "
+            f"Taille maximale : {document.effective_max_size_mb} Mo par fichier"
+            f"{' ; plusieurs fichiers possibles' if document.multiple else ''}.")
+
+
+def upload(application: Application, key: str, stream: BinaryIO, filename: str, by: User,
+           organisation_id: uuid.UUID, at: dt.datetime, piece_request_id: uuid.UUID | None = None,
+           vault_document_id: uuid.UUID | None = None) -> ApplicationFile:
+    """Store one file in a slot. The caller has checked that this person may add documents now."""
+    document = slot_of(application, key)
+    store = storage()
+    limit = document.effective_max_size_mb * MB
+    total_limit = current_app.config.get("APPLICATION_MAX_MB", 500) * MB
+    try:
+        stored = store.save(stream, limit)
+    except TooLarge as error:
+        raise ApplicationError(f"« {safe_filename(filename)} » dépasse la taille maximale de "
+                               f"{document.effective_max_size_mb} Mo pour cette pièce : il n'a pas été enregistré.") \
+            from error
+    try:
+        if stored.size == 0:
+            raise ApplicationError(f"« {safe_filename(filename)} » est vide.")
+        if sum(f.size for f in application.current_files) + stored.size > total_limit:
+            raise ApplicationError(f"L'ensemble des pièces dépasserait {total_limit // MB} Mo : retirez ou "
+                                   "compressez d'autres fichiers.")
+        with store.open(stored.key) as handle:
+            file_format = check_upload(handle, document.effective_formats)
+        with store.open(stored.key) as handle:
+            result = scanner().scan(handle)
+        origin = {"piece_request_id": piece_request_id, "vault_document_id": vault_document_id}
+        return _keep(application, document, stored, file_format, safe_filename(filename), by, organisation_id, at,
+                     result, origin)
+    except UnsafeFile as refused:
+        store.delete(stored.key)
+        raise ApplicationError(f"« {safe_filename(filename)} » : {refused.message}") from refused
+    except BaseException:
+        store.delete(stored.key)
+        raise
+
+
+def attach_from_vault(application: Application, key: str, vault_document: VaultDocument, by: User,
+                      at: dt.datetime) -> ApplicationFile:
+    """Copy a vault document into the slot: the application keeps its own copy even if the vault changes later."""
+    with storage().open(vault_document.storage_key) as source:
+        return upload(application, key, source, vault_document.original_name, by, vault_document.organisation_id,
+                      at, vault_document_id=vault_document.id)
+
+
+def _keep(application, document, stored, file_format, name, by, organisation_id, at, result,
+          origin: dict) -> ApplicationFile:
+    if not document.multiple:
+        for previous in application.current_files:
+            if previous.slot == document.key:
+                previous.removed_at = at  # replaced; kept while a version refers to it
+    row = ApplicationFile(application_id=application.id, slot=document.key, organisation_id=organisation_id,
+                          storage_key=stored.key, sha256=stored.sha256, size=stored.size, format=file_format,
+                          original_name=name, uploaded_by_id=by.id, uploaded_at=at, scan_status=result.status,
+                          scan_signature=result.signature, **origin)
+    db.session.add(row)
+    if result.status == "infected":
+        db.session.rollback()
+        storage().delete(stored.key)
+        audit.record("application.file_infected", actor=by, target=f"application:{application.id}",
+                     name=name, signature=result.signature)
+        db.session.commit()
+        raise ApplicationError(f"« {name} » contient un virus ({result.signature}) : il a été refusé et supprimé.")
+    _touch(application, by, at)
+    audit.record("application.file_add", actor=by, target=f"application:{application.id}", slot=document.key,
+                 name=name, sha256=stored.sha256, size=stored.size, scan=result.status)
+    db.session.commit()
+    return row
+
+
+def remove(application: Application, file: ApplicationFile, by: User, at: dt.datetime) -> None:
+    file.removed_at = at
+    _touch(application, by, at)
+    audit.record("application.file_remove", actor=by, target=f"application:{application.id}", slot=file.slot,
+                 name=file.original_name, sha256=file.sha256)
+    db.session.commit()
+
+
+def _touch(application: Application, by: User, at: dt.datetime) -> None:
+    application.updated_at, application.updated_by_id, application.updated_by_name = at, by.id, by.name
+    application.revision += 1
+    if application.status == "submitted":
+        application.has_pending_changes = True

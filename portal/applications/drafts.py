@@ -1,0 +1,66 @@
+"""Starting an application and saving its draft: every member of the organisation edits the same draft."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import Organisation, User
+from portal.applications import answers
+from portal.applications.errors import ApplicationError
+from portal.applications.models import Application
+from portal.applications.queries import of_organisation_in_window
+from portal.catalog.models import Window
+from portal.core import audit
+from portal.core.formatting import datetime_fr
+from portal.extensions import db
+
+
+def start(window: Window, organisation: Organisation, by: User, at: dt.datetime) -> tuple[Application, bool]:
+    """The organisation's application to this window: the existing one, or a new draft. Returns (it, created)."""
+    existing = of_organisation_in_window(organisation.id, window.id)
+    if existing is not None:
+        return existing, False
+    if not window.is_open_at(at):
+        raise ApplicationError("Cette fenêtre de candidature n'est pas ouverte : impossible de commencer un dossier.")
+    application = Application(call_id=window.call_id, window_id=window.id, organisation_id=organisation.id,
+                              answers={}, created_at=at, created_by_id=by.id, updated_at=at, updated_by_id=by.id,
+                              updated_by_name=by.name)
+    db.session.add(application)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a colleague started it a moment ago: lead to theirs
+        db.session.rollback()
+        return of_organisation_in_window(organisation.id, window.id), False
+    audit.record("application.start", actor=by, target=f"application:{application.id}",
+                 call=window.call.slug, window=window.key, organisation=organisation.legal_name)
+    db.session.commit()
+    return application, True
+
+
+def ensure_editable(application: Application, at: dt.datetime) -> None:
+    if application.status == "withdrawn":
+        raise ApplicationError("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être modifiée.")
+    if not application.window.is_open_at(at):
+        raise ApplicationError(f"La date limite ({datetime_fr(application.window.closes_at)}) est passée : le dossier "
+                               "ne peut plus être modifié. Il est conservé tel quel.")
+
+
+def save(application: Application, form, by: User, at: dt.datetime, seen_revision: int | None = None) -> str | None:
+    """Save the answers typed in `form`. Returns a warning when a colleague saved since this form was loaded."""
+    ensure_editable(application, at)
+    previous = application.answers or {}
+    new = answers.read(application.call.spec, form, previous, {"user_id": by.id, "name": by.name}, at)
+    warning = None
+    if seen_revision is not None and application.revision > seen_revision and application.updated_by_id != by.id:
+        warning = (f"{application.updated_by_name} a aussi modifié ce dossier le {datetime_fr(application.updated_at)} ; "
+                   "vos réponses ont été enregistrées : relisez l'ensemble du dossier.")
+    if new != previous:
+        application.answers = new
+        application.revision += 1
+        application.updated_at, application.updated_by_id, application.updated_by_name = at, by.id, by.name
+        if application.status == "submitted":
+            application.has_pending_changes = True
+        db.session.commit()
+    return warning

@@ -1,0 +1,178 @@
+"""An organisation's application to one window of a call: its working draft, its files, the frozen versions it
+submitted (each with a receipt), the partners of a grouped application and the staff's requests for pieces."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.catalog.models import Call, Window
+from portal.core.db import Base, UTCDateTime
+
+STATUSES = {"draft": "Brouillon — non déposé", "submitted": "Déposée", "withdrawn": "Désistement"}
+SCAN_LABELS = {"pending": "analyse en cours", "clean": "analysé, sain", "infected": "virus détecté — bloqué",
+               "failed": "analyse impossible — bloqué", "not_scanned": "non analysé"}
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (
+        # One application per organisation and window: a second "Candidater" leads to the existing one.
+        UniqueConstraint("window_id", "organisation_id"),
+        CheckConstraint("status IN ('draft', 'submitted', 'withdrawn')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("call_windows.id"), index=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    number: Mapped[str | None] = mapped_column(String(30), unique=True)  # AAP-2025-0042, given at first deposit
+    # The working copy every member edits; versions freeze it. Raw strings as typed, so nothing is ever lost.
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on each save: tells of concurrent edits
+    has_pending_changes: Mapped[bool] = mapped_column(default=False)  # edits since the last version
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_by_name: Mapped[str | None] = mapped_column(String(200))  # kept if the account is deleted
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+    call: Mapped[Call] = relationship()
+    window: Mapped[Window] = relationship()
+    versions: Mapped[list[Version]] = relationship(back_populates="application", order_by="Version.number")
+    files: Mapped[list[ApplicationFile]] = relationship(back_populates="application",
+                                                        order_by="ApplicationFile.uploaded_at")
+    partners: Mapped[list[Partner]] = relationship(back_populates="application", order_by="Partner.invited_at")
+    piece_requests: Mapped[list[PieceRequest]] = relationship(back_populates="application",
+                                                              order_by="PieceRequest.requested_at")
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES[self.status]
+
+    @property
+    def latest_version(self) -> Version | None:
+        return self.versions[-1] if self.versions else None
+
+    @property
+    def current_files(self) -> list[ApplicationFile]:
+        return [f for f in self.files if f.removed_at is None]
+
+
+class ApplicationFile(Base):
+    """An uploaded file. Rows are never edited: removing a file from the draft only dates its removal, because
+    a submitted version may still refer to it."""
+
+    __tablename__ = "application_files"
+    __table_args__ = (CheckConstraint("scan_status IN ('pending', 'clean', 'infected', 'failed', 'not_scanned')",
+                                      name="scan_status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    slot: Mapped[str] = mapped_column(String(60))  # the key of the call's required document
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"))  # lead or partner
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(10))
+    original_name: Mapped[str] = mapped_column(String(255))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    vault_document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("vault_documents.id", ondelete="SET NULL"))  # copied from the vault
+    piece_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("piece_requests.id"))
+    scan_status: Mapped[str] = mapped_column(String(12), default="pending")
+    scan_signature: Mapped[str | None] = mapped_column(String(200))
+    removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="files")
+
+    @property
+    def scan_label(self) -> str:
+        return SCAN_LABELS[self.scan_status]
+
+    @property
+    def is_blocked(self) -> bool:
+        """Staff may not download a file a virus scanner flagged, or could not check, or has not finished."""
+        return self.scan_status in ("pending", "infected", "failed")
+
+
+class Version(Base):
+    """A submitted, immutable snapshot of the answers and of every file's hash."""
+
+    __tablename__ = "application_versions"
+    __table_args__ = (UniqueConstraint("application_id", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(20))  # depot | modifications | pieces
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_by_name: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[dict] = mapped_column(JSON)
+    # The secret in the receipt's verification link: whoever holds the receipt can check it, nobody can guess it.
+    verification_code: Mapped[str] = mapped_column(String(40), unique=True)
+
+    application: Mapped[Application] = relationship(back_populates="versions")
+
+    REASONS = {"depot": "Dépôt", "modifications": "Modifications déposées", "pieces": "Pièces complémentaires"}
+
+    @property
+    def reason_label(self) -> str:
+        return self.REASONS[self.reason]
+
+
+class Partner(Base):
+    """A partner organisation of a grouped application, invited by e-mail; it views the file and adds documents."""
+
+    __tablename__ = "application_partners"
+    __table_args__ = (UniqueConstraint("application_id", "email"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(250))  # as the lead organisation names it
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    organisation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    invited_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="partners")
+
+
+class PieceRequest(Base):
+    """After closing, a call manager asks one application for missing or corrected pieces by a due date."""
+
+    __tablename__ = "piece_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    slots: Mapped[list] = mapped_column(JSON)  # keys of the call's documents the applicant may upload again
+    message: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)  # 23:59:59 Paris time on the due day
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    application: Mapped[Application] = relationship(back_populates="piece_requests")
+
+    def is_open_at(self, moment: dt.datetime) -> bool:
+        return self.answered_at is None and moment < self.due_at + dt.timedelta(seconds=1)
+
+
+class NumberCounter(Base):
+    """The last application number given per prefix (« AAP-2025 »), incremented in the submitting transaction."""
+
+    __tablename__ = "application_counters"
+
+    prefix: Mapped[str] = mapped_column(String(20), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,59 @@
+"""Grouped applications: the lead organisation names its partners, invited by e-mail to view the file and add
+their own documents. Only where the call allows grouped applications."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from flask import url_for
+from sqlalchemy import select
+
+from portal.accounts.models import Organisation, User
+from portal.accounts.permissions import membership_in
+from portal.accounts.queries import normalise_email
+from portal.applications.errors import ApplicationError
+from portal.applications.models import Application, Partner
+from portal.core import audit, mail
+from portal.extensions import db
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invite(application: Application, name: str, email: str, by: User, at: dt.datetime) -> Partner:
+    if not application.call.spec.grouped_applications:
+        raise ApplicationError("Cet appel n'accepte pas les candidatures groupées.")
+    email = normalise_email(email)
+    if not name.strip() or "@" not in email:
+        raise ApplicationError("Indiquez le nom de l'organisation partenaire et une adresse électronique valide.")
+    if any(p.email == email for p in application.partners):
+        raise ApplicationError("Ce partenaire est déjà invité.")
+    token = secrets.token_urlsafe(24)
+    partner = Partner(application_id=application.id, email=email, name=name.strip(), token_hash=_hash(token),
+                      invited_by_id=by.id, invited_at=at)
+    db.session.add(partner)
+    audit.record("application.partner_invite", actor=by, target=f"application:{application.id}", email=email,
+                 name=name.strip())
+    mail.enqueue(email, f"Invitation à une candidature groupée — {application.call.title}", "partner_invitation",
+                 inviter=by.name, application=application, partner=partner,
+                 url=url_for("applications.partner_accept", token=token, _external=True))
+    db.session.commit()
+    return partner
+
+
+def pending(token: str) -> Partner | None:
+    return db.session.scalar(select(Partner).where(Partner.token_hash == _hash(token), Partner.accepted_at.is_(None)))
+
+
+def accept(partner: Partner, organisation: Organisation, by: User, at: dt.datetime) -> None:
+    if membership_in(by, organisation.id) is None:
+        raise ApplicationError("Vous n'êtes pas membre de cette organisation.")
+    if organisation.id == partner.application.organisation_id:
+        raise ApplicationError("L'organisation chef de file ne peut pas être sa propre partenaire.")
+    partner.organisation_id, partner.accepted_at = organisation.id, at
+    audit.record("application.partner_accept", actor=by, target=f"application:{partner.application_id}",
+                 organisation=organisation.legal_name)
+    db.session.commit()

@@ -1,0 +1,43 @@
+"""Requests for missing or corrected pieces, made by a call manager after closing, answered by the applicant."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+
+from portal.accounts.models import Organisation, User
+from portal.accounts.queries import members_of
+from portal.applications.errors import ApplicationError
+from portal.applications.models import Application, PieceRequest
+from portal.core import audit, mail
+from portal.core.formatting import datetime_fr
+from portal.core.time import end_of_day_paris, today_paris
+from portal.extensions import db
+
+
+def request_pieces(application: Application, slots: list[str], message: str, due_on: dt.date, by: User,
+                   at: dt.datetime) -> PieceRequest:
+    known = {d.key for d in application.call.spec.required_documents}
+    if not slots or not set(slots) <= known:
+        raise ApplicationError("Choisissez au moins une des pièces de l'appel.")
+    if not message.strip():
+        raise ApplicationError("Expliquez ce qui manque ou doit être corrigé.")
+    if due_on <= today_paris(at):
+        raise ApplicationError("La date limite de réponse doit être postérieure à aujourd'hui.")
+    if application.status != "submitted":
+        raise ApplicationError("Seule une candidature déposée peut recevoir une demande de pièces.")
+    request = PieceRequest(application_id=application.id, slots=slots, message=message.strip(),
+                           due_at=end_of_day_paris(due_on), requested_by_id=by.id, requested_at=at)
+    db.session.add(request)
+    db.session.flush()
+    audit.record("application.pieces_request", actor=by, target=f"application:{application.id}", slots=slots,
+                 due=due_on.isoformat(), message=message.strip())
+    organisation = db.session.get(Organisation, application.organisation_id)
+    url = url_for("applications.documents", application_id=application.id, _external=True)
+    for membership in members_of(organisation):
+        mail.enqueue(membership.user.email, f"Pièces demandées — candidature {application.number}", "pieces_request",
+                     name=membership.user.name, application=application, request=request, url=url,
+                     due=datetime_fr(request.due_at))
+    db.session.commit()
+    return request

@@ -1,0 +1,116 @@
+"""Reads of applications for pages and exports, written for the database (no query per row)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import Membership, Organisation
+from portal.applications import permissions
+from portal.applications.models import Application, ApplicationFile, Partner, Version
+from portal.catalog.models import Call, Window
+from portal.extensions import db
+
+
+def _with_everything(query):
+    return query.options(selectinload(Application.versions), selectinload(Application.files),
+                         selectinload(Application.partners), selectinload(Application.piece_requests),
+                         selectinload(Application.window), selectinload(Application.call))
+
+
+def get(application_id: uuid.UUID) -> Application | None:
+    return db.session.scalar(_with_everything(select(Application).where(Application.id == application_id)))
+
+
+def for_member(application_id: uuid.UUID, user) -> Application | None:
+    """The application if this person belongs to its organisation or to an accepted partner; else None (404)."""
+    application = get(application_id)
+    if application is None or not permissions.can_view_application(user, application):
+        return None
+    return application
+
+
+def for_manager(application_id: uuid.UUID, user) -> Application | None:
+    application = get(application_id)
+    if application is None or not permissions.can_manage_application(user, application):
+        return None
+    return application
+
+
+def of_organisation_in_window(organisation_id: uuid.UUID, window_id: int) -> Application | None:
+    return db.session.scalar(select(Application).where(Application.organisation_id == organisation_id,
+                                                       Application.window_id == window_id))
+
+
+def of_person(user) -> list[Application]:
+    """Applications of every organisation the person belongs to, as lead or as accepted partner."""
+    organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
+    partnered = select(Partner.application_id).where(Partner.organisation_id.in_(organisations))
+    query = (select(Application)
+             .where((Application.organisation_id.in_(organisations)) | (Application.id.in_(partnered)))
+             .options(selectinload(Application.call), selectinload(Application.window))
+             .order_by(Application.updated_at.desc()))
+    return list(db.session.scalars(query))
+
+
+def of_call(call: Call, window_key: str = "", status: str = "") -> list[Application]:
+    """The staff list of a call, with what the list shows loaded in a fixed number of queries."""
+    query = (_with_everything(select(Application)).join(Application.window).join(
+        Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.call_id == call.id).order_by(Window.closes_at, Organisation.legal_name))
+    if window_key:
+        query = query.where(Window.key == window_key)
+    if status:
+        query = query.where(Application.status == status)
+    return list(db.session.scalars(query))
+
+
+def organisations_by_id(ids) -> dict[uuid.UUID, Organisation]:
+    ids = set(ids)
+    if not ids:
+        return {}
+    return {o.id: o for o in db.session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
+
+
+def file_of(application: Application, file_id: uuid.UUID) -> ApplicationFile | None:
+    return next((f for f in application.files if f.id == file_id), None)
+
+
+def version_of(application: Application, number: int) -> Version | None:
+    return next((v for v in application.versions if v.number == number), None)
+
+
+def version_by_code(code: str) -> Version | None:
+    return db.session.scalar(select(Version).where(Version.verification_code == code)
+                             .options(selectinload(Version.application).selectinload(Application.call)))
+
+
+def files_by_id(ids) -> dict[uuid.UUID, ApplicationFile]:
+    ids = {uuid.UUID(str(i)) for i in ids}
+    if not ids:
+        return {}
+    return {f.id: f for f in db.session.scalars(select(ApplicationFile).where(ApplicationFile.id.in_(ids)))}
+
+
+def needing_reminder(moment: dt.datetime, ahead: dt.timedelta) -> list[Application]:
+    """Unsubmitted drafts (or undeposited changes) whose window closes within `ahead` and that were not reminded."""
+    query = (select(Application).join(Application.window)
+             .where(Application.reminded_at.is_(None), Application.status != "withdrawn",
+                    (Application.status == "draft") | Application.has_pending_changes,
+                    Window.closes_at > moment, Window.closes_at <= moment + ahead)
+             .options(selectinload(Application.call), selectinload(Application.window)))
+    return list(db.session.scalars(query))
+
+
+def stored_keys() -> set[str]:
+    """Every storage key an application file row refers to (the rest of the store is garbage, see storage gc)."""
+    return set(db.session.scalars(select(ApplicationFile.storage_key)))
+
+
+def counts_by_status(call: Call) -> dict[str, int]:
+    rows = db.session.execute(select(Application.status, func.count()).where(Application.call_id == call.id)
+                              .group_by(Application.status))
+    return dict(rows.all())

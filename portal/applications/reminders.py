@@ -1,0 +1,32 @@
+"""Two days before a deadline, the members of organisations holding an undeposited draft get a reminder:
+a saved draft is not a submission."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import url_for
+
+from portal.accounts.models import Organisation
+from portal.accounts.queries import members_of
+from portal.applications.queries import needing_reminder
+from portal.core import mail
+from portal.core.formatting import datetime_fr
+from portal.extensions import db
+
+AHEAD = dt.timedelta(days=2)
+
+
+def send_due(moment: dt.datetime) -> int:
+    """Queue one reminder per application (never twice); returns how many applications were reminded."""
+    applications = needing_reminder(moment, AHEAD)
+    for application in applications:
+        organisation = db.session.get(Organisation, application.organisation_id)
+        for membership in members_of(organisation):
+            mail.enqueue(membership.user.email, f"Rappel : votre candidature n'est pas déposée — {application.call.title}",
+                         "draft_reminder", name=membership.user.name, application=application,
+                         deadline=datetime_fr(application.window.closes_at),
+                         url=url_for("applications.show", application_id=application.id, _external=True))
+        application.reminded_at = moment
+    db.session.commit()
+    return len(applications)

@@ -1,0 +1,119 @@
+"""Depositing an application: judged at the instant the request arrived, refused after the window's last second
+with the draft intact, and frozen as an immutable numbered version with a receipt for every member."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from portal.accounts.models import User
+from portal.applications import completeness, receipts
+from portal.applications.answers import Problem
+from portal.applications.errors import ApplicationError
+from portal.applications.models import Application, NumberCounter, PieceRequest, Version
+from portal.core import audit
+from portal.core.formatting import datetime_fr
+from portal.core.time import to_paris
+from portal.extensions import db
+
+
+class Incomplete(ApplicationError):
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(f"Le dossier est incomplet : {len(problems)} point(s) à compléter avant le dépôt.")
+        self.problems = problems
+
+
+def submit(application: Application, by: User, at: dt.datetime) -> Version:
+    """Deposit the draft as the next version; `at` is when the request arrived, not when its upload finished."""
+    window = application.window
+    if application.status == "withdrawn":
+        raise ApplicationError("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être déposée.")
+    if window.has_closed_at(at):
+        raise ApplicationError(f"Dépôt refusé : la date limite était le {datetime_fr(window.closes_at)} ; votre "
+                               f"demande est arrivée le {datetime_fr(at)} ({to_paris(at):%H:%M:%S}). Votre brouillon "
+                               "est conservé tel quel.")
+    if not window.is_open_at(at):
+        raise ApplicationError("Dépôt refusé : la fenêtre de candidature n'est pas encore ouverte.")
+    if application.status == "submitted" and not application.has_pending_changes:
+        raise ApplicationError("Aucune modification à déposer : la dernière version déposée est à jour.")
+    problems = completeness.problems(application)
+    if problems:
+        raise Incomplete(problems)
+    first = application.number is None
+    if first:
+        application.number = _next_number(application, at)
+    version = _freeze(application, by, at, "depot" if first else "modifications")
+    application.status, application.has_pending_changes = "submitted", False
+    audit.record("application.submit", actor=by, target=f"application:{application.id}", number=application.number,
+                 version=version.number)
+    receipts.send(application, version)
+    _commit_or_refuse()
+    return version
+
+
+def deposit_pieces(application: Application, request: PieceRequest, by: User, at: dt.datetime) -> Version:
+    """Send the pieces asked for after closing: a new version, everything else unchanged."""
+    if not request.is_open_at(at):
+        raise ApplicationError(f"La demande de pièces était à satisfaire avant le {datetime_fr(request.due_at)}.")
+    added = [f for f in application.current_files if f.piece_request_id == request.id]
+    if not added:
+        raise ApplicationError("Ajoutez au moins une des pièces demandées avant de les transmettre.")
+    version = _freeze(application, by, at, "pieces")
+    request.answered_at = at
+    application.has_pending_changes = False
+    audit.record("application.pieces_deposit", actor=by, target=f"application:{application.id}",
+                 version=version.number, files=[f.original_name for f in added])
+    receipts.send(application, version)
+    _commit_or_refuse()
+    return version
+
+
+def withdraw(application: Application, reason: str, by: User, at: dt.datetime) -> None:
+    if application.status == "withdrawn":
+        raise ApplicationError("Cette candidature a déjà fait l'objet d'un désistement.")
+    if not reason.strip():
+        raise ApplicationError("Indiquez la raison du désistement.")
+    application.status, application.withdrawn_at, application.withdrawal_reason = "withdrawn", at, reason.strip()
+    audit.record("application.withdraw", actor=by, target=f"application:{application.id}", reason=reason.strip())
+    db.session.commit()
+
+
+def _freeze(application: Application, by: User, at: dt.datetime, reason: str) -> Version:
+    number = (application.latest_version.number if application.latest_version else 0) + 1
+    files = [{"id": str(f.id), "slot": f.slot, "name": f.original_name, "size": f.size, "sha256": f.sha256,
+              "format": f.format} for f in application.current_files]
+    snapshot = {"answers": application.answers or {}, "files": files,
+                "organisation_id": str(application.organisation_id)}
+    version = Version(application_id=application.id, number=number, reason=reason, submitted_at=at,
+                      submitted_by_id=by.id, submitted_by_name=by.name, snapshot=snapshot,
+                      verification_code=secrets.token_urlsafe(18))
+    db.session.add(version)
+    application.versions.append(version)
+    return version
+
+
+def _next_number(application: Application, at: dt.datetime) -> str:
+    """« AAP-2025-0042 »: kind and year of the window's closing, then a counter shared by all servers.
+    The UPDATE takes a row lock, so two deposits at the same instant never get the same number."""
+    prefix = f"{application.call.kind.upper()}-{to_paris(application.window.closes_at).year}"
+    bumped = update(NumberCounter).where(NumberCounter.prefix == prefix).values(last=NumberCounter.last + 1)
+    if db.session.execute(bumped).rowcount == 0:
+        try:
+            with db.session.begin_nested():
+                db.session.execute(insert(NumberCounter).values(prefix=prefix, last=1))
+        except IntegrityError:  # another server created the counter meanwhile
+            db.session.execute(bumped)
+    last = db.session.scalar(select(NumberCounter.last).where(NumberCounter.prefix == prefix))
+    return f"{prefix}-{last:04d}"
+
+
+def _commit_or_refuse() -> None:
+    try:
+        db.session.commit()
+    except IntegrityError as error:  # a double click: the other request deposited this version first
+        db.session.rollback()
+        raise ApplicationError("Ce dépôt vient déjà d'être enregistré (double envoi) : consultez la dernière "
+                               "version ci-dessous.") from error

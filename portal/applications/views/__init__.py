@@ -1,0 +1,20 @@
+"""The applications domain's pages: the applicant's (applicant.py, documents.py), the staff's (staff.py) and the
+public receipt check (verification.py)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Flask
+
+from portal.core.time import now
+
+
+def register(app: Flask) -> None:
+    from portal.applications.views import applicant, documents, staff, verification  # noqa: F401 (routes)
+
+    app.add_template_global(now, "now_utc")
+    app.add_template_filter(lambda value: uuid.UUID(str(value)), "uuid")
+    app.register_blueprint(applicant.bp)
+    app.register_blueprint(staff.bp)
+    app.register_blueprint(verification.bp)

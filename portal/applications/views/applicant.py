@@ -1,0 +1,251 @@
+"""The applicant's pages: start, overview with the completeness panel, the answers form (autosaved), the summary
+before depositing, the deposit itself, versions and receipts, withdrawal and partners. Every URL carries the
+application's id and answers 404 to anyone outside the organisation and its partners."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.accounts.queries import organisation_for
+from portal.applications import (
+    answers,
+    cerfa,
+    completeness,
+    documents,
+    drafts,
+    partners,
+    permissions,
+    queries,
+    receipts,
+    submission,
+)
+from portal.applications.errors import ApplicationError
+from portal.applications.forms import PartnerForm, WithdrawForm
+from portal.applications.models import Application
+from portal.catalog.models import Window
+from portal.core.formatting import datetime_fr
+from portal.core.time import arrival, now
+from portal.extensions import db
+
+bp = Blueprint("applications", __name__, url_prefix="/candidatures")
+
+WARNINGS = [(3600, "Moins d'une heure avant la date limite"), (86400, "Moins d'un jour avant la date limite"),
+            (7 * 86400, "Moins de 7 jours avant la date limite")]
+
+
+def member_application(application_id: uuid.UUID) -> Application:
+    return queries.for_member(application_id, current_user) or abort(404)
+
+
+def lead_application(application_id: uuid.UUID) -> Application:
+    application = member_application(application_id)
+    if not permissions.is_lead_member(current_user, application):
+        abort(403)
+    return application
+
+
+def deadline_warning(application: Application) -> str | None:
+    """The warning shown at 7 days, 1 day and 1 hour before the window closes."""
+    left = (application.window.closes_at - now()).total_seconds() + 1
+    if left <= 0 or application.status == "withdrawn":
+        return None
+    return next((text for limit, text in WARNINGS if left <= limit), None)
+
+
+@bp.context_processor
+def _helpers():
+    return {"deadline_warning": deadline_warning, "document_hint": documents.hint}
+
+
+@bp.get("/")
+@login_required
+def mine():
+    return render_template("applications/mine.html", applications=queries.of_person(current_user))
+
+
+@bp.post("/nouvelle")
+@login_required
+def start():
+    window = db.session.get(Window, request.form.get("window_id", type=int) or 0) or abort(404)
+    organisation_id = request.form.get("organisation_id", "")
+    try:
+        organisation = organisation_for(current_user, uuid.UUID(organisation_id))
+    except ValueError:
+        organisation = None
+    if organisation is None:
+        flash("Choisissez l'organisation pour laquelle vous candidatez (créez-la si besoin).", "error")
+        return redirect(url_for("catalog.detail", slug=window.call.slug) + "#candidater")
+    try:
+        application, created = drafts.start(window, organisation, current_user, arrival())
+    except ApplicationError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for("catalog.detail", slug=window.call.slug))
+    if not created:
+        flash(f"« {organisation.legal_name} » a déjà un dossier pour cette fenêtre : le voici.", "info")
+    return redirect(url_for(".show", application_id=application.id))
+
+
+@bp.get("/<uuid:application_id>/")
+@login_required
+def show(application_id: uuid.UUID):
+    application = member_application(application_id)
+    return render_template("applications/show.html", application=application,
+                           problems=completeness.problems(application), slots=completeness.slots(application),
+                           is_lead=permissions.is_lead_member(current_user, application),
+                           editable=permissions.can_edit_answers(current_user, application, now()),
+                           piece_request=permissions.open_piece_request(application, now()),
+                           organisations=queries.organisations_by_id(
+                               [application.organisation_id, *(p.organisation_id for p in application.partners)]),
+                           withdraw_form=WithdrawForm(), partner_form=PartnerForm())
+
+
+@bp.route("/<uuid:application_id>/formulaire", methods=["GET", "POST"])
+@login_required
+def form(application_id: uuid.UUID):
+    application = member_application(application_id)
+    editable = permissions.can_edit_answers(current_user, application, arrival())
+    if request.method == "POST":
+        autosave = request.headers.get("X-Autosave") == "1"
+        if not permissions.is_lead_member(current_user, application):
+            abort(403)
+        try:
+            warning = drafts.save(application, request.form, current_user, arrival(),
+                                  request.form.get("revision", type=int))
+        except ApplicationError as refused:
+            if autosave:
+                return jsonify(saved=False, message=refused.message), 409
+            flash(refused.message, "error")
+            return redirect(url_for(".show", application_id=application.id))
+        saved = f"Enregistré le {datetime_fr(application.updated_at)} par {application.updated_by_name}."
+        if autosave:
+            return jsonify(saved=True, message=saved, warning=warning, revision=application.revision)
+        flash(warning or "Brouillon enregistré. Il n'est pas encore déposé : le service instructeur ne le voit pas.",
+              "info" if warning else "success")
+        target = request.form.get("next") == "summary"
+        return redirect(url_for(".summary", application_id=application.id) if target
+                        else url_for(".form", application_id=application.id))
+    spec = application.call.spec
+    given = application.answers or {}
+    problems = {p.anchor: p.message for p in answers.problems(spec, given)} if given else {}
+    return render_template("applications/form.html", application=application, spec=spec, given=given,
+                           problems=problems, editable=editable, cerfa=cerfa,
+                           totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+                           row_count=answers.row_count, yes_no=answers.YES_NO)
+
+
+@bp.get("/<uuid:application_id>/deposer")
+@login_required
+def summary(application_id: uuid.UUID):
+    application = lead_application(application_id)
+    given = application.answers or {}
+    return render_template("applications/summary.html", application=application, spec=application.call.spec,
+                           given=given, problems=completeness.problems(application),
+                           slots=completeness.slots(application), cerfa=cerfa,
+                           totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+                           editable=permissions.can_edit_answers(current_user, application, now()))
+
+
+@bp.post("/<uuid:application_id>/deposer")
+@login_required
+def submit(application_id: uuid.UUID):
+    application = lead_application(application_id)
+    moment = arrival()  # the instant the request arrived: a long upload does not make it late
+    try:
+        for key, upload in request.files.items(multi=True):
+            if upload.filename and permissions.can_add_documents(current_user, application, moment):
+                documents.upload(application, key.removeprefix("piece."), upload.stream, upload.filename,
+                                 current_user, application.organisation_id, moment)
+        version = submission.submit(application, current_user, moment)
+    except submission.Incomplete as incomplete:
+        flash(incomplete.message, "error")
+        return redirect(url_for(".summary", application_id=application.id))
+    except ApplicationError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for(".show", application_id=application.id))
+    flash(f"Candidature déposée : n° {application.number}, version {version.number}. L'accusé de réception a été "
+          "envoyé par courriel à chaque membre de l'organisation.", "success")
+    return redirect(url_for(".version", application_id=application.id, number=version.number))
+
+
+@bp.get("/<uuid:application_id>/versions/<int:number>")
+@login_required
+def version(application_id: uuid.UUID, number: int):
+    application = member_application(application_id)
+    found = queries.version_of(application, number) or abort(404)
+    return render_template("applications/version.html", application=application, version=found,
+                           receipt=receipts.receipt_of(application, found), spec=application.call.spec,
+                           given=found.snapshot.get("answers", {}), cerfa=cerfa,
+                           totals=cerfa.totals(found.snapshot.get("answers", {}).get("cerfa", {}).get("budget", {})))
+
+
+@bp.get("/<uuid:application_id>/versions/<int:number>/accuse-de-reception.pdf")
+@login_required
+def receipt_pdf(application_id: uuid.UUID, number: int):
+    application = member_application(application_id)
+    found = queries.version_of(application, number) or abort(404)
+    name = f"accuse-reception-{application.number}-v{found.number}.pdf"
+    return receipts.pdf(application, found), 200, {
+        "Content-Type": "application/pdf", "Content-Disposition": f'attachment; filename="{name}"'}
+
+
+@bp.post("/<uuid:application_id>/desistement")
+@login_required
+def withdraw(application_id: uuid.UUID):
+    application = lead_application(application_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        flash("Indiquez la raison du désistement.", "error")
+        return redirect(url_for(".show", application_id=application.id) + "#desistement")
+    try:
+        submission.withdraw(application, form.reason.data, current_user, now())
+    except ApplicationError as refused:
+        flash(refused.message, "error")
+    else:
+        flash("Le désistement est enregistré.", "success")
+    return redirect(url_for(".show", application_id=application.id))
+
+
+@bp.post("/<uuid:application_id>/partenaires")
+@login_required
+def invite_partner(application_id: uuid.UUID):
+    application = lead_application(application_id)
+    form = PartnerForm()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+        return redirect(url_for(".show", application_id=application.id) + "#partenaires")
+    try:
+        partners.invite(application, form.name.data, form.email.data, current_user, now())
+    except ApplicationError as refused:
+        flash(refused.message, "error")
+    else:
+        flash(f"Invitation envoyée à {form.email.data}.", "success")
+    return redirect(url_for(".show", application_id=application.id) + "#partenaires")
+
+
+@bp.route("/partenariat/<token>", methods=["GET", "POST"])
+@login_required
+def partner_accept(token: str):
+    partner = partners.pending(token)
+    if partner is None:
+        return render_template("accounts/link_problem.html",
+                               message="Cette invitation n'est pas valide ou a déjà été acceptée."), 404
+    memberships = [m for m in current_user.memberships]
+    if request.method == "POST":
+        try:
+            organisation = organisation_for(current_user, uuid.UUID(request.form.get("organisation_id", "")))
+        except ValueError:
+            organisation = None
+        try:
+            if organisation is None:
+                raise ApplicationError("Choisissez une de vos organisations.")
+            partners.accept(partner, organisation, current_user, now())
+        except ApplicationError as refused:
+            flash(refused.message, "error")
+        else:
+            flash("Votre organisation est partenaire de cette candidature.", "success")
+            return redirect(url_for(".show", application_id=partner.application_id))
+    return render_template("applications/partner_accept.html", partner=partner, memberships=memberships)

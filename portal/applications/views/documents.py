@@ -1,0 +1,144 @@
+"""The applicant's documents page: one slot per document of the call, upload (with progress when JavaScript
+runs), reuse from the vault, removal, download; and the pieces asked for after closing."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.accounts.models import Organisation
+from portal.accounts.queries import vault_document, vault_of
+from portal.applications import completeness, documents, permissions, queries, submission
+from portal.applications.errors import ApplicationError
+from portal.applications.views.applicant import bp, member_application
+from portal.core.storage import storage
+from portal.core.time import arrival, now, today_paris
+from portal.extensions import db
+
+
+def _acting_organisation(application):
+    """Files are added in the name of the lead organisation, or of the partner this person belongs to."""
+    if permissions.is_lead_member(current_user, application):
+        return application.organisation_id
+    return permissions.partner_organisation_of(current_user, application)
+
+
+def _answer(application, message: str, ok: bool, status: int = 200):
+    if request.headers.get("X-Upload") == "1":
+        return jsonify(ok=ok, message=message), status
+    flash(message, "success" if ok else "error")
+    return redirect(url_for(".documents", application_id=application.id) + f"#doc-{request.view_args.get('key', '')}")
+
+
+@bp.get("/<uuid:application_id>/pieces", endpoint="documents")
+@login_required
+def documents_page(application_id: uuid.UUID):
+    application = member_application(application_id)
+    moment = now()
+    organisation_id = _acting_organisation(application)
+    organisation = db.session.get(Organisation, organisation_id)
+    return render_template("applications/documents.html", application=application,
+                           slots=completeness.slots(application),
+                           can_add=permissions.can_add_documents(current_user, application, moment),
+                           piece_request=permissions.open_piece_request(application, moment),
+                           vault=vault_of(organisation), today=today_paris(moment))
+
+
+
+def _may_upload(application, key: str, moment):
+    """Before closing: the file's members and partners. After: only the slots of an open request for pieces."""
+    if permissions.can_add_documents(current_user, application, moment):
+        return None, True
+    request_open = permissions.open_piece_request(application, moment)
+    if (request_open is not None and key in request_open.slots
+            and permissions.is_lead_member(current_user, application)):
+        return request_open, True
+    return None, False
+
+
+@bp.post("/<uuid:application_id>/pieces/<key>")
+@login_required
+def upload(application_id: uuid.UUID, key: str):
+    application = member_application(application_id)
+    moment = arrival()
+    piece_request, allowed = _may_upload(application, key, moment)
+    if not allowed:
+        return _answer(application, "Le dépôt de pièces est clos pour ce dossier.", False, 409)
+    files = [f for f in request.files.getlist("file") if f.filename]
+    if not files:
+        return _answer(application, "Choisissez un fichier à téléverser.", False, 400)
+    names = []
+    try:
+        for file in files:
+            stored = documents.upload(application, key, file.stream, file.filename, current_user,
+                                      _acting_organisation(application), moment,
+                                      piece_request_id=piece_request.id if piece_request else None)
+            names.append(stored.original_name)
+    except ApplicationError as refused:
+        return _answer(application, refused.message, False, 422)
+    return _answer(application, f"Pièce enregistrée : {', '.join(names)}.", True)
+
+
+@bp.post("/<uuid:application_id>/pieces/<key>/coffre")
+@login_required
+def from_vault(application_id: uuid.UUID, key: str):
+    application = member_application(application_id)
+    moment = arrival()
+    if not permissions.can_add_documents(current_user, application, moment):
+        return _answer(application, "Le dépôt de pièces est clos pour ce dossier.", False, 409)
+    organisation = db.session.get(Organisation, _acting_organisation(application))
+    try:
+        chosen = vault_document(organisation, uuid.UUID(request.form.get("document_id", "")))
+    except ValueError:
+        chosen = None
+    if chosen is None:
+        return _answer(application, "Choisissez un document du coffre-fort.", False, 400)
+    try:
+        documents.attach_from_vault(application, key, chosen, current_user, moment)
+    except ApplicationError as refused:
+        return _answer(application, refused.message, False, 422)
+    return _answer(application, f"« {chosen.label} » est repris du coffre-fort.", True)
+
+
+@bp.post("/<uuid:application_id>/fichiers/<uuid:file_id>/retirer")
+@login_required
+def remove_file(application_id: uuid.UUID, file_id: uuid.UUID):
+    application = member_application(application_id)
+    file = queries.file_of(application, file_id) or abort(404)
+    if file.removed_at is not None:
+        abort(404)
+    _, allowed = _may_upload(application, file.slot, arrival())
+    if not allowed or (file.organisation_id != _acting_organisation(application)
+                       and not permissions.is_lead_member(current_user, application)):
+        flash("Vous ne pouvez plus retirer ce fichier.", "error")
+    else:
+        documents.remove(application, file, current_user, arrival())
+        flash(f"« {file.original_name} » est retiré du dossier.", "success")
+    return redirect(url_for(".documents", application_id=application.id) + f"#doc-{file.slot}")
+
+
+@bp.get("/<uuid:application_id>/fichiers/<uuid:file_id>")
+@login_required
+def download(application_id: uuid.UUID, file_id: uuid.UUID):
+    application = member_application(application_id)
+    file = queries.file_of(application, file_id) or abort(404)
+    return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
+                     mimetype="application/octet-stream", max_age=0)
+
+
+@bp.post("/<uuid:application_id>/pieces-complementaires/<uuid:request_id>/transmettre")
+@login_required
+def deposit_pieces(application_id: uuid.UUID, request_id: uuid.UUID):
+    application = member_application(application_id)
+    if not permissions.is_lead_member(current_user, application):
+        abort(403)
+    piece_request = next((r for r in application.piece_requests if r.id == request_id), None) or abort(404)
+    try:
+        version = submission.deposit_pieces(application, piece_request, current_user, arrival())
+    except ApplicationError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for(".documents", application_id=application.id))
+    flash("Pièces transmises : l'accusé de réception a été envoyé.", "success")
+    return redirect(url_for(".version", application_id=application.id, number=version.number))

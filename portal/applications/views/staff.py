@@ -1,0 +1,132 @@
+"""The call managers' side: the applications of a call by window and status, one application as last deposited,
+its files (blocked until the scanner says clean), streamed ZIPs, CSV and XLSX exports, requests for pieces."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.accounts.permissions import can_manage_call
+from portal.applications import cerfa, completeness, exports, pieces, queries
+from portal.applications.errors import ApplicationError
+from portal.applications.forms import PieceRequestForm
+from portal.catalog.queries import get_call
+from portal.core.audit import for_target
+from portal.core.storage import storage
+from portal.core.time import now
+
+bp = Blueprint("applications_staff", __name__, url_prefix="/gestion")
+
+ACTION_LABELS = {"application.start": "Dossier commencé", "application.file_add": "Pièce ajoutée",
+                 "application.file_remove": "Pièce retirée", "application.file_infected": "Fichier infecté refusé",
+                 "application.submit": "Dépôt", "application.withdraw": "Désistement",
+                 "application.partner_invite": "Partenaire invité", "application.partner_accept": "Partenaire accepté",
+                 "application.pieces_request": "Pièces demandées", "application.pieces_deposit": "Pièces transmises"}
+
+
+def managed_call(slug: str):
+    call = get_call(slug)
+    if call is None or not can_manage_call(current_user, call.uuid, call.issuer):
+        abort(404)
+    return call
+
+
+def managed_application(application_id: uuid.UUID):
+    return queries.for_manager(application_id, current_user) or abort(404)
+
+
+@bp.get("/appels/<slug>/candidatures")
+@login_required
+def call_applications(slug: str):
+    call = managed_call(slug)
+    window, status = request.args.get("fenetre", ""), request.args.get("statut", "")
+    rows = queries.of_call(call, window, status)
+    return render_template("applications/staff_list.html", call=call, rows=rows, window=window, status=status,
+                           organisations=queries.organisations_by_id(a.organisation_id for a in rows),
+                           missing={a.id: completeness.problems(a) for a in rows if a.status == "draft"},
+                           counts=queries.counts_by_status(call))
+
+
+@bp.get("/appels/<slug>/candidatures.<any(csv, xlsx):extension>")
+@login_required
+def export(slug: str, extension: str):
+    call = managed_call(slug)
+    rows = queries.of_call(call, request.args.get("fenetre", ""), request.args.get("statut", ""))
+    return exports.application_list(call, rows, extension)
+
+
+@bp.get("/appels/<slug>/fenetres/<key>/pieces.zip")
+@login_required
+def window_zip(slug: str, key: str):
+    call = managed_call(slug)
+    if not any(w.key == key for w in call.windows):
+        abort(404)
+    return exports.files_zip(f"{call.slug}-{key}-pieces.zip",
+                             [a for a in queries.of_call(call, key) if a.latest_version is not None])
+
+
+@bp.get("/candidatures/<uuid:application_id>")
+@login_required
+def show(application_id: uuid.UUID):
+    application = managed_application(application_id)
+    version = application.latest_version
+    form = PieceRequestForm()
+    form.slots.choices = [(d.key, d.label) for d in application.call.spec.required_documents]
+    files = queries.files_by_id(f["id"] for f in version.snapshot["files"]) if version else {}
+    return render_template("applications/staff_show.html", application=application, version=version,
+                           files=files, spec=application.call.spec,
+                           given=version.snapshot.get("answers", {}) if version else {},
+                           organisation=queries.organisations_by_id([application.organisation_id])[
+                               application.organisation_id],
+                           history=for_target(f"application:{application.id}"), form=form, cerfa=cerfa,
+                           totals=cerfa.totals(version.snapshot.get("answers", {}).get("cerfa", {}).get("budget", {}))
+                           if version else None, action_labels=ACTION_LABELS,
+                           scanner_configured=bool(current_app.config.get("CLAMD_URL")))
+
+
+@bp.get("/candidatures/<uuid:application_id>/pieces.zip")
+@login_required
+def application_zip(application_id: uuid.UUID):
+    application = managed_application(application_id)
+    if application.latest_version is None:
+        abort(404)
+    return exports.files_zip(f"{application.number}-pieces.zip", [application])
+
+
+@bp.get("/candidatures/<uuid:application_id>/fichiers/<uuid:file_id>")
+@login_required
+def download(application_id: uuid.UUID, file_id: uuid.UUID):
+    application = managed_application(application_id)
+    version = application.latest_version
+    deposited = {f["id"] for f in version.snapshot["files"]} if version else set()
+    file = queries.file_of(application, file_id)
+    if file is None or str(file.id) not in deposited:
+        abort(404)  # staff see what was deposited, never a draft
+    if file.is_blocked:
+        flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
+        return redirect(url_for(".show", application_id=application.id))
+    return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
+                     mimetype="application/octet-stream", max_age=0)
+
+
+@bp.post("/candidatures/<uuid:application_id>/demande-pieces")
+@login_required
+def request_pieces(application_id: uuid.UUID):
+    application = managed_application(application_id)
+    form = PieceRequestForm()
+    form.slots.choices = [(d.key, d.label) for d in application.call.spec.required_documents]
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            flash(" ".join(errors), "error")
+    else:
+        try:
+            pieces.request_pieces(application, form.slots.data, form.message.data, form.due_on.data, current_user,
+                                  now())
+        except ApplicationError as refused:
+            flash(refused.message, "error")
+        else:
+            flash("La demande de pièces est envoyée à l'organisation.", "success")
+    return redirect(url_for(".show", application_id=application.id) + "#demande-pieces")
+

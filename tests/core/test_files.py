@@ -1,0 +1,220 @@
+"""What people upload is judged by its content: real documents pass whatever their inner order, disguised pages,
+programs and archives built to explode are refused with a message that says what was found; names come back clean."""
+
+import io
+import struct
+import time
+import unicodedata
+import zipfile
+import zlib
+from pathlib import Path
+
+import pytest
+
+from portal.core.files import UnsafeFile, check_upload, identify, safe_filename
+
+ACCEPTED = ("pdf", "odt", "docx", "xlsx", "ods", "png", "jpg")
+CONTENT_TYPES = (b'<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                 b'2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>')
+RELS = b'<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>'
+ODF_MANIFEST = (b'<?xml version="1.0"?><manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:'
+                b'manifest:1.0"><manifest:file-entry manifest:full-path="/"/></manifest:manifest>')
+
+
+def pdf() -> bytes:
+    return (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)  # one pixel, 8-bit RGB
+    pixels = zlib.compress(b"\x00\xff\x00\x00")  # filter byte, then a red pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+def jpeg() -> bytes:
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00\xff\xd9"
+
+
+def archive(entries: list[tuple[str, bytes]], *, first_stored: bool = False) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for position, (name, data) in enumerate(entries):
+            stored = first_stored and position == 0
+            zf.writestr(name, data, compress_type=zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED)
+    return buffer.getvalue()
+
+
+def odf(kind: str, manifest: bytes = ODF_MANIFEST) -> bytes:
+    return archive([("mimetype", f"application/vnd.oasis.opendocument.{kind}".encode()),
+                    ("content.xml", b"<office:document-content/>"), ("META-INF/manifest.xml", manifest)],
+                   first_stored=True)
+
+
+def docx(*, types_first: bool = False, extra: list[tuple[str, bytes]] = ()) -> bytes:
+    parts = [("_rels/.rels", RELS), ("word/document.xml", b"<w:document/>" * 50), *extra]
+    types = ("[Content_Types].xml", CONTENT_TYPES)
+    return archive([types, *parts] if types_first else [*parts, types])
+
+
+def xlsx(*, types_first: bool = False) -> bytes:
+    parts = [("_rels/.rels", RELS), ("xl/workbook.xml", b"<workbook/>"), ("xl/worksheets/sheet1.xml", b"<sheet/>")]
+    types = ("[Content_Types].xml", CONTENT_TYPES)
+    return archive([types, *parts] if types_first else [*parts, types])
+
+
+def elf() -> bytes:
+    return b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack("<HHI", 2, 62, 1) + bytes(100)
+
+
+def windows_program() -> bytes:
+    return b"MZ" + b"\x90" * 58 + struct.pack("<I", 64) + b"PE\0\0\x4c\x01" + bytes(200)
+
+
+def refusal(content: bytes, accepted: tuple[str, ...] = ACCEPTED) -> str:
+    with pytest.raises(UnsafeFile) as refused:
+        check_upload(io.BytesIO(content), accepted)
+    return refused.value.message
+
+
+DOCUMENTS = {
+    "pdf": pdf(), "png": png(), "jpg": jpeg(), "odt": odf("text"), "ods": odf("spreadsheet"),
+    "docx": docx(), "docx types first": docx(types_first=True), "xlsx": xlsx(), "xlsx types first": xlsx(types_first=True),
+}
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_real_documents_are_accepted_whatever_the_order_inside(name, tmp_path: Path):
+    path = tmp_path / "document"
+    path.write_bytes(DOCUMENTS[name])
+    with path.open("rb") as file:
+        assert identify(file) == name.split()[0]
+        assert check_upload(file, ACCEPTED) == name.split()[0]
+        assert file.read() == DOCUMENTS[name]  # left rewound for whoever stores or scans it next
+
+
+@pytest.mark.parametrize(("content", "found"), [
+    (b"<!DOCTYPE html><html><body><script>alert(1)</script></body></html>", "page web (HTML)"),
+    (b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.cookie)</script></svg>', "image SVG"),
+    (elf(), "programme exécutable"),
+    (windows_program(), "programme exécutable"),
+    (windows_program() + docx(), "programme exécutable"),  # a program carrying a document is still a program
+    (archive([("statuts.pdf", pdf())]), "archive ZIP"),
+])
+def test_disguised_files_are_refused_saying_what_they_really_are(content, found, tmp_path: Path):
+    renamed = tmp_path / "statuts.pdf"
+    renamed.write_bytes(content)
+    with renamed.open("rb") as file:
+        assert identify(file) is None
+        with pytest.raises(UnsafeFile) as refused:
+            check_upload(file, ACCEPTED)
+    assert found in refused.value.message
+    assert "PDF, ODT, DOCX, XLSX, ODS, PNG, JPEG" in refused.value.message
+    assert "quel que soit le nom du fichier" in refused.value.message
+
+
+def test_an_accepted_format_elsewhere_is_refused_where_only_pdf_is_asked():
+    assert refusal(png(), ("pdf",)) == ("Le contenu de ce fichier n'est pas un format accepté (PDF) : il s'agit d'un "
+                                        "fichier PNG, quel que soit le nom du fichier.")
+
+
+def test_an_empty_file_is_refused():
+    assert identify(io.BytesIO(b"")) is None
+    assert refusal(b"") == "Le fichier est vide."
+
+
+def test_a_zip_bomb_disguised_as_docx_is_refused_at_once(tmp_path: Path):
+    bomb = tmp_path / "rapport.docx"
+    zeros = bytes(4 * 1024 * 1024)
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
+        zf.writestr("[Content_Types].xml", CONTENT_TYPES)
+        with zf.open("word/document.xml", "w", force_zip64=True) as entry:
+            for _ in range(100):  # 400 Mo of zeros, written in streaming: a few Mo on disk
+                entry.write(zeros)
+    assert bomb.stat().st_size < 5 * 1024 * 1024
+    started = time.perf_counter()
+    with bomb.open("rb") as file, pytest.raises(UnsafeFile) as refused:
+        check_upload(file, ACCEPTED)
+    assert time.perf_counter() - started < 1  # decided on the directory, nothing inflated
+    assert "volume anormal" in refused.value.message
+
+
+def test_a_document_with_one_overcompressed_part_is_refused():
+    assert "volume anormal" in refusal(docx(extra=[("word/media/padding.bin", bytes(20 * 1024 * 1024))]))
+
+
+def test_a_document_lying_about_its_inner_sizes_is_refused():
+    honest = docx(extra=[("word/padding.xml", bytes(600_000))])
+    lying = _forge(honest, "word/padding.xml", size=1000)
+    assert identify(io.BytesIO(lying)) == "docx"
+    assert "volume anormal" in refusal(lying)
+
+
+def test_a_document_with_too_many_parts_is_refused():
+    assert "10 000" in refusal(docx(extra=[(f"word/part{n}.xml", b"") for n in range(10_001)]))
+
+
+@pytest.mark.parametrize("name", ["../../evil.xml", "/etc/cron.d/evil", "word\\..\\..\\evil.xml", "C:/evil.xml"])
+def test_a_document_whose_parts_escape_their_folder_is_refused(name):
+    assert "chemins internes dangereux" in refusal(docx(extra=[(name, b"x")]))
+
+
+def test_a_password_protected_document_is_refused():
+    assert "mot de passe" in refusal(_forge(docx(), "word/document.xml", encrypted=True))
+    encrypted = b'<manifest:manifest><manifest:encryption-data manifest:checksum-type="SHA1/1K"/></manifest:manifest>'
+    assert "mot de passe" in refusal(odf("text", manifest=encrypted))
+
+
+def test_a_damaged_document_is_refused():
+    whole = docx()
+    assert "endommagé" in refusal(whole[: len(whole) // 2])
+    body = whole.index(b"word/document.xml") + len("word/document.xml") + 2
+    flipped = whole[:body] + bytes([whole[body] ^ 0xFF]) + whole[body + 1:]
+    assert "endommagé" in refusal(flipped)
+
+
+@pytest.mark.parametrize(("sent", "shown"), [
+    ("../../etc/passwd", "passwd"),
+    ("C:\\Users\\x\\CV.pdf", "CV.pdf"),
+    ("Statuts signés 2024.pdf", "Statuts signés 2024.pdf"),
+    (unicodedata.normalize("NFD", "Procès-verbal AG été.odt"), "Procès-verbal AG été.odt"),
+    ("Budget 🎉 équipe 👩‍💻.xlsx", "Budget 🎉 équipe 👩‍💻.xlsx"),
+    ("bud\x00get\x07 2024\r\n.pdf", "budget 2024.pdf"),
+    ("facture\u202efdp.exe", "facturefdp.exe"),  # a right-to-left override would show « facture.pdf »
+    ('devis : "final" ?.pdf', "devis final.pdf"),
+    ("  Rapport \t  moral\u00a0 2024 .pdf", "Rapport moral 2024.pdf"),
+    ("..cache.pdf", "cache.pdf"),
+    ("...", "document"),
+    (".pdf", "document.pdf"),
+    ("", "document"),
+    ("CON.pdf", "_CON.pdf"),
+])
+def test_names_come_back_without_folders_controls_or_forbidden_characters(sent, shown):
+    assert safe_filename(sent) == shown
+
+
+def test_a_very_long_name_is_cut_keeping_its_extension():
+    sent = "Statuts " + "é" * 388 + ".pdf"
+    assert len(sent) == 400
+    shown = safe_filename(sent)
+    assert len(shown) == 180
+    assert shown.startswith("Statuts éé") and shown.endswith("é.pdf")
+
+
+def _forge(content: bytes, name: str, *, size: int | None = None, encrypted: bool = False) -> bytes:
+    """Rewrite an entry's headers, local and central, as a forged archive would (APPNOTE 4.3.7, 4.3.12, 4.4.4)."""
+    data = bytearray(content)
+    with zipfile.ZipFile(io.BytesIO(content)) as zf:
+        local, central = zf.getinfo(name).header_offset, zf.start_dir
+    while data[central + 46: central + 46 + len(name)] != name.encode():
+        name_length, extra_length, comment_length = struct.unpack_from("<HHH", data, central + 28)
+        central += 46 + name_length + extra_length + comment_length
+    for flags, uncompressed in ((local + 6, local + 22), (central + 8, central + 24)):
+        if encrypted:
+            data[flags] |= 0x1
+        if size is not None:
+            struct.pack_into("<I", data, uncompressed, size)
+    return bytes(data)
