@@ -7,6 +7,7 @@ import uuid
 
 from flask import Flask
 
+from portal.applications.documents import hint as document_hint
 from portal.core.time import now
 
 
@@ -14,6 +15,8 @@ def register(app: Flask) -> None:
     from portal.applications.views import applicant, documents, staff, verification  # noqa: F401 (routes)
 
     app.add_template_global(now, "now_utc")
+    app.add_template_global(applicant.deadline_warning, "deadline_warning")
+    app.add_template_global(document_hint, "document_hint")
     app.add_template_filter(lambda value: uuid.UUID(str(value)), "uuid")
     app.register_blueprint(applicant.bp)
     app.register_blueprint(staff.bp)

@@ -55,11 +55,6 @@ def deadline_warning(application: Application) -> str | None:
     return next((text for limit, text in WARNINGS if left <= limit), None)
 
 
-@bp.context_processor
-def _helpers():
-    return {"deadline_warning": deadline_warning, "document_hint": documents.hint}
-
-
 @bp.get("/")
 @login_required
 def mine():
