@@ -9,7 +9,7 @@ import pytest
 
 from portal.extensions import db
 from tests.conftest import post_form
-from tests.core.test_files import pdf
+from tests.fakes.samples import pdf
 
 CLOSES = "2025-05-09"  # a summer date: 23:59:59 Paris is 21:59:59 UTC
 DOCUMENTS = [

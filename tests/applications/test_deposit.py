@@ -9,7 +9,7 @@ from portal.applications.models import Application
 from portal.extensions import db
 from tests.applications.conftest import deposit, fill, get_application, ready, start, upload
 from tests.conftest import post_form
-from tests.core.test_files import pdf
+from tests.fakes.samples import pdf
 
 
 @pytest.mark.parametrize("closes_on, last_second, first_late", [

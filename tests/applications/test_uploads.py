@@ -1,0 +1,172 @@
+"""Documents of an application: judged by content against the slot's formats, refused with a French message and
+without leaving anything in the store, names cleaned, limits enforced, vault documents reused, viruses stopped."""
+
+import html
+import io
+
+import pytest
+
+from portal.applications.models import ApplicationFile
+from portal.core.storage import storage
+from portal.extensions import db
+from tests.applications.conftest import get_application, start, upload
+from tests.applications.test_deposit import sign_in_as
+from tests.fakes import samples
+from tests.fakes.clamd import EICAR, FakeClamd
+
+
+@pytest.fixture
+def draft(client, open_call, applicant):
+    claire, _, organisation = applicant
+    sign_in_as(client, claire)
+    return start(client, open_call, organisation)
+
+
+def stored_keys() -> set[str]:
+    return set(storage().keys())
+
+
+def page_after(client, response) -> str:
+    text = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+@pytest.mark.parametrize("name, content", [
+    ("rapport.pdf", samples.pdf()), ("note.odt", samples.odf("text")), ("budget.ods", samples.odf("spreadsheet")),
+    ("note.docx", samples.docx()), ("budget.xlsx", samples.xlsx()), ("plan.png", samples.png()),
+])
+def test_the_formats_a_slot_accepts_are_stored_with_their_hash(client, draft, name, content):
+    import hashlib
+
+    upload(client, draft, "cerfa-12156", content, name)
+    [file] = get_application(draft).current_files
+    assert (file.original_name, file.size, file.sha256) == (name, len(content), hashlib.sha256(content).hexdigest())
+    with storage().open(file.storage_key) as stored:
+        assert stored.read() == content
+    assert file.storage_key != name and "." not in file.storage_key  # stored under a generated name
+
+
+@pytest.mark.parametrize("name, content, said", [
+    ("statuts.pdf", b"<!doctype html><html><script>alert(1)</script></html>", "HTML"),
+    ("statuts.pdf", b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>', "SVG"),
+    ("statuts.pdf", samples.elf(), "exécutable"),
+    ("statuts.pdf", samples.windows_program(), "exécutable"),
+    ("statuts.pdf", samples.docx(), "PDF"),  # a real document, but this slot asks for PDF only
+])
+def test_a_disguised_or_wrong_file_is_refused_and_nothing_is_kept(client, draft, name, content, said):
+    before = stored_keys()
+    response = upload(client, draft, "statuts", content, name)
+    page = page_after(client, response)
+    assert "Erreur" in page and said in page and "statuts.pdf" in page
+    assert get_application(draft).current_files == []
+    assert stored_keys() == before
+
+
+def test_a_zip_bomb_dressed_as_a_word_document_is_refused(client, draft):
+    bomb = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", samples.CONTENT_TYPES)
+        with archive.open("word/document.xml", "w", force_zip64=True) as part:
+            zeros = bytes(1024 * 1024)
+            for _ in range(400):
+                part.write(zeros)
+    before = stored_keys()
+    page = page_after(client, upload(client, draft, "cerfa-12156", bomb.getvalue(), "note.docx"))
+    assert "Erreur" in page and "note.docx" in page
+    assert get_application(draft).current_files == [] and stored_keys() == before
+
+
+def test_a_file_over_the_slot_limit_is_refused_without_being_stored(client, draft):
+    big = samples.pdf() + b"0" * (1024 * 1024)  # the statutes slot takes 1 Mo at most
+    before = stored_keys()
+    page = page_after(client, upload(client, draft, "statuts", big, "statuts.pdf"))
+    assert "dépasse la taille maximale de 1 Mo" in page and "n'a pas été enregistré" in page
+    assert stored_keys() == before and db.session.query(ApplicationFile).count() == 0
+
+
+@pytest.mark.parametrize("sent, kept", [
+    ("../../../etc/passwd.pdf", "passwd.pdf"),
+    ("Statuts signe\u0301s 2024.pdf", "Statuts signés 2024.pdf"),  # decomposed accents (macOS) come back composed
+    ("Rapport d'activité — été 2024 ✓.pdf", "Rapport d'activité — été 2024 ✓.pdf"),
+    ("r" * 400 + ".pdf", "r" * 176 + ".pdf"),
+])
+def test_names_are_cleaned_and_offered_back_on_download(client, draft, sent, kept):
+    upload(client, draft, "annexes", samples.pdf(), sent)
+    [file] = get_application(draft).current_files
+    assert file.original_name == kept
+    response = client.get(f"{draft}fichiers/{file.id}")
+    assert response.status_code == 200 and response.data == samples.pdf()
+    disposition = response.headers["Content-Disposition"]
+    assert disposition.startswith("attachment") and ".." not in disposition and "/" not in disposition
+    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_slot_taking_one_file_keeps_the_last_one_and_a_multiple_slot_keeps_all(client, draft):
+    upload(client, draft, "statuts", samples.pdf(), "statuts-2019.pdf")
+    upload(client, draft, "statuts", samples.pdf() + b"%2024\n", "statuts-2024.pdf")
+    upload(client, draft, "annexes", samples.pdf(), "annexe-1.pdf")
+    upload(client, draft, "annexes", samples.png(), "annexe-2.png")
+    current = {(f.slot, f.original_name) for f in get_application(draft).current_files}
+    assert current == {("statuts", "statuts-2024.pdf"), ("annexes", "annexe-1.pdf"), ("annexes", "annexe-2.png")}
+
+
+def test_an_upload_with_progress_answers_in_json(client, draft):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, f"{draft}pieces")
+    response = client.post(f"{draft}pieces/statuts", headers={"X-Upload": "1"}, content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (io.BytesIO(b"<html></html>"), "statuts.pdf")})
+    assert response.status_code == 422 and response.json["ok"] is False and "HTML" in response.json["message"]
+    response = client.post(f"{draft}pieces/statuts", headers={"X-Upload": "1"}, content_type="multipart/form-data",
+                           data={"csrf_token": token, "file": (io.BytesIO(samples.pdf()), "statuts.pdf")})
+    assert response.status_code == 200 and response.json["ok"] is True
+
+
+def test_statutes_are_reused_from_the_vault_as_a_copy(client, draft, applicant):
+    from portal.accounts import vault
+
+    claire, _, organisation = applicant
+    document = vault.add_document(organisation, claire, io.BytesIO(samples.pdf()), "statuts.pdf", kind="statuts",
+                                  label="Statuts 2024")
+    from tests.conftest import post_form
+
+    post_form(client, f"{draft}pieces/statuts/coffre", {"document_id": str(document.id)}, form_page=f"{draft}pieces")
+    [file] = get_application(draft).current_files
+    assert file.vault_document_id == document.id and file.sha256 == document.sha256
+    assert file.storage_key != document.storage_key  # the application keeps its own copy
+    vault.remove_document(db.session.get(type(document), document.id), claire)
+    assert client.get(f"{draft}fichiers/{file.id}").data == samples.pdf()
+
+
+def test_with_an_antivirus_infected_files_are_refused_and_clean_ones_marked(app, client, draft):
+    with FakeClamd() as url:
+        app.config["CLAMD_URL"] = url
+        try:
+            page = page_after(client, upload(client, draft, "annexes", samples.pdf() + EICAR, "annexe.pdf"))
+            upload(client, draft, "annexes", samples.pdf(), "propre.pdf")
+        finally:
+            app.config["CLAMD_URL"] = None
+    assert "contient un virus" in page and "Eicar" in page
+    [file] = get_application(draft).current_files
+    assert (file.original_name, file.scan_status) == ("propre.pdf", "clean")
+
+
+def test_without_an_antivirus_files_are_marked_not_scanned(client, draft):
+    upload(client, draft, "annexes", samples.pdf(), "annexe.pdf")
+    [file] = get_application(draft).current_files
+    assert file.scan_status == "not_scanned"
+    assert "non analysé" in client.get(f"{draft}pieces").get_data(as_text=True)
+
+
+def test_when_the_antivirus_fails_the_file_is_kept_but_blocked_for_staff(app, client, draft):
+    with FakeClamd(silent=True) as url:
+        app.config["CLAMD_URL"] = url
+        try:
+            upload(client, draft, "annexes", samples.pdf(), "annexe.pdf")
+        finally:
+            app.config["CLAMD_URL"] = None
+    [file] = get_application(draft).current_files
+    assert file.scan_status == "failed" and file.is_blocked
