@@ -33,10 +33,23 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
         "carriers": {"types": ["association"], "description": "Associations (exemple fictif)."},
         "selection_criteria": [{"key": "qualite", "label": "Qualité du projet (exemple)", "weight": "2"},
                                {"key": "partenariat", "label": "Partenariats (exemple)", "weight": "1"}],
-        "required_documents": [{"key": "cerfa-12156", "label": "Demande de subvention (Cerfa n°12156)"},
-                               {"key": "statuts", "label": "Statuts de l'association"}],
-        "questions": [{"key": "objectifs", "label": "Objectifs du projet", "type": "long_text",
-                       "max_length": 3000}],
+        "required_documents": [
+            {"key": "cerfa-12156", "label": "Demande de subvention (Cerfa n°12156)", "formats": ["pdf"]},
+            {"key": "statuts", "label": "Statuts de l'association", "formats": ["pdf"], "max_size_mb": 10},
+            {"key": "note", "label": "Note descriptive du projet", "formats": ["pdf", "odt", "docx"]},
+            {"key": "annexes", "label": "Annexes", "required": False, "multiple": True}],
+        "questions": [
+            {"key": "objectifs", "label": "Objectifs du projet", "type": "long_text", "max_length": 3000},
+            {"key": "menages", "label": "Nombre de ménages accompagnés par an", "type": "number"},
+            {"key": "territoires", "label": "Territoires couverts", "type": "multiple_choice",
+             "choices": ["Territoire nord (exemple)", "Territoire sud (exemple)"]},
+            {"key": "equipe", "label": "Équipe du projet", "type": "table", "max_rows": 6,
+             "columns": [{"key": "fonction", "label": "Fonction"}, {"key": "etp", "label": "ETP", "type": "number"}]},
+            {"key": "renouvellement", "label": "S'agit-il d'un renouvellement ?", "type": "yes_no"}],
+        "declarations": [
+            {"key": "engagement-republicain",
+             "text": "L'association souscrit au contrat d'engagement républicain (exemple de déclaration)."}],
+        "grouped_applications": True,
         "contacts": [{"name": "Contact fictif", "email": "demo@example.org"}],
     }
     body = ("## Démonstration\n\nCet appel est **fictif**. Il sert à essayer le portail en local ; "
