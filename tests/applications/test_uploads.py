@@ -170,3 +170,52 @@ def test_when_the_antivirus_fails_the_file_is_kept_but_blocked_for_staff(app, cl
             app.config["CLAMD_URL"] = None
     [file] = get_application(draft).current_files
     assert file.scan_status == "failed" and file.is_blocked
+
+
+class BrokenStream(io.RawIOBase):
+    """A connection that drops after 3 MB, as a phone losing its network midway."""
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.sent >= 3 * 1024 * 1024:
+            raise ConnectionResetError("client went away")
+        chunk = min(len(buffer), 64 * 1024)
+        buffer[:chunk] = b"%PDF-1.4\n".ljust(chunk, b"0") if self.sent == 0 else bytes(chunk)
+        self.sent += chunk
+        return chunk
+
+
+def test_an_upload_that_fails_midway_leaves_nothing_and_the_draft_intact(app, client, draft, applicant):
+    from portal.applications import documents
+    from portal.core.time import now
+
+    claire, _, organisation = applicant
+    upload(client, draft, "statuts", samples.pdf(), "statuts.pdf")
+    before_keys, before = stored_keys(), get_application(draft)
+    files_before = [(f.original_name, f.sha256) for f in before.current_files]
+    with app.test_request_context(), pytest.raises(ConnectionResetError):
+        documents.upload(get_application(draft), "annexes", io.BufferedReader(BrokenStream()), "gros.pdf", claire,
+                         organisation.id, now())
+    db.session.rollback()
+    after = get_application(draft)
+    assert stored_keys() == before_keys
+    assert [(f.original_name, f.sha256) for f in after.current_files] == files_before
+    leftovers = [p for p in storage().root.rglob("*") if p.is_file() and p.name.endswith(".part")]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("moment, warning", [
+    ("2025-05-03 00:00:00", "Moins de 7 jours"), ("2025-05-09 00:00:01", "Moins d'un jour"),
+    ("2025-05-09 23:10:00", "Moins d'une heure"), ("2025-04-20 12:00:00", None),
+])
+def test_the_page_warns_at_seven_days_one_day_and_one_hour(client, draft, clock, moment, warning):
+    clock(moment)
+    page = html.unescape(client.get(draft).get_data(as_text=True))
+    for text in ("Moins de 7 jours", "Moins d'un jour", "Moins d'une heure"):
+        assert (text in page) == (text == warning), text
+    assert "pas déposé" in page  # a saved draft is not a submission, plainly
