@@ -13,6 +13,7 @@ from sqlalchemy import select
 from portal.accounts.models import Organisation, User
 from portal.accounts.permissions import membership_in
 from portal.accounts.queries import normalise_email
+from portal.applications.drafts import ensure_editable
 from portal.applications.errors import ApplicationError
 from portal.applications.models import Application, Partner
 from portal.core import audit, mail
@@ -26,6 +27,7 @@ def _hash(token: str) -> str:
 def invite(application: Application, name: str, email: str, by: User, at: dt.datetime) -> Partner:
     if not application.call.spec.grouped_applications:
         raise ApplicationError("Cet appel n'accepte pas les candidatures groupées.")
+    ensure_editable(application, at)  # a partner joins to add documents: not once the file is closed
     email = normalise_email(email)
     if not name.strip() or "@" not in email:
         raise ApplicationError("Indiquez le nom de l'organisation partenaire et une adresse électronique valide.")

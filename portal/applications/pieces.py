@@ -27,6 +27,9 @@ def request_pieces(application: Application, slots: list[str], message: str, due
         raise ApplicationError("La date limite de réponse doit être postérieure à aujourd'hui.")
     if application.status != "submitted":
         raise ApplicationError("Seule une candidature déposée peut recevoir une demande de pièces.")
+    if not application.window.has_closed_at(at):
+        raise ApplicationError("Le dépôt est encore ouvert : l'organisation peut compléter et redéposer son dossier "
+                               "elle-même. Les pièces se demandent après la date limite.")
     request = PieceRequest(application_id=application.id, slots=slots, message=message.strip(),
                            due_at=end_of_day_paris(due_on), requested_by_id=by.id, requested_at=at)
     db.session.add(request)

@@ -12,6 +12,7 @@ from portal.accounts.models import Membership, Organisation
 from portal.applications import permissions
 from portal.applications.models import Application, ApplicationFile, Partner, Version
 from portal.catalog.models import Call, Window
+from portal.core.audit import AuditEvent, for_target
 from portal.extensions import db
 
 
@@ -95,12 +96,13 @@ def files_by_id(ids) -> dict[uuid.UUID, ApplicationFile]:
     return {f.id: f for f in db.session.scalars(select(ApplicationFile).where(ApplicationFile.id.in_(ids)))}
 
 
-def needing_reminder(moment: dt.datetime, ahead: dt.timedelta) -> list[Application]:
-    """Unsubmitted drafts (or undeposited changes) whose window closes within `ahead` and that were not reminded."""
+def needing_reminder(moment: dt.datetime, closing_by: dt.datetime) -> list[Application]:
+    """Unsubmitted drafts (or undeposited changes) whose window is open at `moment` and closes by `closing_by`,
+    and that were not reminded."""
     query = (select(Application).join(Application.window)
              .where(Application.reminded_at.is_(None), Application.status != "withdrawn",
                     (Application.status == "draft") | Application.has_pending_changes,
-                    Window.closes_at > moment, Window.closes_at <= moment + ahead)
+                    Window.closes_at > moment, Window.closes_at <= closing_by)
              .options(selectinload(Application.call), selectinload(Application.window)))
     return list(db.session.scalars(query))
 
@@ -108,6 +110,19 @@ def needing_reminder(moment: dt.datetime, ahead: dt.timedelta) -> list[Applicati
 def stored_keys() -> set[str]:
     """Every storage key an application file row refers to (the rest of the store is garbage, see storage gc)."""
     return set(db.session.scalars(select(ApplicationFile.storage_key)))
+
+
+def staff_history(application: Application) -> list[AuditEvent]:
+    """The application's history as staff see it, oldest first. Work on the draft's files is shown only for files
+    that were deposited: a file added or removed and not deposited since is a pending edit, staff see nothing of it."""
+    deposited = {(f["name"], f["sha256"]) for v in application.versions for f in v.snapshot.get("files", [])}
+
+    def shown(event: AuditEvent) -> bool:
+        if event.action == "application.file_add":
+            return (event.details.get("name"), event.details.get("sha256")) in deposited
+        return event.action not in ("application.file_remove", "application.file_infected")
+
+    return [e for e in for_target(f"application:{application.id}") if shown(e)]
 
 
 def counts_by_status(call: Call) -> dict[str, int]:

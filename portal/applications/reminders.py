@@ -12,6 +12,7 @@ from portal.accounts.queries import members_of
 from portal.applications.queries import needing_reminder
 from portal.core import mail
 from portal.core.formatting import datetime_fr
+from portal.core.time import end_of_day_paris, today_paris
 from portal.extensions import db
 
 AHEAD = dt.timedelta(days=2)
@@ -19,7 +20,9 @@ AHEAD = dt.timedelta(days=2)
 
 def send_due(moment: dt.datetime) -> int:
     """Queue one reminder per application (never twice); returns how many applications were reminded."""
-    applications = needing_reminder(moment, AHEAD)
+    # Counted in days of the Paris calendar: a call closing on 9 May at 23:59:59 is reminded on 7 May, whatever the
+    # hour of the daily run (48 hours before would be 7 May at 23:59:59, past any morning run).
+    applications = needing_reminder(moment, end_of_day_paris(today_paris(moment) + AHEAD))
     for application in applications:
         organisation = db.session.get(Organisation, application.organisation_id)
         for membership in members_of(organisation):

@@ -13,7 +13,7 @@ from portal.accounts.models import User
 from portal.applications import completeness, receipts
 from portal.applications.answers import Problem
 from portal.applications.errors import ApplicationError
-from portal.applications.models import Application, NumberCounter, PieceRequest, Version
+from portal.applications.models import Application, ApplicationFile, NumberCounter, PieceRequest, Version
 from portal.core import audit
 from portal.core.formatting import datetime_fr
 from portal.core.time import to_paris
@@ -45,7 +45,8 @@ def submit(application: Application, by: User, at: dt.datetime) -> Version:
     first = application.number is None
     if first:
         application.number = _next_number(application, at)
-    version = _freeze(application, by, at, "depot" if first else "modifications")
+    version = _freeze(application, by, at, "depot" if first else "modifications", application.answers or {},
+                      [_entry(f) for f in application.current_files])
     application.status, application.has_pending_changes = "submitted", False
     audit.record("application.submit", actor=by, target=f"application:{application.id}", number=application.number,
                  version=version.number)
@@ -61,9 +62,10 @@ def deposit_pieces(application: Application, request: PieceRequest, by: User, at
     added = [f for f in application.current_files if f.piece_request_id == request.id]
     if not added:
         raise ApplicationError("Ajoutez au moins une des pièces demandées avant de les transmettre.")
-    version = _freeze(application, by, at, "pieces")
+    version = _freeze(application, by, at, "pieces", application.latest_version.snapshot["answers"],
+                      _pieces_on_top(application, request, added))
     request.answered_at = at
-    application.has_pending_changes = False
+    application.has_pending_changes = _differs(application, version)
     audit.record("application.pieces_deposit", actor=by, target=f"application:{application.id}",
                  version=version.number, files=[f.original_name for f in added])
     receipts.send(application, version)
@@ -81,12 +83,34 @@ def withdraw(application: Application, reason: str, by: User, at: dt.datetime) -
     db.session.commit()
 
 
-def _freeze(application: Application, by: User, at: dt.datetime, reason: str) -> Version:
+def _entry(file: ApplicationFile) -> dict:
+    return {"id": str(file.id), "slot": file.slot, "name": file.original_name, "size": file.size,
+            "sha256": file.sha256, "format": file.format}
+
+
+def _pieces_on_top(application: Application, request: PieceRequest, added: list[ApplicationFile]) -> list[dict]:
+    """The last version's files with the requested slots as the applicant left them after the request. Nothing else
+    of the draft: edits saved before the deadline but never deposited must not slip in after it."""
+    rows = {str(f.id): f for f in application.files}
+
+    def given_up(item: dict) -> bool:  # replaced or removed while answering the request
+        removed = rows[item["id"]].removed_at
+        return item["slot"] in request.slots and removed is not None and removed >= request.requested_at
+
+    return [item for item in application.latest_version.snapshot["files"] if not given_up(item)] + [
+        _entry(f) for f in added]
+
+
+def _differs(application: Application, version: Version) -> bool:
+    """Whether the draft holds changes that this version does not."""
+    return ((application.answers or {}) != version.snapshot["answers"]
+            or {str(f.id) for f in application.current_files} != {f["id"] for f in version.snapshot["files"]})
+
+
+def _freeze(application: Application, by: User, at: dt.datetime, reason: str, answers: dict,
+            files: list[dict]) -> Version:
     number = (application.latest_version.number if application.latest_version else 0) + 1
-    files = [{"id": str(f.id), "slot": f.slot, "name": f.original_name, "size": f.size, "sha256": f.sha256,
-              "format": f.format} for f in application.current_files]
-    snapshot = {"answers": application.answers or {}, "files": files,
-                "organisation_id": str(application.organisation_id)}
+    snapshot = {"answers": answers, "files": files, "organisation_id": str(application.organisation_id)}
     version = Version(application_id=application.id, number=number, reason=reason, submitted_at=at,
                       submitted_by_id=by.id, submitted_by_name=by.name, snapshot=snapshot,
                       verification_code=secrets.token_urlsafe(18))

@@ -13,14 +13,12 @@ from portal.applications import cerfa, completeness, exports, pieces, queries
 from portal.applications.errors import ApplicationError
 from portal.applications.forms import PieceRequestForm
 from portal.catalog.queries import get_call
-from portal.core.audit import for_target
 from portal.core.storage import storage
 from portal.core.time import now
 
 bp = Blueprint("applications_staff", __name__, url_prefix="/gestion")
 
 ACTION_LABELS = {"application.start": "Dossier commencé", "application.file_add": "Pièce ajoutée",
-                 "application.file_remove": "Pièce retirée", "application.file_infected": "Fichier infecté refusé",
                  "application.submit": "Dépôt", "application.withdraw": "Désistement",
                  "application.partner_invite": "Partenaire invité", "application.partner_accept": "Partenaire accepté",
                  "application.pieces_request": "Pièces demandées", "application.pieces_deposit": "Pièces transmises"}
@@ -34,7 +32,12 @@ def managed_call(slug: str):
 
 
 def managed_application(application_id: uuid.UUID):
-    return queries.for_manager(application_id, current_user) or abort(404)
+    """404 but for the call's managers, and for them too while it is a draft never deposited: staff learn from the
+    list that a draft exists, nothing of its content."""
+    application = queries.for_manager(application_id, current_user) or abort(404)
+    if application.latest_version is None:
+        abort(404)
+    return application
 
 
 @bp.get("/appels/<slug>/candidatures")
@@ -72,17 +75,16 @@ def window_zip(slug: str, key: str):
 def show(application_id: uuid.UUID):
     application = managed_application(application_id)
     version = application.latest_version
+    given = version.snapshot.get("answers", {})
     form = PieceRequestForm()
     form.slots.choices = [(d.key, d.label) for d in application.call.spec.required_documents]
-    files = queries.files_by_id(f["id"] for f in version.snapshot["files"]) if version else {}
     return render_template("applications/staff_show.html", application=application, version=version,
-                           files=files, spec=application.call.spec,
-                           given=version.snapshot.get("answers", {}) if version else {},
+                           files=queries.files_by_id(f["id"] for f in version.snapshot["files"]),
+                           spec=application.call.spec, given=given,
                            organisation=queries.organisations_by_id([application.organisation_id])[
                                application.organisation_id],
-                           history=for_target(f"application:{application.id}"), form=form, cerfa=cerfa,
-                           totals=cerfa.totals(version.snapshot.get("answers", {}).get("cerfa", {}).get("budget", {}))
-                           if version else None, action_labels=ACTION_LABELS,
+                           history=queries.staff_history(application), form=form, cerfa=cerfa,
+                           totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})), action_labels=ACTION_LABELS,
                            scanner_configured=bool(current_app.config.get("CLAMD_URL")))
 
 
@@ -90,8 +92,6 @@ def show(application_id: uuid.UUID):
 @login_required
 def application_zip(application_id: uuid.UUID):
     application = managed_application(application_id)
-    if application.latest_version is None:
-        abort(404)
     return exports.files_zip(f"{application.number}-pieces.zip", [application])
 
 
@@ -99,8 +99,7 @@ def application_zip(application_id: uuid.UUID):
 @login_required
 def download(application_id: uuid.UUID, file_id: uuid.UUID):
     application = managed_application(application_id)
-    version = application.latest_version
-    deposited = {f["id"] for f in version.snapshot["files"]} if version else set()
+    deposited = {f["id"] for f in application.latest_version.snapshot["files"]}
     file = queries.file_of(application, file_id)
     if file is None or str(file.id) not in deposited:
         abort(404)  # staff see what was deposited, never a draft
