@@ -18,11 +18,7 @@ from tests.fakes.samples import pdf
 ])
 def test_deposit_at_the_last_second_is_accepted(client, publish_call, clock, applicant, closes_on, last_second,
                                                 first_late):
-    from tests.applications.conftest import DECLARATIONS, DOCUMENTS, QUESTIONS
-
-    clock("2025-01-10 09:00:00")
-    call = publish_call(windows=[{"key": "unique", "opens_on": "2025-01-01", "closes_on": closes_on}],
-                        required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS)
+    call = call_closing_on(publish_call, clock, closes_on)
     claire, _, organisation = applicant
     sign_in_as(client, claire)
     url = start(client, call, organisation)
@@ -36,11 +32,7 @@ def test_deposit_at_the_last_second_is_accepted(client, publish_call, clock, app
 @pytest.mark.parametrize("closes_on, first_late", [("2025-05-09", "2025-05-10 00:00:00"),
                                                    ("2025-01-31", "2025-02-01 00:00:00")])
 def test_late_deposit_is_refused_and_the_draft_is_kept(client, publish_call, clock, applicant, closes_on, first_late):
-    from tests.applications.conftest import DECLARATIONS, DOCUMENTS, QUESTIONS
-
-    clock("2025-01-10 09:00:00")
-    call = publish_call(windows=[{"key": "unique", "opens_on": "2025-01-01", "closes_on": closes_on}],
-                        required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS)
+    call = call_closing_on(publish_call, clock, closes_on)
     claire, _, organisation = applicant
     sign_in_as(client, claire)
     url = start(client, call, organisation)
@@ -177,6 +169,14 @@ def test_withdrawal_needs_a_reason_and_freezes_the_file(client, open_call, appli
     assert application.status == "withdrawn" and application.withdrawal_reason == "Projet reporté à l'an prochain."
     fill(client, url, {"q.objectifs": "Après désistement"})
     assert get_application(url).answers["questions"]["objectifs"] == "Aller vers les ménages."
+
+
+def call_closing_on(publish_call, clock, closes_on: str):
+    from tests.applications.conftest import DECLARATIONS, DOCUMENTS, QUESTIONS
+
+    clock("2025-01-10 09:00:00")
+    return publish_call(windows=[{"key": "unique", "opens_on": "2025-01-01", "closes_on": closes_on}],
+                        required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS)
 
 
 def _answers():

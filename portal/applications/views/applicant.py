@@ -228,7 +228,7 @@ def partner_accept(token: str):
     if partner is None:
         return render_template("accounts/link_problem.html",
                                message="Cette invitation n'est pas valide ou a déjà été acceptée."), 404
-    memberships = [m for m in current_user.memberships]
+    memberships = list(current_user.memberships)
     if request.method == "POST":
         try:
             organisation = organisation_for(current_user, uuid.UUID(request.form.get("organisation_id", "")))
