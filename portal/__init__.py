@@ -49,6 +49,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     applications_views.register(app)
 
+    from portal.reviews import views as reviews_views
+
+    reviews_views.register(app)
+
     from portal import admin, pages
 
     app.register_blueprint(pages.bp)

@@ -43,6 +43,8 @@ class Application(Base):
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    # Set when the selection committee starts reviewing: from then on nothing of the file changes.
+    locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     call: Mapped[Call] = relationship()
     window: Mapped[Window] = relationship()

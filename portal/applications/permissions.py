@@ -42,4 +42,6 @@ def can_add_documents(user, application: Application, moment: dt.datetime) -> bo
 
 
 def open_piece_request(application: Application, moment: dt.datetime):
+    if application.locked_at is not None:
+        return None  # the review has started: requests still open lapse
     return next((r for r in application.piece_requests if r.is_open_at(moment)), None)

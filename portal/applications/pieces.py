@@ -27,6 +27,8 @@ def request_pieces(application: Application, slots: list[str], message: str, due
         raise ApplicationError("La date limite de réponse doit être postérieure à aujourd'hui.")
     if application.status != "submitted":
         raise ApplicationError("Seule une candidature déposée peut recevoir une demande de pièces.")
+    if application.locked_at is not None:
+        raise ApplicationError("L'évaluation a commencé : le dossier est figé, aucune pièce ne peut plus être demandée.")
     if not application.window.has_closed_at(at):
         raise ApplicationError("Le dépôt est encore ouvert : l'organisation peut compléter et redéposer son dossier "
                                "elle-même. Les pièces se demandent après la date limite.")

@@ -57,6 +57,8 @@ def submit(application: Application, by: User, at: dt.datetime) -> Version:
 
 def deposit_pieces(application: Application, request: PieceRequest, by: User, at: dt.datetime) -> Version:
     """Send the pieces asked for after closing: a new version, everything else unchanged."""
+    if application.locked_at is not None:
+        raise ApplicationError("L'évaluation des candidatures a commencé : le dossier ne peut plus être complété.")
     if not request.is_open_at(at):
         raise ApplicationError(f"La demande de pièces était à satisfaire avant le {datetime_fr(request.due_at)}.")
     added = [f for f in application.current_files if f.piece_request_id == request.id]
@@ -141,3 +143,10 @@ def _commit_or_refuse() -> None:
         db.session.rollback()
         raise ApplicationError("Ce dépôt vient déjà d'être enregistré (double envoi) : consultez la dernière "
                                "version ci-dessous.") from error
+
+
+def lock_for_review(applications: list[Application], at: dt.datetime) -> None:
+    """Freeze the files once the committee starts reviewing (the reviews domain calls this; the caller commits)."""
+    for application in applications:
+        if application.locked_at is None:
+            application.locked_at = at

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from blinker import Namespace
 from sqlalchemy import select
 
 from portal.catalog import loader
@@ -15,6 +16,11 @@ from portal.core import markdown
 from portal.core.text import fold
 from portal.core.time import end_of_day_paris, start_of_day_paris
 from portal.extensions import db
+
+
+# Sent with the Call after an existing call's content changed (before the commit), so that domains downstream
+# (the reviews' stored totals) follow without the catalogue knowing of them.
+call_updated = Namespace().signal("call-updated")
 
 
 @dataclass
@@ -70,6 +76,8 @@ def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.date
     number = len(call.revisions) + 1
     call.revisions.append(CallRevision(number=number, created_at=at, content_hash=content_hash, changes=changes,
                                        spec_json=spec_json, body_md=body))
+    if outcome == "updated":
+        call_updated.send(call)
     return outcome
 
 

@@ -1,0 +1,225 @@
+"""The selection of a window's applications: the round and its phase, the call's review settings, eligibility,
+the committee's assignments, conflicts of interest, reviews with their per-criterion scores and versions, and
+the decisions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.core.db import Base, UTCDateTime
+
+OPINIONS = {"favorable": "Favorable", "reserve": "Réservé", "defavorable": "Défavorable"}
+OUTCOMES = {"retenu": "Retenu", "liste_complementaire": "Liste complémentaire", "non_retenu": "Non retenu"}
+CONFLICT_KINDS = {
+    "member": "Membre de l'organisation candidate",  # automatic
+    "partner": "Membre d'une organisation partenaire",  # automatic
+    "professional": "Lien professionnel", "personal": "Lien personnel ou familial",
+    "financial": "Intérêt financier", "other": "Autre",
+}
+DECLARED_BY = {"system": "Détecté automatiquement", "reviewer": "Déclaré par l'évaluateur",
+               "applicant": "Signalé par le candidat", "manager": "Déclaré par le gestionnaire"}
+
+
+class ReviewSettings(Base):
+    """How a call's committee works; set by its managers (the call file publishes the criteria, not this)."""
+
+    __tablename__ = "review_settings"
+    __table_args__ = (CheckConstraint("reviews_per_application >= 1", name="k_positive"),
+                      CheckConstraint("max_per_reviewer IS NULL OR max_per_reviewer >= 1", name="l_positive"))
+
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), primary_key=True)
+    blind: Mapped[bool] = mapped_column(Boolean, default=False)  # reviewers' names hidden from each other
+    # During the review phase, may a reviewer read the others' reviews once she has submitted her own?
+    others_after_own: Mapped[bool] = mapped_column(Boolean, default=True)
+    reviews_per_application: Mapped[int] = mapped_column(Integer, default=2)
+    max_per_reviewer: Mapped[int | None] = mapped_column(Integer)
+    # A reviewer's scores are normalised (z-scores) only once she has submitted this many reviews.
+    min_reviews_for_normalisation: Mapped[int] = mapped_column(Integer, default=3)
+    # Standard deviation of the totals (on 20) from which reviewers are said to disagree strongly.
+    disagreement_threshold: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal("3.00"))
+    # The criteria weights the stored totals were computed with; a change in the call file triggers a recompute.
+    weights_signature: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class ReviewRound(Base):
+    """The selection of one window's applications, from closing to published decisions."""
+
+    __tablename__ = "review_rounds"
+    __table_args__ = (CheckConstraint("phase IN ('eligibility', 'review', 'deliberation', 'decided')",
+                                      name="phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
+    window_id: Mapped[int] = mapped_column(ForeignKey("call_windows.id"), unique=True)
+    phase: Mapped[str] = mapped_column(String(12), default="eligibility")
+    phase_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    phase_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decisions_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Eligibility(Base):
+    """The manager's screening (recevabilité) of one submitted application, with the checklist as ticked."""
+
+    __tablename__ = "eligibility_checks"
+    __table_args__ = (CheckConstraint("verdict IN ('eligible', 'ineligible')", name="verdict"),
+                      CheckConstraint("verdict = 'eligible' OR reason IS NOT NULL", name="reason_when_ineligible"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
+    verdict: Mapped[str] = mapped_column(String(10))
+    checklist: Mapped[dict] = mapped_column(JSON, default=dict)  # item key → true / false, as the manager left it
+    reason: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def is_eligible(self) -> bool:
+        return self.verdict == "eligible"
+
+
+class Assignment(Base):
+    """A committee member asked to review one application."""
+
+    __tablename__ = "review_assignments"
+    __table_args__ = (UniqueConstraint("application_id", "reviewer_id"),
+                      CheckConstraint("method IN ('manual', 'bulk', 'csv', 'auto')", name="method"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(8), default="manual")
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # The reviewer states she has no conflict with this application before its file opens to her.
+    no_conflict_declared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class Conflict(Base):
+    """A conflict of interest between a person (known by e-mail, so an applicant can name someone who has no
+    account yet) and an application. Effective as soon as recorded; a manager confirms it or, unless it was
+    detected from memberships, lifts it with a reason."""
+
+    __tablename__ = "conflicts_of_interest"
+    __table_args__ = (UniqueConstraint("application_id", "email", "kind"),
+                      CheckConstraint("declared_by_role IN ('system', 'reviewer', 'applicant', 'manager')",
+                                      name="declared_by_role"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)  # lower-case
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    declared_by_role: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str | None] = mapped_column(Text)
+    declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lifted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    lifted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lift_reason: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def kind_label(self) -> str:
+        return CONFLICT_KINDS[self.kind]
+
+    @property
+    def declared_by_label(self) -> str:
+        return DECLARED_BY[self.declared_by_role]
+
+
+class Review(Base):
+    """One reviewer's evaluation of one application: a draft until submitted; each submission is kept."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("application_id", "reviewer_id"),
+                      CheckConstraint("status IN ('draft', 'submitted')", name="status"),
+                      CheckConstraint("opinion IS NULL OR opinion IN ('favorable', 'reserve', 'defavorable')",
+                                      name="opinion"))
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft")
+    opinion: Mapped[str | None] = mapped_column(String(12))
+    comment: Mapped[str | None] = mapped_column(Text)
+    total: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # weighted mean on 20, set on submission
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    scores: Mapped[list[Score]] = relationship(back_populates="review", cascade="all, delete-orphan",
+                                               order_by="Score.id")
+    versions: Mapped[list[ReviewVersion]] = relationship(back_populates="review", cascade="all, delete-orphan",
+                                                         order_by="ReviewVersion.number")
+
+    @property
+    def opinion_label(self) -> str:
+        return OPINIONS.get(self.opinion or "", "—")
+
+    def score_of(self, criterion: str) -> Score | None:
+        return next((s for s in self.scores if s.criterion == criterion), None)
+
+
+class Score(Base):
+    """The value (on the criterion's scale) and comment a review gives one criterion; a row each, so that the
+    database averages criteria for the ranking."""
+
+    __tablename__ = "review_scores"
+    __table_args__ = (UniqueConstraint("review_id", "criterion"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    criterion: Mapped[str] = mapped_column(String(60))
+    value: Mapped[int | None] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+    review: Mapped[Review] = relationship(back_populates="scores")
+
+
+class ReviewVersion(Base):
+    """A submitted review, frozen: editing after submission makes a new one, the earlier ones stay."""
+
+    __tablename__ = "review_versions"
+    __table_args__ = (UniqueConstraint("review_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[dict] = mapped_column(JSON)  # scores, comments, opinion, total as submitted
+    submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    review: Mapped[Review] = relationship(back_populates="versions")
+
+
+class Decision(Base):
+    """The committee's decision on one eligible application, pending until the manager publishes the round."""
+
+    __tablename__ = "decisions"
+    __table_args__ = (
+        CheckConstraint("outcome IN ('retenu', 'liste_complementaire', 'non_retenu')", name="outcome"),
+        CheckConstraint("outcome <> 'non_retenu' OR motivation IS NOT NULL", name="motivated_refusal"),
+        CheckConstraint("amount IS NULL OR amount >= 0", name="amount_positive"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
+    outcome: Mapped[str] = mapped_column(String(22))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    duration_years: Mapped[int | None] = mapped_column(Integer)
+    motivation: Mapped[str | None] = mapped_column(Text)
+    above_request_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOMES[self.outcome]

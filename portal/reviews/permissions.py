@@ -1,0 +1,90 @@
+"""Who may see and do what on the selection side: the one place these rules live. Pages, files, exports, bulk
+actions and aggregates all go through `reviewable` / `can_review`, so a person in conflict with an application
+learns nothing of it, not even through an average or a count."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, select, union
+
+from portal.accounts.models import Membership
+from portal.accounts.permissions import can_manage_call, is_reviewer_of
+from portal.applications.models import Application, Partner
+from portal.catalog.models import Call
+from portal.extensions import db
+from portal.reviews.models import Assignment, Conflict, Review, ReviewRound, ReviewSettings
+from portal.reviews.phases import PHASES
+
+
+def _signed_in(user) -> bool:
+    return getattr(user, "is_authenticated", False)
+
+
+def conflicted(user) -> Select:
+    """Ids of the applications this person is in conflict with: those of an organisation she belongs to, as lead
+    or accepted partner (whether or not anyone declared it), and those where a conflict names her and stands."""
+    organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
+    return union(
+        select(Application.id).where(Application.organisation_id.in_(organisations)),
+        select(Partner.application_id).where(Partner.organisation_id.in_(organisations)),
+        select(Conflict.application_id).where(Conflict.email == user.email.lower(), Conflict.lifted_at.is_(None)),
+    )
+
+
+def reviewable(user, call: Call) -> Select:
+    """Ids of the call's deposited applications this person may see on the selection side: all of them for the
+    call's managers, the assigned ones for its reviewers, never one she is in conflict with."""
+    query = select(Application.id).where(Application.call_id == call.id, Application.number.is_not(None))
+    if not _signed_in(user):
+        return query.where(false())
+    if not can_manage_call(user, call.uuid, call.issuer):
+        if not is_reviewer_of(user, call.uuid):
+            return query.where(false())
+        query = query.where(Application.id.in_(select(Assignment.application_id)
+                                                .where(Assignment.reviewer_id == user.id)))
+    return query.where(Application.id.not_in(conflicted(user)))
+
+
+def can_review(user, application: Application) -> bool:
+    """The gate to one application on the selection side (its file, scores, decision, letters)."""
+    return bool(db.session.scalar(select(exists(reviewable(user, application.call)
+                                                .where(Application.id == application.id)))))
+
+
+def has_conflict(user, application: Application) -> bool:
+    if not _signed_in(user):
+        return False
+    ids = conflicted(user).subquery()
+    return bool(db.session.scalar(select(exists().where(ids.c.id == application.id))))
+
+
+def can_manage_selection(user, call: Call) -> bool:
+    return can_manage_call(user, call.uuid, call.issuer)
+
+
+def is_assigned(user, application: Application) -> bool:
+    return _signed_in(user) and bool(db.session.scalar(select(exists().where(
+        Assignment.application_id == application.id, Assignment.reviewer_id == user.id))))
+
+
+def can_score(user, application: Application, round_: ReviewRound, assignment: Assignment | None) -> bool:
+    """An assigned committee member, once she has stated she has no conflict, during the review phase."""
+    return (PHASES[round_.phase].scoring and assignment is not None and assignment.reviewer_id == user.id
+            and assignment.no_conflict_declared_at is not None and is_reviewer_of(user, application.call.uuid)
+            and can_review(user, application))
+
+
+def can_read_other_reviews(user, application: Application, round_: ReviewRound, settings: ReviewSettings,
+                           own: Review | None) -> bool:
+    """Managers always; reviewers in deliberation, or during the review once their own is submitted if the call's
+    settings say so."""
+    if not can_review(user, application):
+        return False
+    if can_manage_selection(user, application.call) or PHASES[round_.phase].committee_sees_all:
+        return True
+    return (PHASES[round_.phase].scoring and settings.others_after_own and own is not None
+            and own.status == "submitted")
+
+
+def sees_reviewer_names(user, call: Call, settings: ReviewSettings) -> bool:
+    """In blind mode reviewers do not learn who wrote the other reviews; managers always do."""
+    return not settings.blind or can_manage_selection(user, call)

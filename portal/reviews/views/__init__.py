@@ -1,0 +1,19 @@
+"""The reviews domain's pages. Route modules attach to the blueprints of blueprints.py:
+rounds.py and eligibility.py (phases, settings, screening), committee_manage.py and conflicts.py (reviewers,
+assignment, conflicts), reviewer.py (a committee member's work), ranking.py, decisions.py and exports.py."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from portal.catalog.services import call_updated
+    from portal.reviews import totals
+    from portal.reviews.views import (  # noqa: F401 (routes)
+        committee_manage, conflicts, decisions, eligibility, exports, ranking, reviewer, rounds)
+    from portal.reviews.views.blueprints import applicant, committee, manage
+
+    call_updated.connect(lambda call: totals.follow_call_changes(call), weak=False)
+    for blueprint in (manage, committee, applicant):
+        app.register_blueprint(blueprint)
