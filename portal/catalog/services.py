@@ -17,7 +17,6 @@ from portal.core.text import fold
 from portal.core.time import end_of_day_paris, start_of_day_paris
 from portal.extensions import db
 
-
 # Sent with the Call after an existing call's content changed (before the commit), so that domains downstream
 # (the reviews' stored totals) follow without the catalogue knowing of them.
 call_updated = Namespace().signal("call-updated")

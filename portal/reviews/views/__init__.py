@@ -11,7 +11,15 @@ def register(app: Flask) -> None:
     from portal.catalog.services import call_updated
     from portal.reviews import totals
     from portal.reviews.views import (  # noqa: F401 (routes)
-        committee_manage, conflicts, decisions, eligibility, exports, ranking, reviewer, rounds)
+        committee_manage,
+        conflicts,
+        decisions,
+        eligibility,
+        exports,
+        ranking,
+        reviewer,
+        rounds,
+    )
     from portal.reviews.views.blueprints import applicant, committee, manage
 
     call_updated.connect(lambda call: totals.follow_call_changes(call), weak=False)
