@@ -62,6 +62,19 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
             "windows": [{"key": "unique", "opens_on": (today - dt.timedelta(days=10)).isoformat(),
                          "closes_on": (today + dt.timedelta(days=20)).isoformat()}],
             "funding": {"envelope": "50000.00"}}, body),
+        ("demonstration-appel-en-selection", {
+            **common, "id": str(uuid.uuid5(_NAMESPACE, "selection")),
+            "title": "[Démonstration] Appel fictif clos, en cours de sélection",
+            "summary": "Appel fictif pour essayer la sélection : candidatures évaluées, décisions à prendre.",
+            "windows": [{"key": "unique", "opens_on": (today - dt.timedelta(days=40)).isoformat(),
+                         "closes_on": (today - dt.timedelta(days=5)).isoformat()}],
+            "selection_criteria": [
+                {"key": "qualite", "label": "Qualité du projet (exemple)", "weight": "2",
+                 "scale": {"min": 0, "max": 5, "labels": {0: "Insuffisant", 3: "Satisfaisant", 5: "Excellent"}}},
+                {"key": "partenariat", "label": "Partenariats (exemple)", "weight": "1"},
+                {"key": "budget", "label": "Cohérence du budget (exemple)", "weight": "1",
+                 "scale": {"min": 0, "max": 5}}],
+            "funding": {"envelope": "60000.00"}}, body),
         ("demonstration-appel-a-venir", {
             **common, "id": str(uuid.uuid5(_NAMESPACE, "upcoming")),
             "title": "[Démonstration] Appel fictif à venir",
@@ -76,8 +89,8 @@ DEMO_PASSWORD = "demonstration-portail"
 DEMO_PEOPLE = [
     ("admin@demo.example.org", "Alice Administratrice", [("admin", {})]),
     ("gestionnaire@demo.example.org", "Gaston Gestionnaire", [("manager", {"issuer": "Département de démonstration"})]),
-    ("evaluatrice1@demo.example.org", "Églantine Évaluatrice", [("reviewer", {"call": "open"})]),
-    ("evaluateur2@demo.example.org", "Émile Évaluateur", [("reviewer", {"call": "open"})]),
+    ("evaluatrice1@demo.example.org", "Églantine Évaluatrice", [("reviewer", {"call": "open"}), ("reviewer", {"call": "selection"})]),
+    ("evaluateur2@demo.example.org", "Émile Évaluateur", [("reviewer", {"call": "open"}), ("reviewer", {"call": "selection"})]),
     ("presidente@asso-logement.demo.example.org", "Paule Présidente", []),
     ("salarie@asso-logement.demo.example.org", "Sami Salarié", []),
     ("directrice@asso-budget.demo.example.org", "Denise Directrice", []),
@@ -105,10 +118,15 @@ def load() -> None:
         outcome = services.publish(slug, spec, body, digest, moment)
         click.echo(f"{slug} : {outcome}")
     db.session.commit()
-    _load_people()
+    people = _load_people()
+    from portal.demo_selection import load_selection  # here: it needs every domain's services loaded
+    # The selection demo: applications deposited ten days ago, before the window closed five days ago.
+    load_selection(people["gestionnaire@demo.example.org"],
+                   [people["evaluatrice1@demo.example.org"], people["evaluateur2@demo.example.org"]],
+                   today_paris(moment) - dt.timedelta(days=10))
 
 
-def _load_people() -> None:
+def _load_people() -> dict:
     people = {}
     for email, name, grants in DEMO_PEOPLE:
         person = queries.user_by_email(email)
@@ -128,3 +146,4 @@ def _load_people() -> None:
             db.session.add(Membership(organisation=organisation, user=people[email], role="member", joined_at=now()))
         db.session.commit()
         click.echo(f"organisation de démonstration : {identity['legal_name']}")
+    return people

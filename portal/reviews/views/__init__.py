@@ -9,7 +9,7 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from portal.catalog.services import call_updated
-    from portal.reviews import totals
+    from portal.reviews import queries, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
         committee_manage,
         conflicts,
@@ -23,5 +23,7 @@ def register(app: Flask) -> None:
     from portal.reviews.views.blueprints import applicant, committee, manage
 
     call_updated.connect(lambda call: totals.follow_call_changes(call), weak=False)
+    # The applicant's page (applications domain) asks this without importing the reviews domain.
+    app.add_template_global(queries.decisions_published, "decisions_published")
     for blueprint in (manage, committee, applicant):
         app.register_blueprint(blueprint)
