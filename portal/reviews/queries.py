@@ -79,3 +79,21 @@ def load_by_reviewer(call: Call) -> dict[int, int]:
                               .join(Application, Application.id == Assignment.application_id)
                               .where(Application.call_id == call.id).group_by(Assignment.reviewer_id))
     return {reviewer_id: count for reviewer_id, count in rows}
+
+
+def decisions_published(application: Application) -> bool:
+    """Whether the decisions of the application's window have been published (the applicant may read hers)."""
+    return db.session.scalar(select(ReviewRound.decisions_published_at)
+                             .where(ReviewRound.window_id == application.window_id)) is not None
+
+
+def screening_counts(window: Window) -> dict[str, int]:
+    """The window's deposited applications by eligibility verdict: deposited, eligible, ineligible, unscreened."""
+    rows = db.session.execute(
+        select(Eligibility.verdict, func.count(Application.id))
+        .outerjoin(Eligibility, Eligibility.application_id == Application.id)
+        .where(Application.window_id == window.id, Application.status == "submitted")
+        .group_by(Eligibility.verdict))
+    by_verdict = {verdict: count for verdict, count in rows}
+    return {"deposited": sum(by_verdict.values()), "eligible": by_verdict.get("eligible", 0),
+            "ineligible": by_verdict.get("ineligible", 0), "unscreened": by_verdict.get(None, 0)}
