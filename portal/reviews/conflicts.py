@@ -1,0 +1,198 @@
+"""Conflicts of interest: detected from memberships, declared by a reviewer, named by an applicant or recorded by a
+manager; confirmed or (unless detected) lifted by a manager. Whether a person is in conflict is decided by
+permissions.conflicted / has_conflict alone; this module keeps the table and draws the consequences: a person in
+conflict loses her assignment and her draft review (a submitted review stays stored, but no longer counts since
+the aggregates count only the reviews of people still assigned)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from sqlalchemy import select
+
+from portal.accounts.models import Membership, User
+from portal.accounts.queries import normalise_email, user_by_email
+from portal.applications.models import Application, Partner
+from portal.catalog.models import Call
+from portal.core import audit
+from portal.core.time import now
+from portal.extensions import db
+from portal.reviews import permissions, rounds
+from portal.reviews.errors import ReviewError
+from portal.reviews.models import CONFLICT_KINDS, DECLARED_BY, Assignment, Conflict, Review
+from portal.reviews.phases import PHASES
+from portal.reviews.queries import committee_of
+
+SYSTEM_KINDS = ("member", "partner")  # detected from memberships: never declared by hand, never lifted
+DECLARABLE_KINDS = {key: label for key, label in CONFLICT_KINDS.items() if key not in SYSTEM_KINDS}
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _target(application_id) -> str:
+    return f"application:{application_id}"
+
+
+def _person(email: str) -> User | None:
+    return user_by_email(email)
+
+
+def _withdraw_from(application: Application, person: User | None, by, at: dt.datetime, why: str) -> None:
+    """A person in conflict with an application loses its assignment and her draft review, audited. Her submitted
+    review stays stored (it is evidence) but stops counting, since the assignment is gone."""
+    if person is None or not permissions.has_conflict(person, application):
+        return
+    assignment = db.session.scalar(select(Assignment).where(Assignment.application_id == application.id,
+                                                            Assignment.reviewer_id == person.id))
+    review = db.session.scalar(select(Review).where(Review.application_id == application.id,
+                                                    Review.reviewer_id == person.id))
+    draft_deleted = review is not None and review.status == "draft"
+    if assignment is None and not draft_deleted:
+        return
+    if assignment is not None:
+        db.session.delete(assignment)
+    if draft_deleted:
+        db.session.delete(review)
+    audit.record("review.unassign", actor=by, target=_target(application.id), reviewer=person.email,
+                 reason=why, assignment_removed=assignment is not None, draft_review_deleted=draft_deleted,
+                 submitted_review_kept=review is not None and review.status == "submitted")
+
+
+def _refuse_when_read_only(application: Application, at: dt.datetime) -> None:
+    round_ = rounds.round_of(application.window, at)
+    if round_ is not None and PHASES[round_.phase].read_only:
+        raise ReviewError("Les décisions sont publiées : plus rien ne change pour cette candidature.")
+
+
+def sync_automatic(call: Call, by=None, at: dt.datetime | None = None) -> list[Conflict]:
+    """Record as « system » conflicts every reviewer of the call who belongs to an applying organisation (lead)
+    or to an accepted partner of a deposited application, and draw the consequences. Idempotent: rows already
+    there stay as they are. The rule itself lives in permissions.conflicted; these rows make it visible."""
+    at = at or now()
+    reviewers = committee_of(call)
+    if not reviewers:
+        return []
+    by_id = {r.id: r for r in reviewers}
+    deposited = select(Application.id).where(Application.call_id == call.id, Application.number.is_not(None))
+    lead = db.session.execute(
+        select(Application.id, Membership.user_id).join(Membership, Membership.organisation_id ==
+                                                         Application.organisation_id)
+        .where(Application.id.in_(deposited), Membership.user_id.in_(by_id)))
+    partner = db.session.execute(
+        select(Partner.application_id, Membership.user_id).join(Membership, Membership.organisation_id ==
+                                                                Partner.organisation_id)
+        .where(Partner.application_id.in_(deposited), Partner.accepted_at.is_not(None),
+               Membership.user_id.in_(by_id)))
+    wanted = {(app_id, by_id[user_id].email, "member") for app_id, user_id in lead}
+    wanted |= {(app_id, by_id[user_id].email, "partner") for app_id, user_id in partner}
+    if not wanted:
+        return []
+    existing = set(map(tuple, db.session.execute(
+        select(Conflict.application_id, Conflict.email, Conflict.kind)
+        .where(Conflict.application_id.in_({w[0] for w in wanted}), Conflict.kind.in_(SYSTEM_KINDS)))))
+    created = []
+    applications = {a.id: a for a in db.session.scalars(select(Application).where(
+        Application.id.in_({w[0] for w in wanted - existing})))}
+    for app_id, email, kind in sorted(wanted - existing, key=lambda w: (str(w[0]), w[1], w[2])):
+        person = next(r for r in reviewers if r.email == email)
+        conflict = Conflict(application_id=app_id, email=email, user_id=person.id, kind=kind,
+                            declared_by_role="system", declared_by_id=None, declared_at=at)
+        db.session.add(conflict)
+        created.append(conflict)
+        audit.record("review.conflict_detect", actor=by, target=_target(app_id), email=email, kind=kind)
+        db.session.flush()
+        _withdraw_from(applications[app_id], person, by, at, f"conflit détecté : {CONFLICT_KINDS[kind]}")
+    db.session.commit()
+    return created
+
+
+def declare(application: Application, email: str, kind: str, reason: str | None, role: str, by,
+            at: dt.datetime) -> Conflict:
+    """Record a conflict between a person (by e-mail: she may have no account yet) and an application. It stands
+    at once; the person loses her assignment and draft review. A declaration already there is not duplicated."""
+    email = normalise_email(email)
+    reason = (reason or "").strip() or None
+    if role not in DECLARED_BY:
+        raise ValueError(role)
+    if not EMAIL.match(email):
+        raise ReviewError("Indiquez une adresse électronique valide (exemple : nom@exemple.fr).")
+    if kind not in (CONFLICT_KINDS if role == "system" else DECLARABLE_KINDS):
+        raise ReviewError("Choisissez la nature du conflit dans la liste.")
+    if role != "system" and not reason:
+        raise ReviewError("Expliquez en quelques mots la nature du conflit.")
+    _refuse_when_read_only(application, at)
+    conflict = db.session.scalar(select(Conflict).where(Conflict.application_id == application.id,
+                                                        Conflict.email == email, Conflict.kind == kind))
+    person = _person(email)
+    if conflict is not None and conflict.lifted_at is None:
+        if role == "applicant" and conflict.declared_by_role != "applicant":
+            return conflict  # the applicant learns nothing of who else declared what
+        raise ReviewError("Ce conflit est déjà enregistré pour cette personne et cette candidature.")
+    if conflict is not None:  # lifted earlier: a new declaration makes it stand again
+        audit.record("review.conflict_declare", actor=by, target=_target(application.id), email=email, kind=kind,
+                     role=role, reason=reason, reinstated_after_lift=conflict.lift_reason)
+        conflict.declared_by_role, conflict.reason, conflict.declared_by_id = role, reason, getattr(by, "id", None)
+        conflict.declared_at, conflict.user_id = at, person.id if person else conflict.user_id
+        conflict.lifted_at = conflict.lifted_by_id = conflict.lift_reason = None
+        conflict.confirmed_at = conflict.confirmed_by_id = None
+    else:
+        conflict = Conflict(application_id=application.id, email=email, user_id=person.id if person else None,
+                            kind=kind, declared_by_role=role, reason=reason, declared_by_id=getattr(by, "id", None),
+                            declared_at=at)
+        db.session.add(conflict)
+        audit.record("review.conflict_declare", actor=by, target=_target(application.id), email=email, kind=kind,
+                     role=role, reason=reason)
+    db.session.flush()
+    _withdraw_from(application, person, by, at, f"conflit déclaré : {CONFLICT_KINDS[kind]}")
+    db.session.commit()
+    return conflict
+
+
+def declare_none(assignment: Assignment, by, at: dt.datetime) -> None:
+    """The assigned reviewer states she has no conflict with the application; its file then opens to her."""
+    if getattr(by, "id", None) != assignment.reviewer_id:
+        raise ReviewError("Seule la personne affectée peut faire cette déclaration.")
+    if assignment.no_conflict_declared_at is not None:
+        return
+    assignment.no_conflict_declared_at = at
+    audit.record("review.no_conflict", actor=by, target=_target(assignment.application_id), reviewer=by.email,
+                 declared_at=at.isoformat())
+    db.session.commit()
+
+
+def _managed(conflict: Conflict, by) -> Application:
+    application = db.session.get(Application, conflict.application_id)
+    if not (permissions.can_manage_selection(by, application.call) and permissions.can_review(by, application)):
+        raise ReviewError("Seul un gestionnaire de l'appel peut faire cela.")
+    return application
+
+
+def confirm(conflict: Conflict, by, at: dt.datetime) -> None:
+    """A manager confirms a conflict (it stood already; this records that she checked it)."""
+    application = _managed(conflict, by)
+    if conflict.lifted_at is not None:
+        raise ReviewError("Ce conflit a été levé : il ne peut plus être confirmé.")
+    if conflict.confirmed_at is not None:
+        raise ReviewError("Ce conflit est déjà confirmé.")
+    conflict.confirmed_at, conflict.confirmed_by_id = at, by.id
+    audit.record("review.conflict_confirm", actor=by, target=_target(application.id), email=conflict.email,
+                 kind=conflict.kind)
+    db.session.commit()
+
+
+def lift(conflict: Conflict, reason: str | None, by, at: dt.datetime) -> None:
+    """A manager lifts a declared conflict with a reason. One detected from memberships cannot be lifted: it would
+    come back at once, since the membership is the conflict."""
+    application = _managed(conflict, by)
+    reason = (reason or "").strip()
+    if conflict.kind in SYSTEM_KINDS:
+        raise ReviewError("Un conflit détecté d'après l'appartenance à une organisation ne peut pas être levé.")
+    if conflict.lifted_at is not None:
+        raise ReviewError("Ce conflit est déjà levé.")
+    if not reason:
+        raise ReviewError("Indiquez pourquoi ce conflit est levé.")
+    _refuse_when_read_only(application, at)
+    conflict.lifted_at, conflict.lifted_by_id, conflict.lift_reason = at, by.id, reason
+    audit.record("review.conflict_lift", actor=by, target=_target(application.id), email=conflict.email,
+                 kind=conflict.kind, reason=reason)
+    db.session.commit()
