@@ -87,13 +87,16 @@ def decisions_published(application: Application) -> bool:
                              .where(ReviewRound.window_id == application.window_id)) is not None
 
 
-def screening_counts(window: Window) -> dict[str, int]:
-    """The window's deposited applications by eligibility verdict: deposited, eligible, ineligible, unscreened."""
-    rows = db.session.execute(
-        select(Eligibility.verdict, func.count(Application.id))
-        .outerjoin(Eligibility, Eligibility.application_id == Application.id)
-        .where(Application.window_id == window.id, Application.status == "submitted")
-        .group_by(Eligibility.verdict))
+def screening_counts(window: Window, visible=None) -> dict[str, int]:
+    """The window's deposited applications by eligibility verdict: deposited, eligible, ineligible, unscreened;
+    only among `visible` (a select of application ids, e.g. permissions.reviewable) when given."""
+    query = (select(Eligibility.verdict, func.count(Application.id))
+             .outerjoin(Eligibility, Eligibility.application_id == Application.id)
+             .where(Application.window_id == window.id, Application.status == "submitted")
+             .group_by(Eligibility.verdict))
+    if visible is not None:
+        query = query.where(Application.id.in_(visible))
+    rows = db.session.execute(query)
     by_verdict = {verdict: count for verdict, count in rows}
     return {"deposited": sum(by_verdict.values()), "eligible": by_verdict.get("eligible", 0),
             "ineligible": by_verdict.get("ineligible", 0), "unscreened": by_verdict.get(None, 0)}

@@ -1,1 +1,103 @@
-"""(to be written)"""
+"""The manager's selection hub: each window's round and phase with its counts, moving to the next phase, and the
+call's review settings."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.catalog.models import Call, Window
+from portal.catalog.queries import get_call
+from portal.core.time import now
+from portal.extensions import db
+from portal.reviews import permissions, queries, rounds
+from portal.reviews.errors import ReviewError
+from portal.reviews.forms.rounds import SettingsForm
+from portal.reviews.phases import PHASES
+from portal.reviews.views.blueprints import manage
+
+# What each move does, said on its button: (from, to) → label, consequence.
+MOVES = {
+    ("eligibility", "review"): ("Commencer l'évaluation",
+                                "les dossiers seront figés et la recevabilité ne pourra plus changer"),
+    ("review", "deliberation"): ("Ouvrir la délibération",
+                                 "les évaluateurs ne pourront plus noter ; le comité verra toutes les évaluations"),
+    ("deliberation", "review"): ("Rouvrir l'évaluation",
+                                 "les évaluateurs pourront de nouveau noter ; les décisions attendront"),
+}
+SETTINGS_FIELDS = ("blind", "others_after_own", "reviews_per_application", "max_per_reviewer",
+                   "min_reviews_for_normalisation", "disagreement_threshold")
+
+
+def managed_call(slug: str) -> Call:
+    """The call, for its managers only: 404 for anyone else, who must not learn a selection is under way."""
+    call = get_call(slug)
+    if call is None or not permissions.can_manage_selection(current_user, call):
+        abort(404)
+    return call
+
+
+def window_of(call: Call, key: str) -> Window:
+    window = next((w for w in call.windows if w.key == key), None)
+    if window is None:
+        abort(404)
+    return window
+
+
+def move_label(current: str, target: str) -> str:
+    action, consequence = MOVES.get((current, target), (f"Passer à la phase « {PHASES[target].label} »", ""))
+    return f"{action} — {consequence}" if consequence else action
+
+
+@manage.get("/<slug>/")
+@login_required
+def overview(slug: str):
+    call = managed_call(slug)
+    moment = now()
+    visible = permissions.reviewable(current_user, call)
+    windows = [{"window": w, "round": rounds.round_of(w, moment), "counts": queries.screening_counts(w, visible)}
+               for w in call.windows]
+    db.session.commit()  # round_of opens the round of a window that has just closed
+    for row in windows:
+        phase = rounds.phase_of(row["round"])
+        row["phase"] = phase
+        row["moves"] = [(to, move_label(phase.key, to)) for to in phase.next if to != "decided"] if phase else []
+    return render_template("reviews/overview.html", call=call, windows=windows, phases=PHASES)
+
+
+@manage.post("/<slug>/fenetres/<key>/phase")
+@login_required
+def change_phase(slug: str, key: str):
+    call = managed_call(slug)
+    window = window_of(call, key)
+    moment = now()
+    round_ = rounds.round_of(window, moment)
+    if round_ is None:
+        db.session.rollback()
+        flash("Le dépôt est encore ouvert : la sélection commence après la date limite.", "error")
+        return redirect(url_for(".overview", slug=call.slug))
+    target = request.form.get("to", "")
+    try:
+        rounds.change_phase(round_, target, by=current_user, at=moment)
+    except ReviewError as refused:
+        db.session.commit()  # keep the round round_of may have opened; the phase itself did not move
+        flash(refused.message, "error")
+    else:
+        flash(f"« {window.label or window.key} » est maintenant en phase « {PHASES[target].label} ».", "success")
+    return redirect(url_for(".overview", slug=call.slug))
+
+
+@manage.route("/<slug>/parametres", methods=["GET", "POST"])
+@login_required
+def settings(slug: str):
+    call = managed_call(slug)
+    current = rounds.settings_of(call)
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        rounds.update_settings(current, by=current_user, at=now(),
+                               **{name: getattr(form, name).data for name in SETTINGS_FIELDS})
+        db.session.commit()  # settings_of may have created the row with its defaults
+        flash("Les paramètres de la sélection sont enregistrés.", "success")
+        return redirect(url_for(".settings", slug=call.slug))
+    db.session.commit()
+    return render_template("reviews/settings.html", call=call, form=form), 400 if form.errors else 200
