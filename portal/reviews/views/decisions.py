@@ -1,1 +1,168 @@
-"""(to be written)"""
+"""Decisions: the manager's page of one application on the selection side (eligibility, the reviews that count,
+the decision form), the publication of a window's decisions with the preview of what goes out, the letters; and
+the applicant's decision page once published."""
+
+from __future__ import annotations
+
+import uuid
+
+from babel.numbers import format_decimal
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal.applications import permissions as application_permissions
+from portal.applications import queries as application_queries
+from portal.catalog.queries import get_call
+from portal.core.exports import content_disposition
+from portal.core.time import now
+from portal.extensions import db
+from portal.reviews import decisions, letters, queries, rounds
+from portal.reviews.errors import ReviewError
+from portal.reviews.forms.decisions import DecisionForm, PublishForm
+from portal.reviews.permissions import can_manage_selection, can_review, reviewable
+from portal.reviews.phases import PHASES
+from portal.reviews.views.blueprints import applicant, manage
+
+
+def managed_window(slug: str, key: str):
+    """The call, window and round for the call's managers, once the window has closed; 404 otherwise."""
+    call = get_call(slug)
+    if call is None or not can_manage_selection(current_user, call):
+        abort(404)
+    window = next((w for w in call.windows if w.key == key), None) or abort(404)
+    round_ = rounds.round_of(window, now()) or abort(404)
+    return call, window, round_
+
+
+def managed_application(application_id: uuid.UUID):
+    """A deposited application for a manager of its call who is not in conflict with it; 404 for anyone else."""
+    application = application_queries.get(application_id)
+    if (application is None or application.number is None or not can_manage_selection(current_user, application.call)
+            or not can_review(current_user, application)):
+        abort(404)
+    return application
+
+
+def _amount_text(amount) -> str:
+    return "" if amount is None else format_decimal(amount, "#,##0.00", locale="fr_FR")
+
+
+def _application_page(application, form: DecisionForm | None = None, status: int = 200):
+    round_ = rounds.round_of_application(application, now()) or abort(404)
+    phase = PHASES[round_.phase]
+    eligibility = queries.eligibility_of(application)
+    decision = queries.decision_of(application)
+    if form is None:
+        form = DecisionForm(data={} if decision is None else {
+            "outcome": decision.outcome, "amount": _amount_text(decision.amount),
+            "duration_years": decision.duration_years, "motivation": decision.motivation or "",
+            "confirm_above_request": decision.above_request_confirmed})
+    organisation = application_queries.organisations_by_id([application.organisation_id])[application.organisation_id]
+    return render_template(
+        "reviews/application.html", application=application, call=application.call, organisation=organisation,
+        round=round_, phase=phase, eligibility=eligibility, decision=decision, form=form,
+        can_decide=phase.deciding and eligibility is not None and eligibility.is_eligible,
+        reviews=queries.counting_reviews_of(application), assigned=len(queries.assignments_of_application(application)),
+        criteria=application.call.spec.selection_criteria, requested=decisions.amount_requested(application),
+        has_letter=letters.letter_of(application) is not None), status
+
+
+@manage.get("/candidatures/<uuid:application_id>")
+@login_required
+def application(application_id: uuid.UUID):
+    return _application_page(managed_application(application_id))
+
+
+@manage.post("/candidatures/<uuid:application_id>/decision")
+@login_required
+def decision(application_id: uuid.UUID):
+    application = managed_application(application_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            decisions.record(application, form.outcome.data, form.amount.data or None, form.duration_years.data,
+                             form.motivation.data, form.confirm_above_request.data, by=current_user, at=now())
+        except decisions.DecisionError as refused:
+            db.session.rollback()
+            if refused.field is None:
+                flash(refused.message, "error")
+                return redirect(url_for(".application", application_id=application.id))
+            getattr(form, refused.field).errors.append(refused.message)
+            return _application_page(application, form, 422)
+        flash("Décision enregistrée. Elle reste confidentielle jusqu'à la publication des décisions.", "success")
+        return redirect(url_for(".application", application_id=application.id))
+    return _application_page(application, form, 422)
+
+
+@manage.get("/<slug>/fenetres/<key>/publication")
+@login_required
+def publication(slug: str, key: str):
+    call, window, round_ = managed_window(slug, key)
+    visible = set(db.session.scalars(reviewable(current_user, call)))
+    notices = decisions.preview(round_) if PHASES[round_.phase].deciding else []
+    return render_template(
+        "reviews/publication.html", call=call, window=window, round=round_, phase=PHASES[round_.phase],
+        notices=[n for n in notices if n.application.id in visible],
+        hidden=sum(1 for n in notices if n.application.id not in visible),
+        missing=decisions.missing(round_) if PHASES[round_.phase].deciding else [], form=PublishForm())
+
+
+@manage.post("/<slug>/fenetres/<key>/publier")
+@login_required
+def publish(slug: str, key: str):
+    call, window, round_ = managed_window(slug, key)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        flash(" ".join(form.confirm.errors) or "Le formulaire a expiré : recommencez.", "error")
+        return redirect(url_for(".publication", slug=slug, key=key))
+    try:
+        sent = decisions.publish(round_, by=current_user, at=now())
+    except ReviewError as refused:
+        db.session.rollback()
+        flash(refused.message, "error")
+        return redirect(url_for(".publication", slug=slug, key=key))
+    flash(f"Décisions publiées : {sent} message(s) mis en file d'envoi.", "success")
+    return redirect(url_for(".publication", slug=slug, key=key))
+
+
+def _pdf(application, disposition: str):
+    pdf = letters.letter_pdf(application)
+    header = content_disposition(letters.filename(application))
+    if disposition == "inline":
+        header = header.replace("attachment", "inline", 1)
+    return pdf, 200, {"Content-Type": "application/pdf", "Content-Disposition": header}
+
+
+@manage.get("/candidatures/<uuid:application_id>/lettre.pdf")
+@login_required
+def letter_preview(application_id: uuid.UUID):
+    application = managed_application(application_id)
+    if letters.letter_of(application) is None:
+        abort(404)
+    return _pdf(application, "inline")
+
+
+# ---- the applicant's side ------------------------------------------------------------------------------
+
+
+def published_application(application_id: uuid.UUID):
+    """For members of the applying organisation, once the window's decisions are published; 404 before."""
+    application = application_queries.for_member(application_id, current_user)
+    if (application is None or not application_permissions.is_lead_member(current_user, application)
+            or queries.round_published_at(application) is None or letters.letter_of(application) is None):
+        abort(404)
+    return application
+
+
+@applicant.get("/<uuid:application_id>/decision", endpoint="decision")
+@login_required
+def decision_page(application_id: uuid.UUID):
+    application = published_application(application_id)
+    return render_template("reviews/decision.html", application=application, call=application.call,
+                           letter=letters.letter_of(application))
+
+
+@applicant.get("/<uuid:application_id>/decision.pdf")
+@login_required
+def letter(application_id: uuid.UUID):
+    return _pdf(published_application(application_id), "attachment")

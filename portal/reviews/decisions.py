@@ -1,0 +1,233 @@
+"""The committee's decisions: recorded one by one during deliberation (pending, seen by managers only), then
+published all at once, which notifies every applying organisation — ineligible ones included, with the reason —
+through the outbox, in the same transaction that freezes the round."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app, has_request_context, render_template, url_for
+from sqlalchemy import select
+
+from portal.accounts.models import Organisation
+from portal.accounts.queries import members_of
+from portal.applications import cerfa
+from portal.applications.models import Application
+from portal.applications.queries import organisations_by_id
+from portal.catalog.models import Window
+from portal.core import audit, mail
+from portal.core.formatting import money_fr
+from portal.extensions import db
+from portal.reviews import queries, rounds
+from portal.reviews.errors import ReviewError
+from portal.reviews.models import OUTCOMES, Decision, Eligibility, ReviewRound
+from portal.reviews.phases import PHASES
+
+INELIGIBLE = "irrecevable"
+OUTCOME_WORDS = {**OUTCOMES, INELIGIBLE: "Irrecevable"}
+MAX_YEARS = 10
+
+
+class DecisionError(ReviewError):
+    """A refusal tied to one field of the decision form (`field` names it, None for the form as a whole)."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def amount_requested(application: Application) -> Decimal | None:
+    """The amount the applicant asked for, as last deposited (Cerfa 12156, « montant de la subvention demandée »)."""
+    version = application.latest_version
+    raw = ((version.snapshot.get("answers") or {}).get("cerfa") or {}).get("amount_requested") if version else None
+    try:
+        return cerfa.parse_amount(raw)
+    except ValueError:
+        return None  # the deposit checks refuse it; an old version may still hold one
+
+
+def _parse_amount(value: str | Decimal | None) -> Decimal | None:
+    if value is None or isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else None
+    try:
+        return cerfa.parse_amount(value)
+    except ValueError as error:
+        raise DecisionError(f"« {value} » n'est pas un montant : écrivez par exemple 12 000,50.", "amount") from error
+
+
+def _state(decision: Decision | None) -> dict | None:
+    if decision is None:
+        return None
+    return {"outcome": decision.outcome, "amount": None if decision.amount is None else format(decision.amount, "f"),
+            "duration_years": decision.duration_years, "motivation": decision.motivation,
+            "above_request_confirmed": decision.above_request_confirmed}
+
+
+def check_deciding(round_: ReviewRound | None) -> None:
+    if round_ is None or not PHASES[round_.phase].deciding:
+        if round_ is not None and PHASES[round_.phase].read_only:
+            raise DecisionError("Les décisions ont été publiées : elles ne peuvent plus être modifiées.")
+        raise DecisionError("Les décisions s'enregistrent pendant la phase de délibération.")
+
+
+def record(application: Application, outcome: str, amount: str | Decimal | None, duration_years: int | None,
+           motivation: str | None, confirm_above_request: bool, by, at: dt.datetime) -> Decision:
+    """Record (or change) the committee's decision on one eligible application; it stays pending until published."""
+    check_deciding(rounds.round_of_application(application, at))
+    eligibility = queries.eligibility_of(application)
+    if eligibility is None or not eligibility.is_eligible:
+        raise DecisionError("Cette candidature n'est pas recevable : elle ne reçoit pas de décision du comité ; "
+                            "la lettre d'irrecevabilité part à la publication des décisions.")
+    if outcome not in OUTCOMES:
+        raise DecisionError("Choisissez la décision du comité.", "outcome")
+    amount = _parse_amount(amount)
+    motivation = (motivation or "").strip() or None
+    if outcome == "retenu" and not amount:
+        raise DecisionError("Indiquez le montant attribué à une candidature retenue.", "amount")
+    if outcome == "non_retenu" and amount is not None:
+        raise DecisionError("Une candidature non retenue ne reçoit pas de montant : laissez ce champ vide.", "amount")
+    if outcome == "non_retenu" and motivation is None:
+        raise DecisionError("Motivez le refus : la motivation figure dans la lettre envoyée au candidat.",
+                            "motivation")
+    requested = amount_requested(application)
+    above = amount is not None and requested is not None and amount > requested
+    if above and not confirm_above_request:
+        raise DecisionError(f"Le montant attribué ({money_fr(amount)}) dépasse le montant demandé "
+                            f"({money_fr(requested)}) : cochez la case de confirmation pour l'enregistrer.",
+                            "confirm_above_request")
+    if duration_years is None:
+        duration_years = application.call.spec.selection_years
+    elif not 1 <= duration_years <= MAX_YEARS:
+        raise DecisionError(f"La durée est comprise entre 1 et {MAX_YEARS} ans.", "duration_years")
+
+    decision = queries.decision_of(application)
+    before = _state(decision)
+    if decision is None:
+        decision = Decision(application_id=application.id)
+    decision.outcome, decision.amount, decision.duration_years = outcome, amount, duration_years
+    decision.motivation, decision.above_request_confirmed = motivation, above
+    decision.decided_by_id, decision.decided_at, decision.published_at = getattr(by, "id", None), at, None
+    db.session.add(decision)
+    audit.record("review.decision", actor=by, target=f"application:{application.id}", number=application.number,
+                 before=before, after=_state(decision))
+    db.session.commit()
+    return decision
+
+
+# ---- publication -------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one applying organisation is told when the decisions are published."""
+
+    application: Application
+    organisation: Organisation
+    outcome: str  # a key of OUTCOME_WORDS
+    decision: Decision | None
+    eligibility: Eligibility | None
+    recipients: list[str]
+    subject: str
+    context: dict  # what templates/mail/decision.txt is rendered with, for the preview and for each member
+
+    @property
+    def body(self) -> str:
+        return render_template("mail/decision.txt", unsubscribe_url=None, **self.context)
+
+    @property
+    def outcome_label(self) -> str:
+        return OUTCOME_WORDS[self.outcome]
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail: from the request when there is one, else from the site's BASE_URL (a
+    command-line job has no request)."""
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)
+
+
+def _round_applications(round_: ReviewRound) -> tuple[Window, list[Application]]:
+    window = db.session.get(Window, round_.window_id)
+    return window, queries.deposited_in_window(window)
+
+
+def decisions_by_application(ids) -> dict[uuid.UUID, Decision]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    return {d.application_id: d for d in db.session.scalars(select(Decision).where(Decision.application_id.in_(ids)))}
+
+
+def missing(round_: ReviewRound) -> list[Application]:
+    """Applications that still lack what publication needs: a verdict of eligibility and, if eligible, a decision."""
+    _, applications = _round_applications(round_)
+    verdicts = queries.eligibility_by_application(a.id for a in applications)
+    decided = decisions_by_application(a.id for a in applications)
+    return [a for a in applications
+            if a.id not in verdicts or (verdicts[a.id].is_eligible and a.id not in decided)]
+
+
+def _subject(application: Application) -> str:
+    return f"Décision — candidature {application.number} — {application.call.title}"[:250]
+
+
+def notices(round_: ReviewRound) -> list[Notice]:
+    """One notice per application of the round that has what it needs (see `missing`), by number."""
+    _, applications = _round_applications(round_)
+    ids = [a.id for a in applications]
+    verdicts = queries.eligibility_by_application(ids)
+    decided = decisions_by_application(ids)
+    organisations = organisations_by_id(a.organisation_id for a in applications)
+    result = []
+    for application in applications:
+        eligibility, decision = verdicts.get(application.id), decided.get(application.id)
+        if eligibility is None or (eligibility.is_eligible and decision is None):
+            continue
+        outcome = decision.outcome if eligibility.is_eligible else INELIGIBLE
+        organisation = organisations[application.organisation_id]
+        decision = decision if eligibility.is_eligible else None
+        context = dict(
+            application=application, call=application.call, organisation=organisation, outcome=outcome,
+            outcome_label=OUTCOME_WORDS[outcome], decision=decision, eligibility=eligibility,
+            decision_url=external_url("selection_applicant.decision", application_id=application.id),
+            letter_url=external_url("selection_applicant.letter", application_id=application.id))
+        result.append(Notice(application, organisation, outcome, decision, eligibility,
+                             [m.user.email for m in members_of(organisation)], _subject(application), context))
+    return result
+
+
+def preview(round_: ReviewRound) -> list[Notice]:
+    """What publishing would send, without sending anything."""
+    return notices(round_)
+
+
+def publish(round_: ReviewRound, by, at: dt.datetime) -> int:
+    """Publish every decision of the round, notify every applying organisation (members each get the e-mail) and
+    close the round for good; one transaction. Returns the number of e-mails queued."""
+    check_deciding(round_)
+    lacking = missing(round_)
+    if lacking:
+        raise ReviewError(f"{len(lacking)} candidature(s) n'ont pas encore de décision : "
+                          f"{', '.join(a.number or '' for a in lacking)}. Les décisions ne peuvent pas être publiées.")
+    window, applications = _round_applications(round_)
+    for decision in decisions_by_application(a.id for a in applications).values():
+        decision.published_at = at
+    sent = 0
+    counts = dict.fromkeys(OUTCOME_WORDS, 0)
+    for notice in notices(round_):
+        counts[notice.outcome] += 1
+        for recipient in notice.recipients:
+            # The body does not depend on the recipient, so the preview shows exactly what each member receives.
+            mail.enqueue(recipient, notice.subject, "decision", **notice.context)
+            sent += 1
+    audit.record("review.publish", actor=by, target=f"round:{round_.id}", window=window.key,
+                 before=round_.phase, after="decided", messages=sent, **counts)
+    round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = "decided", at, getattr(by, "id", None)
+    round_.decisions_published_at = at
+    db.session.commit()
+    return sent
