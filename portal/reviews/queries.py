@@ -100,3 +100,9 @@ def screening_counts(window: Window, visible=None) -> dict[str, int]:
     by_verdict = {verdict: count for verdict, count in rows}
     return {"deposited": sum(by_verdict.values()), "eligible": by_verdict.get("eligible", 0),
             "ineligible": by_verdict.get("ineligible", 0), "unscreened": by_verdict.get(None, 0)}
+
+
+def round_published_at(application: Application):
+    """When the decisions of the application's window were published, or None while they are pending."""
+    return db.session.scalar(select(ReviewRound.decisions_published_at)
+                             .where(ReviewRound.window_id == application.window_id))
