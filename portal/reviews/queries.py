@@ -102,6 +102,84 @@ def screening_counts(window: Window, visible=None) -> dict[str, int]:
             "ineligible": by_verdict.get("ineligible", 0), "unscreened": by_verdict.get(None, 0)}
 
 
+# ---- a committee member's work (reviewing.py, views/reviewer.py) -------------------------------------------
+
+def _counts(call: Call):
+    """The condition under which a submitted review counts: its author is still assigned to the application and
+    still holds the reviewer role for the call (a review written before a conflict came to light never counts)."""
+    from sqlalchemy import and_, exists
+
+    from portal.accounts.models import RoleGrant
+
+    return and_(Review.status == "submitted",
+                exists().where(Assignment.application_id == Review.application_id,
+                               Assignment.reviewer_id == Review.reviewer_id),
+                exists().where(RoleGrant.user_id == Review.reviewer_id, RoleGrant.role == "reviewer",
+                               RoleGrant.call_id == call.uuid))
+
+
+def calls_reviewed_by(user) -> list[Call]:
+    """The calls for which this person sits on the committee."""
+    from portal.accounts.models import RoleGrant
+
+    return list(db.session.scalars(select(Call).join(RoleGrant, RoleGrant.call_id == Call.uuid)
+                                   .where(RoleGrant.user_id == user.id, RoleGrant.role == "reviewer")
+                                   .order_by(Call.title)))
+
+
+def assigned_to(user, call: Call) -> list:
+    """Her assigned applications of the call that she may see (never one she is in conflict with), each with its
+    organisation's name, her review's status, the round's phase and her no-conflict statement, by number."""
+    from sqlalchemy import and_
+
+    from portal.accounts.models import Organisation
+    from portal.reviews.permissions import reviewable
+
+    return list(db.session.execute(
+        select(Application, Organisation.legal_name.label("organisation"), Review.status.label("review_status"),
+               ReviewRound.phase.label("phase"), Assignment.no_conflict_declared_at.label("declared_at"))
+        .join(Assignment, and_(Assignment.application_id == Application.id, Assignment.reviewer_id == user.id))
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .outerjoin(Review, and_(Review.application_id == Application.id, Review.reviewer_id == user.id))
+        .outerjoin(ReviewRound, ReviewRound.window_id == Application.window_id)
+        .where(Application.id.in_(reviewable(user, call)))
+        .order_by(Application.number)))
+
+
+def next_to_review(user, call: Call) -> Application | None:
+    """One query: her assigned, eligible applications in a scoring phase that she has not submitted a review of,
+    the one with the fewest counting reviews first, then the lowest number."""
+    from sqlalchemy import and_
+
+    from portal.reviews.permissions import reviewable
+    from portal.reviews.phases import PHASES
+
+    received = (select(func.count(Review.id)).where(Review.application_id == Application.id, _counts(call))
+                .correlate(Application).scalar_subquery())
+    submitted_by_her = select(Review.application_id).where(Review.reviewer_id == user.id,
+                                                           Review.status == "submitted")
+    return db.session.scalar(
+        select(Application)
+        .join(Assignment, and_(Assignment.application_id == Application.id, Assignment.reviewer_id == user.id))
+        .join(ReviewRound, ReviewRound.window_id == Application.window_id)
+        .join(Eligibility, Eligibility.application_id == Application.id)
+        .where(Application.id.in_(reviewable(user, call)), Application.id.not_in(submitted_by_her),
+               ReviewRound.phase.in_([key for key, phase in PHASES.items() if phase.scoring]),
+               Eligibility.verdict == "eligible")
+        .order_by(received, Application.number).limit(1))
+
+
+def counting_reviews_of(application: Application) -> list[tuple[Review, str, int]]:
+    """The application's reviews that count, with their authors' names and their rank among all its reviews by
+    creation (drafts included), so that each keeps its « Évaluateur A, B… » letter as others get submitted."""
+    ranked = (select(Review.id, func.row_number().over(order_by=(Review.created_at, Review.id)).label("rank"))
+              .where(Review.application_id == application.id).subquery())
+    return list(db.session.execute(
+        select(Review, User.name, ranked.c.rank).join(User, User.id == Review.reviewer_id)
+        .join(ranked, ranked.c.id == Review.id).where(_counts(application.call))
+        .options(selectinload(Review.scores)).order_by(ranked.c.rank)))
+
+
 def round_published_at(application: Application):
     """When the decisions of the application's window were published, or None while they are pending."""
     return db.session.scalar(select(ReviewRound.decisions_published_at)

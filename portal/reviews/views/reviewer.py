@@ -1,1 +1,171 @@
-"""(to be written)"""
+"""A committee member's work: her assigned applications, the « next » one, an application's file as deposited,
+her review grid, and the others' reviews when the phase and the call's settings allow. Every page first asks
+permissions.can_review (404 otherwise, a conflict included) and her assignment; the file opens only once she has
+stated she has no conflict."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user, login_required
+
+from portal.accounts.permissions import is_reviewer_of
+from portal.applications import cerfa
+from portal.applications import queries as applications
+from portal.catalog.queries import get_call
+from portal.core.storage import storage
+from portal.core.time import now
+from portal.reviews import permissions, queries, reviewing, rounds, scoring
+from portal.reviews.errors import ReviewError
+from portal.reviews.forms.reviewing import review_form, show_errors, values_of
+from portal.reviews.models import OPINIONS
+from portal.reviews.phases import PHASES
+from portal.reviews.views.blueprints import committee
+
+REVIEW_STATUS = {None: "À commencer", "draft": "Brouillon", "submitted": "Soumise"}
+
+
+def _assigned(application_id: uuid.UUID):
+    """The application and her assignment, or 404: unknown, in conflict, out of her reach or not assigned to her."""
+    application = applications.get(application_id)
+    if application is None or application.latest_version is None or not permissions.can_review(current_user,
+                                                                                                application):
+        abort(404)
+    assignment = queries.assignment_of(current_user, application) or abort(404)
+    return application, assignment
+
+
+def _opened(application_id: uuid.UUID):
+    """As _assigned, plus her no-conflict statement; returns (application, None) or (None, a redirect to it)."""
+    application, assignment = _assigned(application_id)
+    if assignment.no_conflict_declared_at is None:
+        return None, redirect(url_for("committee.declare", application_id=application.id))
+    return application, None
+
+
+def _reading_rights(application):
+    round_ = rounds.round_of_application(application, now())
+    own = queries.own_review(current_user, application)
+    may_read = round_ is not None and permissions.can_read_other_reviews(
+        current_user, application, round_, rounds.settings_of(application.call), own)
+    return round_, own, may_read
+
+
+@committee.get("/")
+@login_required
+def home():
+    calls = queries.calls_reviewed_by(current_user)
+    return render_template("reviews/reviewer_home.html", calls=[(c, queries.assigned_to(current_user, c))
+                                                                for c in calls],
+                           phases=PHASES, statuses=REVIEW_STATUS)
+
+
+@committee.get("/<slug>/suivante")
+@login_required
+def next(slug: str):  # noqa: A001 (the endpoint's name in the map)
+    call = get_call(slug)
+    if call is None or not is_reviewer_of(current_user, call.uuid):
+        abort(404)
+    application = reviewing.next_for(current_user, call)
+    if application is None:
+        flash("Tous vos dossiers sont évalués.", "success")
+        return redirect(url_for("committee.home"))
+    return redirect(url_for("committee.application", application_id=application.id))
+
+
+@committee.get("/candidatures/<uuid:application_id>")
+@login_required
+def application(application_id: uuid.UUID):
+    found, declare = _opened(application_id)
+    if declare:
+        return declare
+    version = found.latest_version
+    given = version.snapshot.get("answers", {})
+    round_, own, may_read = _reading_rights(found)
+    return render_template(
+        "reviews/reviewer_application.html", application=found, version=version, spec=found.call.spec,
+        given=given, cerfa=cerfa, totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+        organisation=applications.organisations_by_id([found.organisation_id])[found.organisation_id],
+        files=applications.files_by_id(f["id"] for f in version.snapshot["files"]),
+        eligibility=queries.eligibility_of(found), phase=rounds.phase_of(round_), own=own, may_read=may_read,
+        may_score=reviewing.may_score(current_user, found, now()), statuses=REVIEW_STATUS)
+
+
+@committee.get("/candidatures/<uuid:application_id>/fichiers/<uuid:file_id>")
+@login_required
+def download(application_id: uuid.UUID, file_id: uuid.UUID):
+    found, declare = _opened(application_id)
+    if declare:
+        return declare
+    deposited = {f["id"] for f in found.latest_version.snapshot["files"]}
+    file = applications.file_of(found, file_id)
+    if file is None or str(file.id) not in deposited:
+        abort(404)  # the committee reads what was deposited last, nothing else
+    if file.is_blocked:
+        flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
+        return redirect(url_for("committee.application", application_id=found.id))
+    return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
+                     mimetype="application/octet-stream", max_age=0)
+
+
+@committee.route("/candidatures/<uuid:application_id>/evaluation", methods=["GET", "POST"])
+@login_required
+def review(application_id: uuid.UUID):
+    found, declare = _opened(application_id)
+    if declare:
+        return declare
+    criteria = found.call.spec.selection_criteria
+    own = queries.own_review(current_user, found)
+    # On a post the grid shows what she sent, never the stored values under it.
+    form = review_form(criteria, own if request.method == "GET" else None)
+    status = 200
+    if form.validate_on_submit():
+        values, comments = values_of(form, criteria)
+        submit = bool(form.submit_review.data)
+        try:
+            reviewing.save(found, current_user, values, comments, form.opinion.data, form.comment.data,
+                           submit=submit, at=now())
+        except reviewing.ReviewInvalid as invalid:
+            show_errors(form, invalid.errors)
+            status = 422
+        except ReviewError as refused:
+            flash(refused.message, "error")
+            return redirect(url_for("committee.review", application_id=found.id))
+        else:
+            flash("Votre évaluation est soumise." if submit else "Votre brouillon est enregistré.", "success")
+            return redirect(url_for("committee.review", application_id=found.id))
+    round_, own, may_read = _reading_rights(found)
+    return render_template("reviews/review_form.html", application=found, criteria=criteria, form=form, own=own,
+                           may_score=reviewing.may_score(current_user, found, now()), may_read=may_read,
+                           phase=rounds.phase_of(round_), opinions=OPINIONS, is_scored=reviewing.is_scored,
+                           scoring=scoring, statuses=REVIEW_STATUS), status
+
+
+@committee.get("/candidatures/<uuid:application_id>/evaluations")
+@login_required
+def reviews(application_id: uuid.UUID):
+    found, declare = _opened(application_id)
+    if declare:
+        return declare
+    round_, own, may_read = _reading_rights(found)
+    if not may_read:
+        settings = rounds.settings_of(found.call)
+        flash("Vous lirez les autres évaluations après avoir soumis la vôtre." if settings.others_after_own
+              else "Les évaluations des autres membres du comité sont visibles à partir de la délibération.", "info")
+        return redirect(url_for("committee.application", application_id=found.id))
+    names = permissions.sees_reviewer_names(current_user, found.call, rounds.settings_of(found.call))
+    shown = [(r, name if names else f"Évaluateur {_letter(rank)}") for r, name, rank in
+             queries.counting_reviews_of(found)]
+    return render_template("reviews/reviews.html", application=found, reviews=shown,
+                           criteria=found.call.spec.selection_criteria, is_scored=reviewing.is_scored,
+                           scoring=scoring, me=current_user.id)
+
+
+def _letter(rank: int) -> str:
+    """A, B, … Z, then AA, AB…: a stable pseudonym from the review's rank."""
+    letters = ""
+    while rank:
+        rank, remainder = divmod(rank - 1, 26)
+        letters = chr(65 + remainder) + letters
+    return letters

@@ -1,0 +1,167 @@
+"""A committee member's review of one application: saving a draft, submitting it (the total on 20 is stored and
+the submission frozen as a version), and the « next » application she should read."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from portal.applications.models import Application
+from portal.catalog.models import Call
+from portal.catalog.schema import Criterion
+from portal.core import audit
+from portal.extensions import db
+from portal.reviews import permissions, queries, rounds, scoring
+from portal.reviews.errors import ReviewError
+from portal.reviews.models import OPINIONS, Review, ReviewVersion, Score
+from portal.reviews.phases import PHASES
+
+
+class ReviewInvalid(ReviewError):
+    """Values the reviewer must correct, by field: a criterion's key, « opinion » or « comment »."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("L'évaluation contient des erreurs : corrigez-les pour l'enregistrer.")
+        self.errors = errors
+
+
+def is_scored(criterion: Criterion) -> bool:
+    """A criterion left out of the total and given no scale in the call file asks only for a comment."""
+    return criterion.counted or criterion.scale is not None
+
+
+def may_score(user, application: Application, at: dt.datetime) -> bool:
+    """Whether the grid is open to her now: the shared rule plus « an ineligible application is never scored »."""
+    try:
+        _check_may_score(user, application, at)
+    except ReviewError:
+        return False
+    return True
+
+
+def _check_may_score(user, application: Application, at: dt.datetime) -> None:
+    round_ = rounds.round_of_application(application, at)
+    assignment = queries.assignment_of(user, application)
+    if round_ is not None and not PHASES[round_.phase].scoring:
+        raise ReviewError(f"La phase « {PHASES[round_.phase].label} » ne permet pas de noter les candidatures.")
+    if assignment is not None and assignment.no_conflict_declared_at is None:
+        raise ReviewError("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
+    if round_ is None or not permissions.can_score(user, application, round_, assignment):
+        raise ReviewError("Vous ne pouvez pas évaluer cette candidature.")
+    eligibility = queries.eligibility_of(application)
+    if eligibility is None or not eligibility.is_eligible:
+        raise ReviewError("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
+
+
+def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | None,
+           submit: bool) -> tuple[dict[str, int | None], dict[str, str]]:
+    """The values as integers on each criterion's scale, and the French message for each field in error."""
+    parsed: dict[str, int | None] = {}
+    errors: dict[str, str] = {}
+    for criterion in criteria:
+        raw = (values.get(criterion.key) or "").strip()
+        parsed[criterion.key] = None
+        if not is_scored(criterion):
+            continue
+        scale = scoring.scale_of(criterion)
+        if raw:
+            try:
+                number = int(raw)
+            except ValueError:
+                number = None
+            if number is None or not scale.min <= number <= scale.max:
+                errors[criterion.key] = f"La note doit être un nombre entier entre {scale.min} et {scale.max}."
+            else:
+                parsed[criterion.key] = number
+        elif submit and criterion.required:
+            errors[criterion.key] = "Notez ce critère pour soumettre l'évaluation."
+    if opinion and opinion not in OPINIONS:
+        errors["opinion"] = "Choisissez un avis parmi « Favorable », « Réservé » et « Défavorable »."
+    elif submit and not opinion:
+        errors["opinion"] = "Choisissez un avis général pour soumettre l'évaluation."
+    return parsed, errors
+
+
+def _clean(text: str | None) -> str | None:
+    return (text or "").strip() or None
+
+
+def save(application: Application, reviewer, values: dict[str, str], comments: dict[str, str], opinion: str | None,
+         comment: str | None, submit: bool, at: dt.datetime) -> Review:
+    """Create or update her review. A draft may be partial; a submission needs every required criterion and an
+    opinion, stores the total and freezes a new version (the earlier ones stay). A submitted review is changed
+    only by submitting again, so its scores always match its last version and its stored total."""
+    _check_may_score(reviewer, application, at)
+    criteria = application.call.spec.selection_criteria
+    parsed, errors = _parse(criteria, values, opinion, submit)
+    if errors:
+        raise ReviewInvalid(errors)
+    review = queries.own_review(reviewer, application)
+    if review is not None and review.status == "submitted" and not submit:
+        raise ReviewError("Une évaluation soumise ne repasse pas en brouillon : soumettez vos modifications, "
+                          "elles formeront une nouvelle version.")
+    if review is None:
+        review = Review(application_id=application.id, reviewer_id=reviewer.id, status="draft", created_at=at)
+        db.session.add(review)
+    changes = _apply(review, criteria, parsed, comments, opinion or None, _clean(comment))
+    review.updated_at = at
+    target = f"application:{application.id}"
+    if not submit:
+        audit.record("review.save", actor=reviewer, target=target, review=str(review.id), **changes)
+        db.session.commit()
+        return review
+    review.status, review.submitted_at = "submitted", at
+    review.total = scoring.total(criteria, parsed)
+    db.session.flush()
+    number = len(review.versions) + 1
+    review.versions.append(ReviewVersion(number=number, submitted_at=at, snapshot=snapshot(review)))
+    audit.record("review.submit", actor=reviewer, target=target, review=str(review.id), version=number,
+                 total=str(review.total) if review.total is not None else None, **changes)
+    db.session.commit()
+    return review
+
+
+def _apply(review: Review, criteria: list[Criterion], parsed: dict[str, int | None], comments: dict[str, str],
+           opinion: str | None, comment: str | None) -> dict:
+    """Write the values onto the review; return what changed, as « old → new », for the audit log."""
+    scores: dict[str, str] = {}
+    commented: list[str] = []
+    for criterion in criteria:
+        row = review.score_of(criterion.key)
+        if row is None:
+            row = Score(criterion=criterion.key)
+            review.scores.append(row)
+        new_comment = _clean(comments.get(criterion.key))
+        if row.value != parsed[criterion.key]:
+            scores[criterion.key] = f"{_shown(row.value)} → {_shown(parsed[criterion.key])}"
+        if row.comment != new_comment:
+            commented.append(criterion.key)
+        row.value, row.comment = parsed[criterion.key], new_comment
+    changes: dict = {}
+    if scores:
+        changes["scores"] = scores
+    if commented:
+        changes["comments_changed"] = commented
+    if review.opinion != opinion:
+        changes["opinion"] = f"{_shown(review.opinion)} → {_shown(opinion)}"
+    if review.comment != comment:
+        changes["comment_changed"] = True
+    review.opinion, review.comment = opinion, comment
+    return changes
+
+
+def _shown(value) -> str:
+    return "—" if value is None else str(value)
+
+
+def snapshot(review: Review) -> dict:
+    """The review as submitted, for its version: what a later reader needs without the live rows."""
+    return {"scores": {s.criterion: s.value for s in review.scores},
+            "comments": {s.criterion: s.comment for s in review.scores if s.comment},
+            "opinion": review.opinion, "comment": review.comment,
+            "total": str(review.total) if review.total is not None else None}
+
+
+def next_for(user, call: Call) -> Application | None:
+    """Among her assigned applications still open to her scoring, the one that has received the fewest submitted
+    reviews (ties: lowest number), so that every application gets read."""
+    return queries.next_to_review(user, call)
