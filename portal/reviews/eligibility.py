@@ -101,11 +101,6 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
            at: dt.datetime) -> Eligibility:
     """Record (or change) the verdict while the round is still screening. An application found ineligible leaves
     the committee's lists: its assignments, if any were made during screening, are removed."""
-    round_ = rounds.round_of_application(application, at)
-    if round_ is None:
-        raise ReviewError("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
-    if not PHASES[round_.phase].screening:
-        raise ReviewError("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
     if application.status != "submitted":
         raise ReviewError("Seule une candidature déposée s'examine.")
     if verdict not in VERDICTS:
@@ -113,6 +108,11 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
     reason = (reason or "").strip() or None
     if verdict == "ineligible" and reason is None:
         raise ReviewError("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")
+    round_ = rounds.round_of_application(application, at)  # opens the round on first look after closing
+    if round_ is None:
+        raise ReviewError("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
+    if not PHASES[round_.phase].screening:
+        raise ReviewError("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
     known = {item.key for item in checklist(application)}
     ticks = {key: bool(value) for key, value in checked.items() if key in known}
     row = db.session.scalar(select(Eligibility).where(Eligibility.application_id == application.id))
