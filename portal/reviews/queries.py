@@ -184,3 +184,99 @@ def round_published_at(application: Application):
     """When the decisions of the application's window were published, or None while they are pending."""
     return db.session.scalar(select(ReviewRound.decisions_published_at)
                              .where(ReviewRound.window_id == application.window_id))
+
+
+# ---- the committee, assignments and conflicts (committee.py, assignment.py, conflicts.py) -------------------
+
+def conflict_pairs(reviewers, application_ids) -> set[tuple[uuid.UUID, int]]:
+    """(application id, reviewer id) for every pair in conflict, in one statement built from
+    permissions.conflicted for each reviewer (the rule stays there)."""
+    from sqlalchemy import literal, union_all
+
+    from portal.reviews.permissions import conflicted
+
+    ids = list(application_ids)
+    if not reviewers or not ids:
+        return set()
+    parts = []
+    for reviewer in reviewers:
+        theirs = conflicted(reviewer).subquery()
+        parts.append(select(theirs.c.id.label("application_id"), literal(reviewer.id).label("reviewer_id"))
+                     .where(theirs.c.id.in_(ids)))
+    return {(application_id, reviewer_id) for application_id, reviewer_id in db.session.execute(union_all(*parts))}
+
+
+def assignments_among(application_ids) -> dict[tuple[uuid.UUID, int], Assignment]:
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    return {(a.application_id, a.reviewer_id): a
+            for a in db.session.scalars(select(Assignment).where(Assignment.application_id.in_(ids)))}
+
+
+def review_states_among(application_ids) -> dict[tuple[uuid.UUID, int], str]:
+    """The status (draft / submitted) of each review written on these applications, by (application, reviewer)."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    return {(application_id, reviewer_id): status for application_id, reviewer_id, status in db.session.execute(
+        select(Review.application_id, Review.reviewer_id, Review.status).where(Review.application_id.in_(ids)))}
+
+
+def committee_loads(call: Call, visible) -> dict[int, tuple[int, int]]:
+    """For each reviewer: (applications assigned, reviews submitted on them), among `visible` (a select of
+    application ids, permissions.reviewable of the person looking) — a manager in conflict counts nothing of it."""
+    from sqlalchemy import and_
+
+    rows = db.session.execute(
+        select(Assignment.reviewer_id, func.count(Assignment.id), func.count(Review.id))
+        .join(Application, Application.id == Assignment.application_id)
+        .outerjoin(Review, and_(Review.application_id == Assignment.application_id,
+                                Review.reviewer_id == Assignment.reviewer_id, Review.status == "submitted"))
+        .where(Application.call_id == call.id, Application.id.in_(visible)).group_by(Assignment.reviewer_id))
+    return {reviewer_id: (assigned, submitted) for reviewer_id, assigned, submitted in rows}
+
+
+def conflicts_among(visible, application_id: uuid.UUID | None = None) -> list:
+    """Conflicts on the visible applications (or on one), each with its application's number and organisation,
+    the named person's account name when she has one, and who declared, confirmed or lifted it."""
+    from sqlalchemy.orm import aliased
+
+    from portal.accounts.models import Organisation
+    from portal.reviews.models import Conflict
+
+    person, declarer, confirmer, lifter = (aliased(User) for _ in range(4))
+    query = (select(Conflict, Application.number.label("number"), Organisation.legal_name.label("organisation"),
+                    person.name.label("person"), declarer.name.label("declared_by"),
+                    confirmer.name.label("confirmed_by"), lifter.name.label("lifted_by"))
+             .join(Application, Application.id == Conflict.application_id)
+             .join(Organisation, Organisation.id == Application.organisation_id)
+             .outerjoin(person, person.id == Conflict.user_id)
+             .outerjoin(declarer, declarer.id == Conflict.declared_by_id)
+             .outerjoin(confirmer, confirmer.id == Conflict.confirmed_by_id)
+             .outerjoin(lifter, lifter.id == Conflict.lifted_by_id)
+             .where(Conflict.application_id.in_(visible))
+             .order_by(Application.number, Conflict.declared_at, Conflict.id))
+    if application_id is not None:
+        query = query.where(Conflict.application_id == application_id)
+    return list(db.session.execute(query))
+
+
+def named_by_applicant(application: Application) -> list:
+    """What the applying organisation named, and only that (never whether the person sits on the committee)."""
+    from portal.reviews.models import Conflict
+
+    return list(db.session.scalars(select(Conflict).where(Conflict.application_id == application.id,
+                                                          Conflict.declared_by_role == "applicant")
+                                   .order_by(Conflict.declared_at, Conflict.id)))
+
+
+def declared_by_reviewer(user, call: Call) -> list:
+    """The conflicts this committee member declared herself on the call's applications, with their numbers."""
+    from portal.reviews.models import Conflict
+
+    return list(db.session.execute(
+        select(Conflict, Application.number.label("number")).join(Application, Application.id == Conflict.application_id)
+        .where(Application.call_id == call.id, Conflict.email == user.email.lower(),
+               Conflict.declared_by_role == "reviewer", Conflict.declared_by_id == user.id)
+        .order_by(Conflict.declared_at, Conflict.id)))
