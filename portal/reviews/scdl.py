@@ -62,13 +62,13 @@ class Facts:
 
 def beneficiaries(round_: ReviewRound) -> list[tuple[Application, Organisation, Decision]]:
     """The round's published « retenu » decisions with an amount, by application number."""
-    return list(db.session.execute(
+    return [tuple(row) for row in db.session.execute(
         select(Application, Organisation, Decision)
         .join(Decision, Decision.application_id == Application.id)
         .join(Organisation, Organisation.id == Application.organisation_id)
         .where(Application.window_id == round_.window_id, Decision.outcome == "retenu",
                Decision.published_at.is_not(None), Decision.amount.is_not(None))
-        .order_by(Application.number)).tuples())
+        .order_by(Application.number))]
 
 
 def _objet(call: Call, application: Application) -> str:

@@ -6,7 +6,16 @@ from __future__ import annotations
 import re
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts import identifiers
@@ -15,7 +24,7 @@ from portal.reviews.scdl import CONDITIONS, DATES_PATTERN, NATURES
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Décision du comité", choices=list(OUTCOMES.items()),
+    outcome = RadioField("Décision du comité", choices=[SelectChoice(k, v) for k, v in OUTCOMES.items()],
                          validators=[InputRequired("Choisissez la décision du comité.")])
     amount = StringField("Montant attribué (en euros)", validators=[Optional(), Length(max=30)],
                          description="Obligatoire pour une candidature retenue ; laissé vide pour un refus. "
@@ -44,8 +53,8 @@ class ScdlForm(FlaskForm):
     reference_decision = StringField("Référence de la décision (referenceDecision)",
                                      validators=[Optional(), Length(max=200)],
                                      description="Par exemple le numéro de la délibération.")
-    nature = SelectField("Nature de l'aide (nature)", choices=[(n, n) for n in NATURES], default=NATURES[0])
-    conditions = RadioField("Conditions de versement (conditionsVersement)", choices=[(c, c) for c in CONDITIONS],
+    nature = SelectField("Nature de l'aide (nature)", choices=[SelectChoice(n, n) for n in NATURES], default=NATURES[0])
+    conditions = RadioField("Conditions de versement (conditionsVersement)", choices=[SelectChoice(c, c) for c in CONDITIONS],
                             default="unique")
     conditions_other = StringField("Modalités de versement, si « autre »", validators=[
         Optional(), Length(max=256, message="256 caractères au plus (schéma SCDL).")])
@@ -53,7 +62,7 @@ class ScdlForm(FlaskForm):
         DataRequired("Indiquez une date ou une période de versement.")],
         description="Une date AAAA-MM-JJ, ou une période AAAA-MM-JJ/AAAA-MM-JJ.")
     notification_ue = RadioField("Aide notifiée à la Commission européenne (notificationUE)",
-                                 choices=[("non", "non"), ("oui", "oui")], default="non")
+                                 choices=[SelectChoice("non", "non"), SelectChoice("oui", "oui")], default="non")
 
     def validate_id_attribuant(self, field) -> None:
         field.data = identifiers.clean(field.data or "")
