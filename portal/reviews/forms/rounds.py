@@ -43,12 +43,20 @@ class _Number(StringField):
 class WholeNumberField(_Number):
     not_a_number = "Saisissez un nombre entier, par exemple 2."
 
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "numeric"})
+        super().__init__(*args, **kwargs)
+
     def parse(self, text: str) -> int:
         return int(text)
 
 
 class FrenchDecimalField(_Number):
     not_a_number = "Saisissez un nombre, par exemple 3,5."
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal"})
+        super().__init__(*args, **kwargs)
 
     def parse(self, text: str) -> Decimal:
         value = Decimal(text.replace(",", "."))

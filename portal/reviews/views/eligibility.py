@@ -9,6 +9,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from portal.accounts.models import LEGAL_FORMS
 from portal.applications import queries as applications
 from portal.core.time import now, today_paris
 from portal.extensions import db
@@ -86,7 +87,7 @@ def eligibility(application_id: uuid.UUID):
                            window=application.window, organisation=organisation, items=items, ticks=ticks,
                            form=form, current=current, decided_by=decided_by, phase=phase, can_screen=can_screen,
                            error=error, verdicts=screening.VERDICTS,
-                           closing_day=today_paris(application.window.closes_at)), 400 if error or form.errors else 200
+                           closing_day=today_paris(application.window.closes_at), legal_forms=LEGAL_FORMS), 400 if error or form.errors else 200
 
 
 def _name_of(user_id: int | None) -> str | None:
