@@ -103,7 +103,7 @@ def rank(call: Call, window: Window, user, sort: str = "mean", descending: bool 
     ineligible = select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
     reviews = (counting_reviews(call)
                .where(Review.application_id.in_(visible), Review.application_id.not_in(ineligible))
-               .subquery("counted"))
+               .cte("counted"))
     total = reviews.c.total
 
     stats = (select(reviews.c.application_id, func.count(reviews.c.review_id).label("received"),
