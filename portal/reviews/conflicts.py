@@ -42,6 +42,9 @@ def _withdraw_from(application: Application, person: User | None, by, at: dt.dat
     review stays stored (it is evidence) but stops counting, since the assignment is gone."""
     if person is None or not permissions.has_conflict(person, application):
         return
+    round_ = rounds.round_of(application.window, at)
+    if round_ is not None and PHASES[round_.phase].read_only:
+        return  # decisions published: the record of who reviewed what stays as it was
     assignment = db.session.scalar(select(Assignment).where(Assignment.application_id == application.id,
                                                             Assignment.reviewer_id == person.id))
     review = db.session.scalar(select(Review).where(Review.application_id == application.id,
@@ -170,6 +173,7 @@ def _managed(conflict: Conflict, by) -> Application:
 def confirm(conflict: Conflict, by, at: dt.datetime) -> None:
     """A manager confirms a conflict (it stood already; this records that she checked it)."""
     application = _managed(conflict, by)
+    _refuse_when_read_only(application, at)
     if conflict.lifted_at is not None:
         raise ReviewError("Ce conflit a été levé : il ne peut plus être confirmé.")
     if conflict.confirmed_at is not None:

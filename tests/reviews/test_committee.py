@@ -165,3 +165,34 @@ def test_the_pages_are_404_for_reviewers_and_managers_of_another_issuer(client, 
         sign_in_as(client, person)
         for url in urls:
             assert client.get(url).status_code == 404, (person.email, url)
+
+
+def test_the_matrix_costs_the_same_number_of_queries_whatever_the_number_of_applications(
+        client, selection, clock, make_user, make_organisation):
+    from sqlalchemy import event
+
+    from tests.reviews.conftest import AFTER_CLOSING, deposit_application
+
+    matrix = f"/gestion/selection/{selection.call.slug}/fenetres/unique/affectations"
+    sign_in_as(client, selection.manager)
+    assignment.auto_assign(selection.window, 2, None, selection.manager, time.now())
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(matrix).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    before = statements()
+    clock("2025-05-02 10:00:00")
+    for index in (5, 6, 7):
+        person = make_user(f"presidence@asso{index}.fr", f"Présidente {index}")
+        deposit_application(selection.call, make_organisation(person, f"Association {index}", rna=f"W62100000{index}"),
+                            person)
+    clock(AFTER_CLOSING)
+    assignment.auto_assign(selection.window, 2, None, selection.manager, time.now())
+    assert statements() <= before  # seven applications cost no more than four

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -125,9 +125,9 @@ def reviewer_assignments(slug: str, user_id: int):
     """One reviewer's side: tick the applications to confide to her, untick to withdraw them."""
     call = managed_call(slug)
     person = reviewer_of(call, user_id)
+    phases = _phases(call)  # commits: before reading the rows
     rows = _visible_applications(call)
     ids = [a.id for a in rows]
-    phases = _phases(call)
     conflicted = {a for a, _ in queries.conflict_pairs([person], ids)}
     assigned = {a for a, r in queries.assignments_among(ids) if r == person.id}
     verdicts = queries.eligibility_by_application(ids)
@@ -158,12 +158,12 @@ def reviewer_assignments(slug: str, user_id: int):
 
 
 def _matrix(call: Call, window: Window) -> dict:
+    settings = rounds.settings_of(call)
+    round_ = rounds.round_of(window, now())
+    db.session.commit()  # before reading the rows: a commit expires them, and each would be read again
     rows = _visible_applications(call, window)
     ids = [a.id for a in rows]
     reviewers = queries.committee_of(call)
-    settings = rounds.settings_of(call)
-    round_ = rounds.round_of(window, now())
-    db.session.commit()
     assigned = queries.assignments_among(ids)
     members = {r.id for r in reviewers}
     return dict(call=call, window=window, rows=rows, reviewers=reviewers, settings=settings,
@@ -262,6 +262,10 @@ def application_committee(application_id: uuid.UUID):
     """One application's side: its reviewers (add, withdraw) and its conflicts of interest."""
     application = managed_application(application_id)
     call = application.call
+    if request.method == "GET":
+        conflicts.sync_automatic(call, current_user)  # shows what the rule already enforces (idempotent)
+    round_ = rounds.round_of(application.window, now())
+    db.session.commit()
     reviewers = queries.committee_of(call)
     current = queries.assignments_of_application(application)
     conflicted = {r for _, r in queries.conflict_pairs(reviewers, [application.id])}
@@ -277,10 +281,7 @@ def application_committee(application_id: uuid.UUID):
         else:
             flash(f"{person.name} évaluera la candidature {application.number}.", "success")
         return redirect(url_for(".application_committee", application_id=application.id))
-    conflicts.sync_automatic(call, current_user)  # shows what the rule already enforces (idempotent)
     names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(taken)))} if taken else {}
-    round_ = rounds.round_of(application.window, now())
-    db.session.commit()
     return render_template("reviews/committee_application.html", application=application, call=call, form=form,
                            current=current, names=names, members={r.id for r in reviewers},
                            states=queries.review_states_among([application.id]),
