@@ -36,6 +36,20 @@ class BrowserClient(FlaskClient):
         return response
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing():
+    """argon2id still, with the library's cheapest parameters: real hashing costs 0.2 s per account and the
+    suite makes hundreds of accounts. Production keeps the recommended parameters (portal/accounts/passwords.py)."""
+    from argon2 import PasswordHasher, profiles
+
+    from portal.accounts import passwords
+
+    recommended = passwords._hasher
+    passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    yield
+    passwords._hasher = recommended
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     instance = tmp_path_factory.mktemp("instance")

@@ -21,6 +21,20 @@ def test_demo_people_and_organisations_can_sign_in(app, client, sign_in):
     reviewers = [user_by_email(e) for e in ("evaluatrice1@demo.example.org", "evaluateur2@demo.example.org")]
     assert all(g.role == "reviewer" for r in reviewers for g in r.grants)
     organisations = db.session.query(Organisation).all()
-    assert len(organisations) == 2 and all(len(o.memberships) == 2 for o in organisations)
+    with_colleague = [o for o in organisations if len(o.memberships) == 2]
+    assert len(organisations) == 8 and len(with_colleague) == 2
     assert sign_in(client, "salarie@asso-logement.demo.example.org", DEMO_PASSWORD).status_code == 302
     assert "Association fictive Logement Solidaire" in client.get("/compte/").get_data(as_text=True)
+
+
+def test_demo_selection_round_is_ready_to_rank_and_decide(app, client, sign_in):
+    """Six fictitious applications screened, each scored by both demo reviewers, the round in deliberation."""
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    sign_in(client, "gestionnaire@demo.example.org", DEMO_PASSWORD)
+    page = client.get("/gestion/selection/demonstration-appel-en-selection/fenetres/unique/classement")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert text.count("Association fictive") == 6 and "2 / 2" in text
+    sign_in(client, "evaluatrice1@demo.example.org", DEMO_PASSWORD)
+    ranking = client.get("/evaluation/demonstration-appel-en-selection/fenetres/unique/classement")
+    assert ranking.status_code == 200 and ranking.get_data(as_text=True).count("Association fictive") == 6
