@@ -155,6 +155,14 @@ def unassign(application: Application, reviewer: User, by, at: dt.datetime) -> N
     db.session.commit()
 
 
+def withdraw_all(application: Application, by, why: str) -> None:
+    """Take the application off every reviewer's list (it was found irrecevable); the caller commits."""
+    for item in db.session.scalars(select(Assignment).where(Assignment.application_id == application.id)):
+        audit.record("review.unassign", actor=by, target=f"application:{application.id}",
+                     reviewer_id=item.reviewer_id, number=application.number, method=item.method, why=why)
+        db.session.delete(item)
+
+
 def _visible(by, call: Call) -> set | None:
     """The applications the acting manager may see: one she is in conflict with is never touched in her name."""
     if by is None:

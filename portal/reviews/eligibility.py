@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from portal.accounts.models import Organisation
 from portal.applications.models import Application
@@ -16,9 +16,9 @@ from portal.core import audit
 from portal.core.formatting import date_fr, datetime_fr
 from portal.core.time import today_paris
 from portal.extensions import db
-from portal.reviews import rounds
+from portal.reviews import assignment, rounds
 from portal.reviews.errors import ReviewError
-from portal.reviews.models import Assignment, Eligibility
+from portal.reviews.models import Eligibility
 from portal.reviews.phases import PHASES
 
 VERDICTS = {"eligible": "Recevable", "ineligible": "Irrecevable"}
@@ -128,16 +128,6 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
                  before=before["verdict"] if before else None, after=verdict,
                  reason_before=before["reason"] if before else None, reason=reason, checklist=ticks)
     if verdict == "ineligible":
-        _unassign(application, by)
+        assignment.withdraw_all(application, by, why="irrecevable")
     db.session.commit()
     return row
-
-
-def _unassign(application: Application, by) -> None:
-    reviewers = list(db.session.scalars(select(Assignment.reviewer_id)
-                                        .where(Assignment.application_id == application.id)))
-    for reviewer_id in reviewers:
-        audit.record("review.unassign", actor=by, target=f"application:{application.id}", reviewer_id=reviewer_id,
-                     why="irrecevable")
-    if reviewers:
-        db.session.execute(delete(Assignment).where(Assignment.application_id == application.id))

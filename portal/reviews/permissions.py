@@ -11,7 +11,7 @@ from portal.accounts.permissions import can_manage_call, is_reviewer_of
 from portal.applications.models import Application, Partner
 from portal.catalog.models import Call
 from portal.extensions import db
-from portal.reviews.models import Assignment, Conflict, Review, ReviewRound, ReviewSettings
+from portal.reviews.models import Assignment, Conflict, Eligibility, Review, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES
 
 
@@ -67,10 +67,16 @@ def is_assigned(user, application: Application) -> bool:
 
 
 def can_score(user, application: Application, round_: ReviewRound, assignment: Assignment | None) -> bool:
-    """An assigned committee member, once she has stated she has no conflict, during the review phase."""
+    """An assigned committee member, once she has stated she has no conflict, during the review phase, on an
+    application found recevable."""
     return (PHASES[round_.phase].scoring and assignment is not None and assignment.reviewer_id == user.id
             and assignment.no_conflict_declared_at is not None and is_reviewer_of(user, application.call.uuid)
-            and can_review(user, application))
+            and _is_eligible(application) and can_review(user, application))
+
+
+def _is_eligible(application: Application) -> bool:
+    return bool(db.session.scalar(select(exists().where(Eligibility.application_id == application.id,
+                                                        Eligibility.verdict == "eligible"))))
 
 
 def can_read_other_reviews(user, application: Application, round_: ReviewRound, settings: ReviewSettings,

@@ -81,12 +81,6 @@ def load_by_reviewer(call: Call) -> dict[int, int]:
     return {reviewer_id: count for reviewer_id, count in rows}
 
 
-def decisions_published(application: Application) -> bool:
-    """Whether the decisions of the application's window have been published (the applicant may read hers)."""
-    return db.session.scalar(select(ReviewRound.decisions_published_at)
-                             .where(ReviewRound.window_id == application.window_id)) is not None
-
-
 def screening_counts(window: Window, visible=None) -> dict[str, int]:
     """The window's deposited applications by eligibility verdict: deposited, eligible, ineligible, unscreened;
     only among `visible` (a select of application ids, e.g. permissions.reviewable) when given."""

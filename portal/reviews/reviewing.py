@@ -30,7 +30,7 @@ def is_scored(criterion: Criterion) -> bool:
 
 
 def may_score(user, application: Application, at: dt.datetime) -> bool:
-    """Whether the grid is open to her now: the shared rule plus « an ineligible application is never scored »."""
+    """Whether the grid is open to her now (permissions.can_score, with the reason when it is not)."""
     try:
         _check_may_score(user, application, at)
     except ReviewError:
@@ -45,11 +45,11 @@ def _check_may_score(user, application: Application, at: dt.datetime) -> None:
         raise ReviewError(f"La phase « {PHASES[round_.phase].label} » ne permet pas de noter les candidatures.")
     if assignment is not None and assignment.no_conflict_declared_at is None:
         raise ReviewError("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
+    eligibility = queries.eligibility_of(application)
+    if eligibility is None or not eligibility.is_eligible:  # said before the general refusal, which includes it
+        raise ReviewError("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
     if round_ is None or not permissions.can_score(user, application, round_, assignment):
         raise ReviewError("Vous ne pouvez pas évaluer cette candidature.")
-    eligibility = queries.eligibility_of(application)
-    if eligibility is None or not eligibility.is_eligible:
-        raise ReviewError("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
 
 
 def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | None,

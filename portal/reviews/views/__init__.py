@@ -24,6 +24,6 @@ def register(app: Flask) -> None:
 
     call_updated.connect(lambda call: totals.follow_call_changes(call), weak=False)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
-    app.add_template_global(queries.decisions_published, "decisions_published")
+    app.add_template_global(queries.round_published_at, "decisions_published")
     for blueprint in (manage, committee, applicant):
         app.register_blueprint(blueprint)
