@@ -16,7 +16,6 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import queries as applications
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
-from portal.catalog.queries import get_call
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import assignment, committee, conflicts, permissions, queries, rounds
@@ -33,28 +32,7 @@ from portal.reviews.forms.committee import (
 )
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import manage
-
-
-def managed_call(slug: str) -> Call:
-    """The call, for its managers only: 404 for anyone else, who must not learn a selection is under way."""
-    call = get_call(slug)
-    if call is None or not permissions.can_manage_selection(current_user, call):
-        abort(404)
-    return call
-
-
-def window_of(call: Call, key: str) -> Window:
-    return next((w for w in call.windows if w.key == key), None) or abort(404)
-
-
-def managed_application(application_id: uuid.UUID) -> Application:
-    """A deposited application, for the call's managers who are not in conflict with it: 404 for anyone else."""
-    application = applications.get(application_id)
-    if (application is None or application.number is None
-            or not permissions.can_manage_selection(current_user, application.call)
-            or not permissions.can_review(current_user, application)):
-        abort(404)
-    return application
+from portal.reviews.views.loading import managed_application, managed_call, window_of
 
 
 def reviewer_of(call: Call, user_id: int) -> User:

@@ -20,7 +20,7 @@ from portal.reviews.errors import ReviewError
 from portal.reviews.forms.committee import ConflictForm, DeclarationForm, LiftForm, MyConflictForm
 from portal.reviews.models import Conflict
 from portal.reviews.views.blueprints import applicant, committee, manage
-from portal.reviews.views.committee_manage import managed_application, managed_call
+from portal.reviews.views.loading import managed_application, managed_call
 
 
 def _flash_errors(form) -> None:

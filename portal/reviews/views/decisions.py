@@ -12,35 +12,16 @@ from flask_login import current_user, login_required
 
 from portal.applications import permissions as application_permissions
 from portal.applications import queries as application_queries
-from portal.catalog.queries import get_call
 from portal.core.exports import content_disposition
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import decisions, letters, queries, rounds
 from portal.reviews.errors import ReviewError
 from portal.reviews.forms.decisions import DecisionForm, PublishForm
-from portal.reviews.permissions import can_manage_selection, can_review, reviewable
+from portal.reviews.permissions import reviewable
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import applicant, manage
-
-
-def managed_window(slug: str, key: str):
-    """The call, window and round for the call's managers, once the window has closed; 404 otherwise."""
-    call = get_call(slug)
-    if call is None or not can_manage_selection(current_user, call):
-        abort(404)
-    window = next((w for w in call.windows if w.key == key), None) or abort(404)
-    round_ = rounds.round_of(window, now()) or abort(404)
-    return call, window, round_
-
-
-def managed_application(application_id: uuid.UUID):
-    """A deposited application for a manager of its call who is not in conflict with it; 404 for anyone else."""
-    application = application_queries.get(application_id)
-    if (application is None or application.number is None or not can_manage_selection(current_user, application.call)
-            or not can_review(current_user, application)):
-        abort(404)
-    return application
+from portal.reviews.views.loading import managed_application, managed_window
 
 
 def _amount_text(amount) -> str:

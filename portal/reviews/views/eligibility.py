@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -18,7 +18,7 @@ from portal.reviews import permissions, queries, rounds
 from portal.reviews.errors import ReviewError
 from portal.reviews.forms.rounds import EligibilityForm
 from portal.reviews.views.blueprints import manage
-from portal.reviews.views.rounds import managed_call, window_of
+from portal.reviews.views.loading import managed_application, managed_call, window_of
 
 
 @manage.get("/<slug>/fenetres/<key>/recevabilite")
@@ -41,20 +41,12 @@ def eligibility_list(slug: str, key: str):
                            organisations=applications.organisations_by_id(a.organisation_id for a in rows))
 
 
-def screened_application(application_id: uuid.UUID):
-    """The deposited application, for a manager of its call who is not in conflict with it; else 404."""
-    application = applications.get(application_id)
-    if (application is None or application.latest_version is None
-            or not permissions.can_manage_selection(current_user, application.call)
-            or not permissions.can_review(current_user, application)):
-        abort(404)
-    return application
 
 
 @manage.route("/candidatures/<uuid:application_id>/recevabilite", methods=["GET", "POST"])
 @login_required
 def eligibility(application_id: uuid.UUID):
-    application = screened_application(application_id)
+    application = managed_application(application_id)
     moment = now()
     round_ = rounds.round_of_application(application, moment)
     db.session.commit()

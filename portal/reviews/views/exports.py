@@ -11,7 +11,7 @@ from portal.core.time import now, to_paris
 from portal.reviews import exports, scdl
 from portal.reviews.forms.decisions import ScdlForm
 from portal.reviews.views.blueprints import manage
-from portal.reviews.views.decisions import managed_window
+from portal.reviews.views.loading import managed_window
 
 
 @manage.get("/<slug>/fenetres/<key>/notes.<any(csv,xlsx):extension>")

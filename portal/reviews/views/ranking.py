@@ -14,6 +14,7 @@ from portal.reviews.models import OUTCOMES
 from portal.reviews.permissions import can_manage_selection
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import committee, manage
+from portal.reviews.views.loading import window_of
 
 # The URL's words for the sort keys of ranking.rank(); a criterion sorts as « critere-<key> ».
 SORT_WORDS = {"moyenne": "mean", "mediane": "median", "desaccord": "std", "min": "min", "max": "max",
@@ -23,9 +24,6 @@ WORD_OF_SORT = {value: key for key, value in SORT_WORDS.items()}
 CRITERION_PREFIX = "critere-"
 
 
-def _window(call, key: str):
-    window = next((w for w in call.windows if w.key == key), None)
-    return window or abort(404)
 
 
 def _requested_sort() -> tuple[str, bool]:
@@ -54,7 +52,7 @@ def manager_ranking(slug: str, key: str):
     call = get_call(slug)
     if call is None or not can_manage_selection(current_user, call):
         abort(404)
-    window = _window(call, key)
+    window = window_of(call, key)
     round_ = rounds.round_of(window, now()) or abort(404)
     return _render(call, window, round_, "selection.ranking", manager=True)
 
@@ -65,7 +63,7 @@ def committee_ranking(slug: str, key: str):
     call = get_call(slug)
     if call is None or not is_reviewer_of(current_user, call.uuid):
         abort(404)
-    window = _window(call, key)
+    window = window_of(call, key)
     round_ = rounds.round_of(window, now()) or abort(404)
     if not PHASES[round_.phase].committee_sees_all:
         return render_template("reviews/ranking.html", call=call, window=window, phase=PHASES[round_.phase],

@@ -3,11 +3,9 @@ call's review settings."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.catalog.models import Call, Window
-from portal.catalog.queries import get_call
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import permissions, queries, rounds
@@ -15,6 +13,7 @@ from portal.reviews.errors import ReviewError
 from portal.reviews.forms.rounds import SettingsForm
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import manage
+from portal.reviews.views.loading import managed_call, window_of
 
 # What each move does, said on its button: (from, to) → label, consequence.
 MOVES = {
@@ -29,19 +28,8 @@ SETTINGS_FIELDS = ("blind", "others_after_own", "reviews_per_application", "max_
                    "min_reviews_for_normalisation", "disagreement_threshold")
 
 
-def managed_call(slug: str) -> Call:
-    """The call, for its managers only: 404 for anyone else, who must not learn a selection is under way."""
-    call = get_call(slug)
-    if call is None or not permissions.can_manage_selection(current_user, call):
-        abort(404)
-    return call
 
 
-def window_of(call: Call, key: str) -> Window:
-    window = next((w for w in call.windows if w.key == key), None)
-    if window is None:
-        abort(404)
-    return window
 
 
 def move_label(current: str, target: str) -> str:
