@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import url_for
-
 from portal.accounts.queries import members_of
 from portal.applications.models import Application, Version
 from portal.core import mail
 from portal.core.pdf import render_pdf
+from portal.core.urls import external_url
 from portal.extensions import db
 
 
@@ -31,7 +30,7 @@ def receipt_of(application: Application, version: Version) -> Receipt:
     from portal.accounts.models import Organisation
 
     organisation = db.session.get(Organisation, application.organisation_id)
-    url = url_for("verification.verify", code=version.verification_code, _external=True)
+    url = external_url("verification.verify", code=version.verification_code)
     return Receipt(application, version, organisation, version.snapshot.get("files", []), url)
 
 
@@ -39,8 +38,7 @@ def send(application: Application, version: Version) -> None:
     """Queue the receipt e-mail to every member, in the depositing transaction (the outbox sends it)."""
     receipt = receipt_of(application, version)
     subject = f"Accusé de réception — candidature {application.number} (version {version.number})"
-    pdf_url = url_for("applications.receipt_pdf", application_id=application.id, number=version.number,
-                      _external=True)
+    pdf_url = external_url("applications.receipt_pdf", application_id=application.id, number=version.number)
     for membership in members_of(receipt.organisation):
         mail.enqueue(membership.user.email, subject, "receipt", receipt=receipt, name=membership.user.name,
                      pdf_url=pdf_url)

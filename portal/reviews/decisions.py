@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import render_template
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
@@ -20,6 +20,7 @@ from portal.applications.queries import organisations_by_id
 from portal.catalog.models import Window
 from portal.core import audit, mail
 from portal.core.formatting import money_fr
+from portal.core.urls import external_url
 from portal.extensions import db
 from portal.reviews import queries, rounds
 from portal.reviews.errors import ReviewError
@@ -141,14 +142,6 @@ class Notice:
     def outcome_label(self) -> str:
         return OUTCOME_WORDS[self.outcome]
 
-
-def external_url(endpoint: str, **values) -> str:
-    """An absolute link for an e-mail: from the request when there is one, else from the site's BASE_URL (a
-    command-line job has no request)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
 
 
 def _round_applications(round_: ReviewRound) -> tuple[Window, list[Application]]:
