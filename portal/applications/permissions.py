@@ -4,9 +4,13 @@ rules for committee members on top of these; nothing here knows of reviewers."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy import Select, exists, select
 
 from portal.accounts.permissions import can_manage_call, membership_in
 from portal.applications.models import Application
+from portal.extensions import db
 
 
 def is_lead_member(user, application: Application) -> bool:
@@ -19,9 +23,28 @@ def partner_organisation_of(user, application: Application):
                  if p.organisation_id is not None and membership_in(user, p.organisation_id) is not None), None)
 
 
+# Other domains may withdraw staff access to applications without this one knowing why: the reviews domain hides
+# from a manager the applications she has a conflict of interest with. Each rule maps a person to a SELECT of the
+# application ids to hide from her on the staff side.
+_staff_exclusions: list[Callable[[object], Select]] = []
+
+
+def exclude_from_staff(rule: Callable[[object], Select]) -> None:
+    if rule not in _staff_exclusions:
+        _staff_exclusions.append(rule)
+
+
+def hidden_from_staff(user) -> list[Select]:
+    return [rule(user) for rule in _staff_exclusions] if getattr(user, "is_authenticated", False) else []
+
+
 def can_manage_application(user, application: Application) -> bool:
-    """The call's managers (and platform administrators)."""
-    return can_manage_call(user, application.call.uuid, application.call.issuer)
+    """The call's managers (and platform administrators), unless a rule hides this application from them."""
+    if not can_manage_call(user, application.call.uuid, application.call.issuer):
+        return False
+    return not any(db.session.scalar(select(exists().where(Application.id == application.id,
+                                                           Application.id.in_(hidden))))
+                   for hidden in hidden_from_staff(user))
 
 
 def can_view_application(user, application: Application) -> bool:

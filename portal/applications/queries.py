@@ -57,8 +57,15 @@ def of_person(user) -> list[Application]:
     return list(db.session.scalars(query))
 
 
-def of_call(call: Call, window_key: str = "", status: str = "") -> list[Application]:
-    """The staff list of a call, with what the list shows loaded in a fixed number of queries."""
+def _visible_to_staff(query, user):
+    for hidden in permissions.hidden_from_staff(user):
+        query = query.where(Application.id.not_in(hidden))
+    return query
+
+
+def of_call(call: Call, window_key: str = "", status: str = "", user=None) -> list[Application]:
+    """The staff list of a call, with what the list shows loaded in a fixed number of queries; without what is
+    hidden from `user` (see permissions.exclude_from_staff)."""
     query = (_with_everything(select(Application)).join(Application.window).join(
         Organisation, Organisation.id == Application.organisation_id)
         .where(Application.call_id == call.id).order_by(Window.closes_at, Organisation.legal_name))
@@ -66,7 +73,7 @@ def of_call(call: Call, window_key: str = "", status: str = "") -> list[Applicat
         query = query.where(Window.key == window_key)
     if status:
         query = query.where(Application.status == status)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_visible_to_staff(query, user)))
 
 
 def organisations_by_id(ids) -> dict[uuid.UUID, Organisation]:
@@ -125,7 +132,8 @@ def staff_history(application: Application) -> list[AuditEvent]:
     return [e for e in for_target(f"application:{application.id}") if shown(e)]
 
 
-def counts_by_status(call: Call) -> dict[str, int]:
-    rows = db.session.execute(select(Application.status, func.count()).where(Application.call_id == call.id)
+def counts_by_status(call: Call, user=None) -> dict[str, int]:
+    rows = db.session.execute(_visible_to_staff(select(Application.status, func.count())
+                                                .where(Application.call_id == call.id), user)
                               .group_by(Application.status))
     return dict(rows.all())

@@ -140,10 +140,11 @@ def test_a_reviewer_named_in_a_conflict_gets_404_everywhere(app, client, scene):
     assert stored(scene["target"].id) == before
 
 
-def test_a_manager_member_of_the_applying_organisation_gets_404_on_the_selection_side(app, client, scene):
+def test_a_manager_member_of_the_applying_organisation_gets_404_on_the_selection_and_staff_sides(app, client,
+                                                                                                 scene):
     before = stored(scene["target"].id)
-    tried = all_404(app, client, scene["insider"], REVIEWER_SIDE, scene["values"])
-    assert len(tried) >= 18
+    tried = all_404(app, client, scene["insider"], REVIEWER_SIDE | {"applications_staff"}, scene["values"])
+    assert len(tried) >= 22
     assert stored(scene["target"].id) == before
 
 
@@ -175,7 +176,9 @@ def test_nothing_of_it_in_a_conflicted_managers_pages_and_exports(app, client, s
     rounds.change_phase(scene["round"], "deliberation", selection.manager, time.now())
     base = f"/gestion/selection/{selection.call.slug}"
     pages = [f"{base}/fenetres/unique/classement", f"{base}/fenetres/unique/notes.csv",
-             f"{base}/fenetres/unique/affectations", f"{base}/fenetres/unique/recevabilite"]
+             f"{base}/fenetres/unique/affectations", f"{base}/fenetres/unique/recevabilite",
+             f"/gestion/appels/{selection.call.slug}/candidatures",
+             f"/gestion/appels/{selection.call.slug}/candidatures.csv"]
     sign_in_as(client, scene["insider"])
     for url in pages:
         response = client.get(url)

@@ -45,18 +45,18 @@ def managed_application(application_id: uuid.UUID):
 def call_applications(slug: str):
     call = managed_call(slug)
     window, status = request.args.get("fenetre", ""), request.args.get("statut", "")
-    rows = queries.of_call(call, window, status)
+    rows = queries.of_call(call, window, status, current_user)
     return render_template("applications/staff_list.html", call=call, rows=rows, window=window, status=status,
                            organisations=queries.organisations_by_id(a.organisation_id for a in rows),
                            missing={a.id: completeness.problems(a) for a in rows if a.status == "draft"},
-                           counts=queries.counts_by_status(call))
+                           counts=queries.counts_by_status(call, current_user))
 
 
 @bp.get("/appels/<slug>/candidatures.<any(csv, xlsx):extension>")
 @login_required
 def export(slug: str, extension: str):
     call = managed_call(slug)
-    rows = queries.of_call(call, request.args.get("fenetre", ""), request.args.get("statut", ""))
+    rows = queries.of_call(call, request.args.get("fenetre", ""), request.args.get("statut", ""), current_user)
     return exports.application_list(call, rows, extension)
 
 
@@ -67,7 +67,7 @@ def window_zip(slug: str, key: str):
     if not any(w.key == key for w in call.windows):
         abort(404)
     return exports.files_zip(f"{call.slug}-{key}-pieces.zip",
-                             [a for a in queries.of_call(call, key) if a.latest_version is not None])
+                             [a for a in queries.of_call(call, key, user=current_user) if a.latest_version is not None])
 
 
 @bp.get("/candidatures/<uuid:application_id>")

@@ -8,8 +8,9 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
+    from portal.applications.permissions import exclude_from_staff
     from portal.catalog.services import call_updated
-    from portal.reviews import queries, totals
+    from portal.reviews import permissions, queries, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
         committee_manage,
         conflicts,
@@ -23,6 +24,8 @@ def register(app: Flask) -> None:
     from portal.reviews.views.blueprints import applicant, committee, manage
 
     call_updated.connect(lambda call: totals.follow_call_changes(call), weak=False)
+    # A manager in conflict with an application loses it on the staff side too, not only on the selection side.
+    exclude_from_staff(permissions.conflicted)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
     app.add_template_global(queries.round_published_at, "decisions_published")
     for blueprint in (manage, committee, applicant):
