@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy.exc import IntegrityError
+
 from portal.applications.models import Application
 from portal.catalog.models import Call
 from portal.catalog.schema import Criterion
@@ -107,7 +109,7 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
     target = f"application:{application.id}"
     if not submit:
         audit.record("review.save", actor=reviewer, target=target, review=str(review.id), **changes)
-        db.session.commit()
+        _commit_once()
         return review
     review.status, review.submitted_at = "submitted", at
     review.total = scoring.total(criteria, parsed)
@@ -116,8 +118,19 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
     review.versions.append(ReviewVersion(number=number, submitted_at=at, snapshot=snapshot(review)))
     audit.record("review.submit", actor=reviewer, target=target, review=str(review.id), version=number,
                  total=str(review.total) if review.total is not None else None, **changes)
-    db.session.commit()
+    _commit_once()
     return review
+
+
+def _commit_once() -> None:
+    """Two tabs saving the same review at the same instant collide on a unique key: the second is told, and the
+    first one's save stands."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise ReviewError("Votre évaluation vient d'être enregistrée depuis une autre fenêtre : rechargez la page "
+                          "et vérifiez vos notes avant de recommencer.") from None
 
 
 def _apply(review: Review, criteria: list[Criterion], parsed: dict[str, int | None], comments: dict[str, str],
