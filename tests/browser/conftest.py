@@ -1,0 +1,87 @@
+"""Journeys in a real browser: Debian's chromium driven by Playwright (never `playwright install`), against the
+portal served by a real HTTP server on a free port, in this process so that it shares the test database, the
+clock and the mail outbox. Every page a journey visits is checked by axe-core and by the public-sector
+conventions (`accessibility.check`)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from tests.browser import accessibility
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def portal_server(app):
+    """The portal on 127.0.0.1 and a free port, one thread per request as a production server would."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    yield app.config["BASE_URL"]
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Chromium est requis pour les parcours dans un navigateur : apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield launched
+        launched.close()
+
+
+def _context(browser, portal_server, **options):
+    context = browser.new_context(base_url=portal_server, locale="fr-FR", timezone_id="Europe/Paris",
+                                  accept_downloads=True, **options)
+    context.set_default_timeout(15000)
+    return context
+
+
+@pytest.fixture
+def page(browser, portal_server):
+    context = _context(browser, portal_server, viewport=DESKTOP)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def new_page(browser, portal_server):
+    """Another person's browser (or a phone, or JavaScript off): new_page(viewport=PHONE, java_script_enabled=False)."""
+    contexts = []
+
+    def make(**options):
+        options.setdefault("viewport", DESKTOP)
+        context = _context(browser, portal_server, **options)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def checked():
+    """checked(page, "name") runs axe-core and the conventions on the page as it is now; with screenshot=True it
+    also saves docs/screenshots/<name>.png (and <name>-mobile.png when given a phone page)."""
+
+    def check(page, name: str, screenshot: bool = False, suffix: str = "") -> None:
+        accessibility.check(page, name)
+        if screenshot:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True)
+
+    return check
