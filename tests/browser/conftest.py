@@ -5,7 +5,9 @@ conventions (`accessibility.check`)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 import threading
 from pathlib import Path
 
@@ -16,7 +18,9 @@ from werkzeug.serving import make_server
 from tests.browser import accessibility
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# `scripts/screenshots` sets this to docs/screenshots to refresh the README's pictures; a plain test run writes
+# them to a temporary folder, so that running the tests never changes committed files.
+SCREENSHOTS = Path(os.environ.get("PORTAL_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="portal-screenshots-"))
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 
