@@ -33,6 +33,23 @@ class Config:
         self.BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
         self.SITE_NAME = env.get("PORTAL_SITE_NAME", "Portail des appels à projets")
         self.ISSUER_NAME = env.get("PORTAL_ISSUER_NAME", "Département du Pas-de-Calais")
+        # The issuer's logo in the header: a file under static/ (img/logo.svg) or a path on this site; none by default.
+        self.ISSUER_LOGO = env.get("PORTAL_ISSUER_LOGO") or None
+        # Publisher's postal address and publication director, and the host, for the legal notice (LCEN, art. 6).
+        self.ISSUER_ADDRESS = env.get("PORTAL_ISSUER_ADDRESS", "")
+        self.PUBLICATION_DIRECTOR = env.get("PORTAL_PUBLICATION_DIRECTOR", "")
+        self.HOST = env.get("PORTAL_HOST", "")
+        # Where people write about accessibility and personal data (shown on /accessibilite and the legal pages).
+        self.CONTACT_EMAIL = env.get("PORTAL_CONTACT_EMAIL", "contact@appels-a-projets.localhost")
+        # The day the accessibility statement was established or last updated (ISO date), shown on /accessibilite.
+        self.ACCESSIBILITY_STATEMENT_DATE = env.get("PORTAL_ACCESSIBILITY_STATEMENT_DATE", "2026-11-23")
+        # The issuer's multi-year accessibility plan (« schéma pluriannuel »), linked from the statement when set.
+        self.ACCESSIBILITY_PLAN_URL = env.get("PORTAL_ACCESSIBILITY_PLAN_URL") or None
+        # "neutre" (default): no State identity, for a Département or any body with its own brand. "etat": the
+        # State's bloc-marque « République française » and its blue and red, for State services only.
+        self.THEME = env.get("PORTAL_THEME", "neutre")
+        if self.THEME not in ("neutre", "etat"):
+            raise ValueError(f"PORTAL_THEME doit valoir « neutre » ou « etat », pas « {self.THEME} »")
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
