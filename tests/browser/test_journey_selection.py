@@ -226,6 +226,12 @@ def decide_and_publish(page, new_page, checked, selection) -> None:
     phone.goto(page.url)
     heading(phone, re.compile("^Classement des candidatures"))
     checked(phone, "classement", screenshot=True, suffix="-mobile")
+    # On both screens the page itself never scrolls sideways: the wide table does, in its own box named by its
+    # caption, which the keyboard reaches.
+    for screen in (page, phone):
+        assert screen.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    box = phone.get_by_role("region", name=re.compile("^3 candidatures classées"))
+    assert box.evaluate("el => el.scrollWidth > el.clientWidth && el.tabIndex === 0")
 
     # The preview of what goes out: a letter and a message per application, Delta's with its reason.
     page.get_by_role("navigation", name="Fil d'Ariane").get_by_role("link").click()
