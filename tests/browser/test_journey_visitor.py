@@ -60,7 +60,7 @@ def test_a_visitor_finds_an_open_call_reads_it_and_adds_its_deadline_to_her_cale
     filters = page.get_by_role("search", name="Filtrer les appels")
     filters.get_by_label("Territoire").select_option("Pas-de-Calais")
     filters.get_by_role("button", name="Afficher les appels").click()
-    expect(page.get_by_role("status")).to_have_text("2 appels correspondants à votre recherche")
+    expect(page.get_by_role("status")).to_have_text("2 appels correspondant à votre recherche")
     assert listed_titles(page) == [CALL_TITLE, "Jardins partagés dans les quartiers prioritaires"]  # nearest deadline first
     assert "territoire=Pas-de-Calais" in page.url
     checked(page, "catalogue filtre territoire")
