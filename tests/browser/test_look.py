@@ -54,8 +54,10 @@ def test_main_pages_need_no_horizontal_scroll(new_page, checked, calls, viewport
             .to_be_in_viewport()
 
 
-def test_a_call_and_the_catalogue_print_without_navigation_and_with_link_addresses(page, checked, calls):
-    page.goto(f"/appels/{CALL}/")
+def test_a_call_and_the_catalogue_print_without_navigation_and_with_link_addresses(page, checked, calls, publish_call):
+    publish_call("avec-lien", body="## Contexte\n\nLe formulaire [Cerfa n° 12156](https://www.service-public.fr/"
+                                   "particuliers/vosdroits/R1271) est à joindre au dossier.")
+    page.goto("/appels/avec-lien/")
     checked(page, "appel")
     menu = page.get_by_role("navigation", name="Menu principal")
     expect(menu).to_be_visible()
@@ -128,3 +130,40 @@ def test_the_issuer_logo_is_shown_with_the_issuer_name_as_its_text(page, checked
     expect(logo).to_be_visible()
     assert logo.evaluate("img => img.complete && img.naturalWidth > 0")
     checked(page, "catalogue-logo")
+
+
+def test_the_footer_leads_to_the_accessibility_statement_legal_notice_and_personal_data(page, checked, setting):
+    setting("CONTACT_EMAIL", "accessibilite@pasdecalais.example.fr")
+    setting("HOST", "Hébergeur Exemple SAS, 1 rue de l'Hébergement, 59000 Lille")
+    page.goto("/appels/")
+    footer = page.get_by_role("contentinfo")
+
+    footer.get_by_role("link", name="Accessibilité : non conforme").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Déclaration d'accessibilité")
+    checked(page, "accessibilite")
+    main = page.locator("main")
+    for text in ["Département du Pas-de-Calais s'engage", "non conforme", "aucun audit", "Contenus non accessibles",
+                 "Cette déclaration a été établie le 23 novembre 2026", "JavaScript (facultatif",
+                 "Environnement de test", "Défenseur des droits", "Libre réponse 71120", "75342 Paris CEDEX 07"]:
+        expect(main).to_contain_text(text)
+    expect(main.get_by_role("link", name="accessibilite@pasdecalais.example.fr")).to_have_attribute(
+        "href", "mailto:accessibilite@pasdecalais.example.fr")
+    expect(main.get_by_role("link", name="formulaire en ligne")).to_have_attribute(
+        "href", "https://formulaire.defenseurdesdroits.fr/")
+    expect(main.get_by_role("link", name="le délégué du Défenseur des droits dans votre région")).to_be_visible()
+
+    footer.get_by_role("link", name="Mentions légales").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mentions légales")
+    checked(page, "mentions-legales")
+    for text in ["édité par Département du Pas-de-Calais", "Directeur de la publication",
+                 "hébergé par Hébergeur Exemple SAS, 1 rue de l'Hébergement, 59000 Lille"]:
+        expect(main).to_contain_text(text)
+
+    footer.get_by_role("link", name="Données personnelles et gestion des cookies").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Données personnelles et gestion des cookies")
+    checked(page, "donnees-personnelles")
+    for heading in ["Responsable du traitement", "Finalités et base légale", "Ce que nous conservons, et combien de temps",
+                    "Destinataires", "Vos droits", "Cookies"]:
+        expect(main.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    expect(main).to_contain_text("aucun consentement")
+    assert [c["name"] for c in page.context.cookies()] in ([], ["session"])  # no cookie but the session, if any
