@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,10 @@ def page(browser, portal_server):
     context.close()
 
 
+# Pages opened with JavaScript off: axe-core cannot run in them, so `checked` checks a twin (see `_twin_of`).
+_WITHOUT_JAVASCRIPT: weakref.WeakSet = weakref.WeakSet()
+
+
 @pytest.fixture
 def new_page(browser, portal_server):
     """Another person's browser (or a phone, or JavaScript off): new_page(viewport=PHONE, java_script_enabled=False)."""
@@ -70,20 +75,43 @@ def new_page(browser, portal_server):
         options.setdefault("viewport", DESKTOP)
         context = _context(browser, portal_server, **options)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        if options.get("java_script_enabled") is False:
+            _WITHOUT_JAVASCRIPT.add(page)
+        return page
 
     yield make
     for context in contexts:
         context.close()
 
 
+def _twin_of(page, browser, portal_server):
+    """axe-core needs scripts to run, so a page seen without JavaScript is checked in a second browser that
+    receives the very same HTML (and style sheets) with the portal's own scripts blocked."""
+    context = _context(browser, portal_server, viewport=page.viewport_size)
+    twin = context.new_page()
+    twin.route("**/static/js/**", lambda route: route.abort())
+    html, url = page.content(), page.url
+    twin.route(url, lambda route: route.fulfill(content_type="text/html; charset=utf-8", body=html))
+    twin.goto(url)
+    return twin
+
+
 @pytest.fixture
-def checked():
+def checked(browser, portal_server):
     """checked(page, "name") runs axe-core and the conventions on the page as it is now; with screenshot=True it
-    also saves docs/screenshots/<name>.png (and <name>-mobile.png when given a phone page)."""
+    also saves docs/screenshots/<name>.png (and <name>-mobile.png when given a phone page). A page opened with
+    JavaScript off is checked through its twin."""
 
     def check(page, name: str, screenshot: bool = False, suffix: str = "") -> None:
-        accessibility.check(page, name)
+        if page in _WITHOUT_JAVASCRIPT:
+            twin = _twin_of(page, browser, portal_server)
+            try:
+                accessibility.check(twin, name)
+            finally:
+                twin.context.close()
+        else:
+            accessibility.check(page, name)
         if screenshot:
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(SCREENSHOTS / f"{name}{suffix}.png"), full_page=True)

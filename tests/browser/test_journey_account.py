@@ -142,6 +142,7 @@ def test_the_sign_up_form_lists_its_errors_at_the_top_linking_to_each_field(page
     # The summary comes first in the page, is announced, and links to each field in error.
     summary = page.get_by_role("alert").filter(has_text="Le formulaire contient 2 erreurs")
     expect(summary).to_be_visible()
+    expect(summary).to_be_focused()  # a keyboard or screen-reader user starts from the list of what to fix
     expect(page).to_have_title(re.compile(r"^Erreur — Créer un compte"))
     links = summary.get_by_role("link")
     expect(links).to_have_count(2)

@@ -160,6 +160,14 @@ def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, 
     expect(phone.get_by_role("heading", level=1)).to_have_text("Accusé de réception — version 1")
     checked(phone, "accuse-reception", screenshot=True, suffix="-mobile")
 
+    # Printed, the receipt keeps its facts and its verification address, written once, without the menus.
+    phone.emulate_media(media="print")
+    expect(phone.get_by_role("navigation", name="Menu principal")).to_be_hidden()
+    expect(phone.locator(".key-facts")).to_contain_text(number)
+    printed = phone.locator("main").inner_text() + phone.evaluate(
+        "() => [...document.querySelectorAll('main a')].map(a => getComputedStyle(a, '::after').content).join(' ')")
+    assert len(re.findall(r"/verifier/[\w-]{24}", printed)) == 1, printed
+
     # The receipt PDF: the number, each file's SHA-256 and the verification link.
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger l'accusé de réception (PDF)").click()

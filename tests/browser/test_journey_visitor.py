@@ -102,9 +102,10 @@ def test_a_visitor_finds_an_open_call_reads_it_and_adds_its_deadline_to_her_cale
     assert str(closing["url"]) == call_url
     assert events[f"Ouverture : {CALL_TITLE}"].decoded("dtstart").date() == dt.date(2025, 4, 1)
 
-    # The same pages on a phone: readable, nothing wider than the screen.
+    # The same pages on a phone whose clock is 47 minutes fast: the countdown follows the portal's clock, not the
+    # phone's, so nobody is told she has less (or more) time than she really has.
     phone = new_page(viewport=PHONE)
-    phone.clock.set_fixed_time(moment)
+    phone.clock.set_fixed_time(moment + dt.timedelta(minutes=47))
     phone.goto("/appels/")
     expect(phone.get_by_role("status")).to_have_text("3 appels")
     assert_no_sideways_scroll(phone)
@@ -112,5 +113,6 @@ def test_a_visitor_finds_an_open_call_reads_it_and_adds_its_deadline_to_her_cale
     phone.get_by_role("link", name=CALL_TITLE).click()
     expect(phone.get_by_role("heading", level=1)).to_have_text(CALL_TITLE)
     expect(phone.get_by_role("region", name="Candidater")).to_contain_text(f"Date limite : {DEADLINE}.")
+    expect(phone.locator(".countdown")).to_have_text("Temps restant : 24 jours, 14 heures, 0 minute.")
     assert_no_sideways_scroll(phone)
     checked(phone, "appel", screenshot=True, suffix="-mobile")

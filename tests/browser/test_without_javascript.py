@@ -13,22 +13,6 @@ from tests.fakes.samples import pdf
 TITLE = "Équipes mobiles de prévention des expulsions"
 
 
-def checker_for(new_page, checked):
-    """axe-core needs scripts to run, so a page seen without JavaScript is checked in a second browser that
-    receives the very same HTML (and style sheets) with the portal's own scripts blocked."""
-    twin = new_page()
-    twin.route("**/static/js/**", lambda route: route.abort())
-
-    def check(page, name: str) -> None:
-        html, url = page.content(), page.url
-        twin.route(url, lambda route: route.fulfill(content_type="text/html; charset=utf-8", body=html))
-        twin.goto(url)
-        twin.unroute(url)
-        checked(twin, name)
-
-    return check
-
-
 def test_an_application_is_started_answered_saved_and_given_a_document_without_javascript(
         new_page, checked, clock, publish_call, make_user, make_organisation, tmp_path):
     clock("2025-04-15 10:00:00")
@@ -40,7 +24,6 @@ def test_an_application_is_started_answered_saved_and_given_a_document_without_j
     statutes.write_bytes(pdf() + b"% statuts\n")
 
     page = new_page(java_script_enabled=False)
-    checked = checker_for(new_page, checked)
     page.route("**/essai-sans-javascript", lambda route: route.fulfill(
         content_type="text/html", body="<title>sans</title><script>document.title = 'avec'</script>"))
     page.goto("/essai-sans-javascript")
