@@ -33,6 +33,7 @@ class StoredFile:
 
 class Storage(Protocol):
     def save(self, stream: BinaryIO, max_bytes: int) -> StoredFile: ...
+    def put(self, key: str, stream: BinaryIO) -> StoredFile: ...
     def open(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> None: ...
     def keys(self) -> Iterator[str]: ...
@@ -48,7 +49,13 @@ class LocalStorage:
         return self.root / key[:2] / key
 
     def save(self, stream: BinaryIO, max_bytes: int) -> StoredFile:
-        key = uuid.uuid4().hex
+        return self._write(uuid.uuid4().hex, stream, max_bytes)
+
+    def put(self, key: str, stream: BinaryIO) -> StoredFile:
+        """Write a file under a key it already had elsewhere (restoring a backup), as completely as save()."""
+        return self._write(key, stream, max_bytes=2**63)
+
+    def _write(self, key: str, stream: BinaryIO, max_bytes: int) -> StoredFile:
         final = self._path(key)
         final.parent.mkdir(parents=True, exist_ok=True)
         temporary = final.with_name(f".{key}.part")
