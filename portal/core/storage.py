@@ -1,11 +1,16 @@
 """Where uploaded files live. Views and services see only this interface, so an object store can replace the
 local filesystem later. Files are written in chunks (memory does not grow with size), hashed on the way,
-under a generated name, and appear only once complete: temporary file, fsync, rename."""
+under a generated name, and appear only once complete: temporary file, fsync, rename.
+
+A row keeps a file alive by naming its key in a column called `storage_key`: `portal storage gc` (storage_gc.py)
+removes every file no such column names."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +22,7 @@ from flask import current_app
 from portal.core.files import sniff
 
 CHUNK = 64 * 1024
+_KEY = re.compile(r"[0-9a-f]{32}")
 
 
 class TooLarge(Exception):
@@ -31,12 +37,25 @@ class StoredFile:
     mime: str
 
 
+@dataclass(frozen=True)
+class StoredEntry:
+    """A file as it lies in the store: complete under its key, or the temporary file of a save in progress (or of
+    one a crash interrupted). `modified_at` comes from the store's clock, not the portal's."""
+
+    key: str
+    size: int
+    modified_at: dt.datetime
+    temporary: bool
+
+
 class Storage(Protocol):
     def save(self, stream: BinaryIO, max_bytes: int) -> StoredFile: ...
     def put(self, key: str, stream: BinaryIO) -> StoredFile: ...
     def open(self, key: str) -> BinaryIO: ...
     def delete(self, key: str) -> None: ...
     def keys(self) -> Iterator[str]: ...
+    def entries(self) -> Iterator[StoredEntry]: ...
+    def discard(self, entry: StoredEntry) -> None: ...
 
 
 class LocalStorage:
@@ -48,6 +67,9 @@ class LocalStorage:
             raise ValueError("invalid storage key")
         return self.root / key[:2] / key
 
+    def _temporary_path(self, key: str) -> Path:
+        return self._path(key).with_name(f".{key}.part")
+
     def save(self, stream: BinaryIO, max_bytes: int) -> StoredFile:
         return self._write(uuid.uuid4().hex, stream, max_bytes)
 
@@ -58,7 +80,7 @@ class LocalStorage:
     def _write(self, key: str, stream: BinaryIO, max_bytes: int) -> StoredFile:
         final = self._path(key)
         final.parent.mkdir(parents=True, exist_ok=True)
-        temporary = final.with_name(f".{key}.part")
+        temporary = self._temporary_path(key)
         digest, size, head = hashlib.sha256(), 0, b""
         try:
             with open(temporary, "xb") as out:
@@ -89,6 +111,24 @@ class LocalStorage:
         for path in self.root.glob("*/*"):
             if not path.name.startswith("."):
                 yield path.name
+
+    def entries(self) -> Iterator[StoredEntry]:
+        """Every file this store wrote, finished or not; anything else found under the root is not ours and is
+        never listed (so never removed)."""
+        for path in self.root.glob("*/*"):
+            temporary = path.name.startswith(".") and path.name.endswith(".part")
+            key = path.name[1:-len(".part")] if temporary else path.name
+            if not _KEY.fullmatch(key) or path.parent.name != key[:2]:
+                continue
+            try:
+                info = path.stat()
+            except FileNotFoundError:  # renamed or removed since listed: a save finished, or another gc
+                continue
+            yield StoredEntry(key=key, size=info.st_size, temporary=temporary,
+                              modified_at=dt.datetime.fromtimestamp(info.st_mtime, dt.UTC))
+
+    def discard(self, entry: StoredEntry) -> None:
+        (self._temporary_path(entry.key) if entry.temporary else self._path(entry.key)).unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

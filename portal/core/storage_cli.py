@@ -1,0 +1,36 @@
+"""`portal storage gc [--grace MINUTES] [--dry-run]`: remove from the upload store the files nothing refers to."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import click
+from flask.cli import AppGroup
+
+from portal.core import storage_gc
+from portal.core.formatting import number_fr
+
+storage_cli = AppGroup("storage", help="Stockage des fichiers déposés.")
+
+
+@storage_cli.command("gc")
+@click.option("--grace", default=60, show_default=True, type=click.IntRange(min=0),
+              help="Ne toucher qu'aux fichiers plus anciens que ce nombre de minutes : un dépôt en cours n'est "
+                   "jamais supprimé.")
+@click.option("--dry-run", is_flag=True, help="Afficher ce qui serait supprimé, sans rien supprimer.")
+def gc(grace: int, dry_run: bool) -> None:
+    """Supprimer les fichiers orphelins (qu'aucune candidature ni aucun document du coffre-fort ne référence) et
+    les fichiers temporaires laissés par un dépôt interrompu."""
+    delay = dt.timedelta(minutes=grace)
+    garbage = storage_gc.find(delay) if dry_run else storage_gc.collect(delay)
+    for entry in garbage.entries:
+        kind = "fichier temporaire d'un dépôt interrompu" if entry.temporary else "fichier orphelin"
+        click.echo(f"{'à supprimer' if dry_run else 'supprimé'} : {entry.key} ({number_fr(entry.size)} octets, "
+                   f"{kind})")
+    count, size = len(garbage.entries), number_fr(garbage.size)
+    if dry_run:
+        click.echo(f"Simulation : {count} fichier(s) seraient supprimés ({size} octets), dont "
+                   f"{garbage.temporaries} temporaire(s). Rien n'a été supprimé.")
+    else:
+        click.echo(f"{count} fichier(s) supprimé(s) ({size} octets libérés), dont {garbage.temporaries} "
+                   "temporaire(s).")

@@ -1,0 +1,64 @@
+"""Garbage in the upload store: files no row refers to. A crash between writing a file and committing its row leaves
+one, a crash while writing leaves a temporary `.part` file. Both are removed once older than a grace period, so an
+upload still in flight (file written, row not yet committed, or still being written) is never touched."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.core import audit
+from portal.core.db import Base
+from portal.core.storage import StoredEntry, storage
+from portal.extensions import db
+
+DEFAULT_GRACE = dt.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Garbage:
+    entries: list[StoredEntry]
+
+    @property
+    def size(self) -> int:
+        return sum(entry.size for entry in self.entries)
+
+    @property
+    def temporaries(self) -> int:
+        return sum(entry.temporary for entry in self.entries)
+
+
+def referenced_keys() -> set[str]:
+    """Every key a row names. By convention (storage.py) a column called `storage_key` holds one: application
+    files, vault documents, and any table added later that follows it — core knows no domain's tables."""
+    keys: set[str] = set()
+    for table in Base.metadata.sorted_tables:
+        column = table.columns.get("storage_key")
+        if column is not None:
+            keys.update(db.session.scalars(select(column).where(column.is_not(None))))
+    return keys
+
+
+def find(grace: dt.timedelta = DEFAULT_GRACE) -> Garbage:
+    """The files older than `grace` that no row names, and every temporary file older than `grace`."""
+    # The files' ages come from the file system's clock, so they are compared with it, not with the portal's.
+    cutoff = dt.datetime.now(dt.UTC) - grace
+    # Listed before the rows are read: a file whose row commits meanwhile is then found referenced, never removed.
+    old = [entry for entry in storage().entries() if entry.modified_at <= cutoff]
+    referenced = referenced_keys()
+    return Garbage([entry for entry in old if entry.temporary or entry.key not in referenced])
+
+
+def collect(grace: dt.timedelta = DEFAULT_GRACE) -> Garbage:
+    """Remove the garbage `find` reports and record it in the audit log."""
+    garbage = find(grace)
+    store = storage()
+    for entry in garbage.entries:
+        store.discard(entry)
+    if garbage.entries:
+        audit.record("storage.gc", files=len(garbage.entries), temporaries=garbage.temporaries, bytes=garbage.size,
+                     grace_minutes=int(grace.total_seconds() // 60))
+        db.session.commit()
+    return garbage
