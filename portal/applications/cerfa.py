@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from portal.core.formatting import money_fr
+
 
 @dataclass(frozen=True)
 class Line:
@@ -50,6 +52,15 @@ def parse_amount(text: str | None) -> Decimal | None:
         return Decimal(cleaned).quantize(Decimal("0.01"))
     except InvalidOperation as error:  # pragma: no cover - the pattern already guarantees a number
         raise ValueError(text) from error
+
+
+def shown_amount(text: str | None) -> str:
+    """A budget line as typed (« 3000,5 ») shown like the totals (« 3 000,50 € »); kept as typed if not an amount."""
+    try:
+        amount = parse_amount(text)
+    except ValueError:
+        return text or ""
+    return money_fr(amount) if amount is not None else ""
 
 
 @dataclass(frozen=True)

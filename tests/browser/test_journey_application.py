@@ -158,6 +158,7 @@ def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, 
     receipt_url = page.url
     phone.goto(receipt_url)
     expect(phone.get_by_role("heading", level=1)).to_have_text("Accusé de réception — version 1")
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "le reçu déborde sur un téléphone"
     checked(phone, "accuse-reception", screenshot=True, suffix="-mobile")
 
     # Printed, the receipt keeps its facts and its verification address, written once, without the menus.
