@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import stat
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -123,6 +124,8 @@ class LocalStorage:
             try:
                 info = path.stat()
             except FileNotFoundError:  # renamed or removed since listed: a save finished, or another gc
+                continue
+            if not stat.S_ISREG(info.st_mode):
                 continue
             yield StoredEntry(key=key, size=info.st_size, temporary=temporary,
                               modified_at=dt.datetime.fromtimestamp(info.st_mtime, dt.UTC))
