@@ -93,4 +93,8 @@ def create_app(config: Config | None = None) -> Flask:
     def _server_error(error):
         return render_template("errors/500.html"), 500
 
+    from portal.core import outages
+
+    outages.register(app)  # a full disk, a database out of reach: a French page, no traceback
+
     return app

@@ -13,6 +13,7 @@ from portal.accounts import permissions, queries, vault
 from portal.accounts.forms import AgrementForm, EmptyForm, InviteForm, OrganisationForm, VaultDocumentForm
 from portal.accounts.identifiers import directory_url
 from portal.accounts.models import LEGAL_FORMS, VAULT_KINDS
+from portal.core import outages
 from portal.core.storage import storage
 from portal.core.time import today_paris
 
@@ -175,6 +176,7 @@ def remove_agrement(organisation_id: uuid.UUID, agrement_id: uuid.UUID):
 def add_document(organisation_id: uuid.UUID):
     organisation = _member_of(organisation_id)
     form = VaultDocumentForm()
+    status = 200
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -183,11 +185,18 @@ def add_document(organisation_id: uuid.UUID):
                                valid_until=form.valid_until.data)
         except vault.VaultError as refused:
             form.file.errors.append(refused.message)
+        except OSError as error:
+            if not outages.is_disk_full(error):
+                raise
+            form.file.errors.append(outages.disk_full_message(error))
+            status = 507  # the server's fault, not the form's
         else:
             flash("Le document est ajouté au coffre-fort de l'organisation.", "success")
             return redirect(url_for(".show", organisation_id=organisation.id, _anchor="coffre"))
+    if form.errors and status == 200:
+        status = 400
     return render_template("accounts/document_form.html", form=form, organisation=organisation,
-                           formats=vault.accepted_formats(), max_mb=vault.VAULT_MAX_MB), 400 if form.errors else 200
+                           formats=vault.accepted_formats(), max_mb=vault.VAULT_MAX_MB), status
 
 
 @bp.get("/<uuid:organisation_id>/coffre/<uuid:document_id>/telecharger")

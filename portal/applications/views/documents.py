@@ -13,6 +13,7 @@ from portal.accounts.queries import vault_document, vault_of
 from portal.applications import completeness, documents, permissions, queries, submission
 from portal.applications.errors import ApplicationError
 from portal.applications.views.applicant import bp, member_application
+from portal.core import outages
 from portal.core.storage import storage
 from portal.core.time import arrival, now, today_paris
 from portal.extensions import db
@@ -78,6 +79,11 @@ def upload(application_id: uuid.UUID, key: str):
             names.append(stored.original_name)
     except ApplicationError as refused:
         return _answer(application, refused.message, False, 422)
+    except OSError as error:
+        if not outages.is_disk_full(error):
+            raise
+        saved = f" Déjà enregistré : {', '.join(names)}." if names else ""
+        return _answer(application, outages.disk_full_message(error) + saved, False, 507)
     return _answer(application, f"Pièce enregistrée : {', '.join(names)}.", True)
 
 
@@ -99,6 +105,10 @@ def from_vault(application_id: uuid.UUID, key: str):
         documents.attach_from_vault(application, key, chosen, current_user, moment)
     except ApplicationError as refused:
         return _answer(application, refused.message, False, 422)
+    except OSError as error:  # the application's own copy could not be written
+        if not outages.is_disk_full(error):
+            raise
+        return _answer(application, outages.disk_full_message(error), False, 507)
     return _answer(application, f"« {chosen.label} » est repris du coffre-fort.", True)
 
 
