@@ -47,8 +47,13 @@ def _database_unavailable(error: exc.SQLAlchemyError):
     except DATABASE_UNAVAILABLE as lost:
         app.logger.warning("rollback on the lost connection failed too: %s", str(lost).splitlines()[0])
     db.session.remove()
-    # The page reads nothing from the database: it does not extend base.html, whose menu loads current_user.
-    response = app.make_response((render_template("errors/503.html"), 503))
+    # The page must read nothing from the database: it does not extend base.html, whose menu asks who is signed
+    # in, and it is rendered without the context processors, since Flask-Login's loads the signed-in person.
+    config = app.config
+    page = app.jinja_env.get_template("errors/503.html").render(
+        site_name=config["SITE_NAME"], issuer_name=config["ISSUER_NAME"], theme=config["THEME"],
+        contact_email=config["CONTACT_EMAIL"])
+    response = app.make_response((page, 503))
     response.headers["Retry-After"] = str(RETRY_AFTER)
     response.headers["Cache-Control"] = "no-store"
     return response
