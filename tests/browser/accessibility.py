@@ -28,7 +28,7 @@ def _describe(found: list[dict]) -> str:
 
 def conventions(page) -> list[str]:
     """RGAA conventions a page must follow, as a list of what is wrong (empty when all is well)."""
-    facts = page.evaluate("""() => {
+    facts = page.evaluate(r"""() => {
       const focusable = document.querySelector('a[href], button, input, select, textarea');
       return {
         lang: document.documentElement.lang,
@@ -42,6 +42,12 @@ def conventions(page) -> list[str]:
         unlabelled: [...document.querySelectorAll('input:not([type=hidden]):not([type=submit]), select, textarea')]
           .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
                         && !el.getAttribute('aria-labelledby')).map(el => el.name || el.id),
+        // An upload field tells, tied to it, the largest size and the formats it takes.
+        unhinted: [...document.querySelectorAll('input[type=file]')].filter(el => {
+          const hint = (el.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+            .map(id => (document.getElementById(id) || {textContent: ''}).textContent).join(' ');
+          return !/taille maximale/i.test(hint) || !/formats? accept/i.test(hint);
+        }).map(el => el.name || el.id),
       };
     }""")
     problems = []
@@ -60,6 +66,8 @@ def conventions(page) -> list[str]:
             problems.append(f"pied de page sans « {text} »")
     if facts["unlabelled"]:
         problems.append(f"champs sans étiquette : {', '.join(facts['unlabelled'])}")
+    if facts["unhinted"]:
+        problems.append(f"champs de fichier sans taille maximale ni formats : {', '.join(facts['unhinted'])}")
     return problems
 
 

@@ -27,3 +27,11 @@ def test_a_second_h1_and_an_image_without_text_fail_the_check(page, portal_serve
     with pytest.raises(AccessibilityError) as failure:
         check(page, "accueil abîmée")
     assert "2 titres h1" in str(failure.value) and "image-alt" in str(failure.value)
+
+
+def test_an_upload_field_without_its_size_and_formats_fails_the_check(page, portal_server):
+    page.goto("/")
+    page.evaluate("""() => document.querySelector('main').insertAdjacentHTML('beforeend',
+      '<label for="piece">Statuts</label><input type="file" id="piece" name="piece">')""")
+    with pytest.raises(AccessibilityError, match="champs de fichier sans taille maximale ni formats : piece"):
+        check(page, "accueil avec un champ de fichier nu")
