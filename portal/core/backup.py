@@ -3,8 +3,10 @@
 Files in the store are never modified once written: a file is complete on disk (temporary file, fsync, rename)
 before the row naming it commits. So a database snapshot taken first, then the files it names copied afterwards,
 gives a backup where every referenced file is present. One thing breaks that order: a file is deleted after the
-commit that stops naming it (a vault document removed, `portal storage gc`). If such a file vanishes between the
-snapshot and its copy, the snapshot is taken again; the files already copied are kept, so this converges at once.
+commit that stops naming it (a vault document removed, `portal storage gc`). Hence the store is copied once
+before the snapshot too (then only files newer than that copy can vanish), and should one of those vanish before
+its copy, the snapshot is taken again, keeping every file already copied. Files the final snapshot does not name
+(orphans, deleted documents) are left out.
 
 Every column named `storage_key` names a file of the store (the store's own convention), next to its `sha256`."""
 
@@ -17,6 +19,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -69,17 +72,21 @@ def backup(dest: Path) -> Report:
     dest.chmod(0o700)  # personal data: readable by the portal's account only
     kind = database_kind()
     copied: dict[str, tuple[int, str]] = {}
+
+    def copy_referenced(keys: Iterable[str]) -> list[str]:
+        return [key for key in sorted(keys) if not _copy_in(key, dest, copied)]
+
     attempt = 0
     while True:
         attempt += 1
-        snapshot = _dump(kind, dest / DATABASE_FILES[kind])
-        vanished = [key for key in sorted(snapshot.referenced) if not _copy_in(key, dest, copied)]
+        _copy_store(dest, copied)
+        snapshot, vanished = _dump(kind, dest / DATABASE_FILES[kind], copy_referenced)
         if not vanished:
             break
         if attempt == ATTEMPTS:
             raise BackupError(f"Des fichiers ont disparu du stockage pendant chacune des {ATTEMPTS} tentatives "
                               f"({', '.join(vanished[:5])}…) : la sauvegarde n'est pas cohérente, relancez-la.")
-    for stale in set(copied) - set(snapshot.referenced):  # copied for an earlier snapshot, deleted since
+    for stale in set(copied) - set(snapshot.referenced):  # unnamed (orphans), or deleted before the snapshot
         _backup_path(dest, stale).unlink()
         del copied[stale]
     report = Report(kind=kind, revision=snapshot.revision, files=len(copied),
@@ -100,7 +107,19 @@ def database_kind(url: str | None = None) -> str:
     return backend
 
 
-def _dump(kind: str, target: Path) -> Snapshot:
+def _copy_store(dest: Path, copied: dict[str, tuple[int, str]]) -> None:
+    """Copy the whole store ahead of the snapshot (`keys()` lists finished files only, never `.part` ones): a file
+    copied before the snapshot can no longer be lost to a deletion after it, so only the few files written
+    between this listing and the snapshot remain to copy afterwards."""
+    finished = storage().keys()
+    for key in finished:
+        _copy_in(key, dest, copied)
+
+
+def _dump(kind: str, target: Path, copy_referenced: Callable[[Iterable[str]], list[str]]
+          ) -> tuple[Snapshot, list[str]]:
+    """Copy the database as of one instant into `target`, and the files that instant names; return what it names
+    and the files that had vanished before they could be copied."""
     target.unlink(missing_ok=True)
     if kind == "sqlite":
         # SQLite's online backup API copies a consistent state of the database while others read and write it.
@@ -109,15 +128,20 @@ def _dump(kind: str, target: Path) -> Snapshot:
         engine = sa.create_engine(f"sqlite:///{target}", poolclass=sa.pool.NullPool)
         try:
             with engine.connect() as connection:
-                return _snapshot_of(connection)
+                snapshot = _snapshot_of(connection)
         finally:
             engine.dispose()
-    # PostgreSQL: pg_dump reads the very snapshot this transaction holds, so the file names read here match it.
+        return snapshot, copy_referenced(snapshot.referenced)
+    # PostgreSQL: this transaction's snapshot is exported, the files it names are copied at once, then pg_dump
+    # reads that very snapshot however long it takes.
     with db.engine.connect().execution_options(isolation_level="REPEATABLE READ") as connection, \
             connection.begin():
         exported = connection.execute(sa.text("SELECT pg_export_snapshot()")).scalar_one()
-        _run("pg_dump", "--format=custom", "--no-owner", f"--snapshot={exported}", f"--file={target}")
-        return _snapshot_of(connection)
+        snapshot = _snapshot_of(connection)
+        vanished = copy_referenced(snapshot.referenced)
+        if not vanished:
+            _run("pg_dump", "--format=custom", "--no-owner", f"--snapshot={exported}", f"--file={target}")
+        return snapshot, vanished
 
 
 def _snapshot_of(connection: sa.Connection) -> Snapshot:
