@@ -21,7 +21,9 @@ from portal.core.time import now
 from portal.extensions import db
 
 CLAIM = dt.timedelta(minutes=5)
-MAX_ATTEMPTS = 20
+# Retries back off to one an hour (_failed): this many keep trying for about a week, longer than a relay down over
+# a long weekend.
+MAX_ATTEMPTS = 7 + 7 * 24
 
 
 class OutboxMessage(Base):

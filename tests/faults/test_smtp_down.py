@@ -155,3 +155,20 @@ def test_two_senders_running_at_once_deliver_each_message_once(app, smtp, clock)
     assert sum(sent for sent, _ in results) == len(addresses) and all(failed == 0 for _, failed in results)
     assert all(sent > 0 for sent, _ in results)  # both really sent: the race was run, not avoided
     assert all(row.sent_at is not None for row in outbox())
+
+
+def test_mail_survives_a_relay_down_for_a_long_weekend(app, smtp, clock):
+    """Friday 18:00 to Tuesday 9:00: the receipts of Friday's deposits wait, retried every hour, and all go out."""
+    moment = clock("2026-05-08 18:00:00")
+    for address, name in PEOPLE:
+        auth.sign_up(address, name, PASSWORD)
+    back = moment + dt.timedelta(days=3, hours=15)
+    while moment < back:
+        assert mail.deliver_pending() == (0, 3)
+        moment = clock(min(outbox()[0].next_attempt_at + dt.timedelta(seconds=1), back))
+    assert {row.attempts for row in outbox()} == {outbox()[0].attempts} and outbox()[0].attempts > 60
+
+    smtp.up()
+    due_again(clock)
+    assert mail.deliver_pending() == (3, 0)
+    assert smtp.received() == {address: 1 for address, _ in PEOPLE}
