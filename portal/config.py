@@ -50,7 +50,16 @@ class Config:
         self.THEME = env.get("PORTAL_THEME", "neutre")
         if self.THEME not in ("neutre", "etat"):
             raise ValueError(f"PORTAL_THEME doit valoir « neutre » ou « etat », pas « {self.THEME} »")
-        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        # Each worker process keeps its own pool: servers x workers x (pool size + overflow) must stay below
+        # PostgreSQL's max_connections. Unset, SQLAlchemy's defaults (5 + 10) apply.
+        pool = {name: int(env[variable]) for name, variable in (("pool_size", "PORTAL_DATABASE_POOL_SIZE"),
+                                                                 ("max_overflow", "PORTAL_DATABASE_MAX_OVERFLOW"))
+                if env.get(variable)}
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, **pool}
+        # Behind a reverse proxy (nginx, a load balancer): how many proxies stand in front and append to
+        # X-Forwarded-For/-Proto, so rate limits and the audit log see the visitor's address and links say https.
+        # 0 when browsers reach the portal directly: trusting those headers would let anyone choose their address.
+        self.PROXY_COUNT = int(env.get("PORTAL_PROXY_COUNT", "0"))
         self.SESSION_COOKIE_HTTPONLY = True
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.SESSION_COOKIE_SECURE = env.get("PORTAL_SECURE_COOKIES", "0") == "1"

@@ -1,0 +1,38 @@
+"""gunicorn's settings for production (`scripts/serve --prod`, the systemd unit of docs/deploy.md), each one
+overridable from the environment: `gunicorn -c python:portal.gunicorn_conf`."""
+
+from __future__ import annotations
+
+import os
+
+wsgi_app = "portal:create_app()"
+bind = [os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"]
+
+# Threads, not only processes: an upload or a PDF waits on disk and network far more than it computes. Each worker
+# holds its own database pool, so workers x threads is what PostgreSQL's max_connections must cover (docs/deploy.md).
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * (os.cpu_count() or 1) + 1, 9))
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+
+# With threads, `timeout` only watches that a worker process is alive: a long request (500 Mo arriving over a slow
+# line, when no buffering proxy stands in front) is never cut by it. The reverse proxy's timeouts bound requests.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+# On restart (deploy, `systemctl reload`), requests in flight (a deposit being checked and hashed) may finish.
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "120"))
+keepalive = 5
+# A fresh process now and then: whatever a long-lived worker may leak is given back.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = max_requests // 10
+
+# Logs to the standard outputs: journald (or the container) keeps them. The first field is the visitor's address
+# once PORTAL_PROXY_COUNT lets the portal read X-Forwarded-For; the last, the time taken in milliseconds.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+# Several servers may run on one machine (two ports behind one balancer): gunicorn's control socket would be
+# shared by all of them in $HOME; systemd manages the processes instead.
+control_socket_disable = True
+# Heartbeat files in memory, not on a disk that may stall under the very load of a closing day.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
