@@ -51,6 +51,7 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=120, help="client timeout per request, seconds")
     parser.add_argument("--smallest-mb", type=float, default=1)
     parser.add_argument("--largest-mb", type=float, default=5)
+    parser.add_argument("--calls", type=int, default=20, help="open calls in the catalogue")
     parser.add_argument("--readers", type=int, default=16, help="threads of the catalogue throughput phase")
     parser.add_argument("--read-seconds", type=float, default=15, help="per address; 0 skips the phase")
     parser.add_argument("--seed", type=int, default=7)
@@ -69,7 +70,8 @@ def main() -> int:
     servers, made = [], None
     try:
         started = time.monotonic()
-        made = instance.create(folder, options.postgres, options.clients, f"{options.clients * 10 + 100} per minute")
+        login_limit = f"{options.clients * 10 + 100} per minute"
+        made = instance.create(folder, options.postgres, options.clients, options.calls, login_limit)
         rng = random.Random(options.seed)
         pool = client.Pool(64, options.seed)
         applicants = [client.Applicant(email, instance.PASSWORD,
@@ -143,7 +145,7 @@ def _cpu(servers) -> tuple[float, float, float, float, float]:
 def _cpu_used(before, after) -> dict:
     wall = after[0] - before[0]
     cores = (after[4] - before[4]) / wall
-    return {"wall": wall, "client": (after[1] - before[1]) / wall / cores,
+    return {"wall": wall, "servers seconds": after[2] - before[2], "client": (after[1] - before[1]) / wall / cores,
             "servers": (after[2] - before[2]) / wall / cores, "machine": (after[3] - before[3]) / wall / cores}
 
 
@@ -213,7 +215,8 @@ def report_rush(options, applicants, recorder, outcome, cpu, tracebacks) -> None
     visitor_failures = len(recorder.failures) - len(failures)
     print(f"\nRush: {cpu['wall']:.0f} s from the first client to the last receipt; CPU of the 2 cores: machine "
           f"{cpu['machine']:.0%}, servers {cpu['servers']:.0%}, this client {cpu['client']:.0%} (the rest: the "
-          f"database server, other work on the machine); visitor failures: {visitor_failures}\n")
+          f"database server, other work on the machine); servers' CPU time per receipt: "
+          f"{cpu['servers seconds'] / max(outcome['accepted'], 1):.2f} s; visitor failures: {visitor_failures}\n")
     print("| step | requests | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | non-2xx/3xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     by_step = collections.defaultdict(list)
@@ -249,8 +252,9 @@ def throughput(options, servers, static_copy: Path) -> None:
             for thread in threads:
                 thread.join()
             spent = _cpu_used(before, _cpu(servers))
-            for key, value in spent.items():
-                used[step][key] += value if key == "wall" else value * spent["wall"]
+            for key in ("servers", "client"):
+                used[step][key] += spent[key] * spent["wall"]
+            used[step]["wall"] += spent["wall"]
     print(f"\nCatalogue throughput: {options.readers} threads, {options.read_seconds:.0f} s per address in 3 "
           f"alternating rounds, page of {static_copy.stat().st_size / 1024:.0f} KB\n")
     print("| address | requests/s | p50 (ms) | p99 (ms) | failures | servers' CPU | client's CPU | ratio (req/s) |")
