@@ -18,19 +18,25 @@ storage_cli = AppGroup("storage", help="Stockage des fichiers déposés.")
               help="Ne toucher qu'aux fichiers plus anciens que ce nombre de minutes : un dépôt en cours n'est "
                    "jamais supprimé.")
 @click.option("--dry-run", is_flag=True, help="Afficher ce qui serait supprimé, sans rien supprimer.")
-def gc(grace: int, dry_run: bool) -> None:
+@click.option("--force", is_flag=True, help="Supprimer même si la base ne référence aucun fichier du stockage (par "
+                                            "exemple une fois toutes les candidatures et tous les documents effacés).")
+def gc(grace: int, dry_run: bool, force: bool) -> None:
     """Supprimer les fichiers orphelins (qu'aucune candidature ni aucun document du coffre-fort ne référence) et
     les fichiers temporaires laissés par un dépôt interrompu."""
     delay = dt.timedelta(minutes=grace)
-    garbage = storage_gc.find(delay) if dry_run else storage_gc.collect(delay)
+    try:
+        garbage = storage_gc.find(delay, force) if dry_run else storage_gc.collect(delay, force)
+    except storage_gc.Mismatch as mismatch:
+        click.echo(str(mismatch), err=True)
+        raise SystemExit(1) from mismatch
     for entry in garbage.entries:
         kind = "fichier temporaire d'un dépôt interrompu" if entry.temporary else "fichier orphelin"
         click.echo(f"{'à supprimer' if dry_run else 'supprimé'} : {entry.key} ({number_fr(entry.size)} octets, "
                    f"{kind})")
-    count, size = len(garbage.entries), number_fr(garbage.size)
+    count, size = len(garbage.entries), f"{number_fr(garbage.size)} octet{'s' if garbage.size > 1 else ''}"
     if dry_run:
-        click.echo(f"Simulation : {count} fichier(s) seraient supprimés ({size} octets), dont "
+        click.echo(f"Simulation : {count} fichier(s) seraient supprimés ({size}), dont "
                    f"{garbage.temporaries} temporaire(s). Rien n'a été supprimé.")
     else:
-        click.echo(f"{count} fichier(s) supprimé(s) ({size} octets libérés), dont {garbage.temporaries} "
+        click.echo(f"{count} fichier(s) supprimé(s) ({size} libérés), dont {garbage.temporaries} "
                    "temporaire(s).")

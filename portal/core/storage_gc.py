@@ -17,6 +17,10 @@ from portal.extensions import db
 DEFAULT_GRACE = dt.timedelta(hours=1)
 
 
+class Mismatch(Exception):
+    """The database names none of the store's files: most likely the wrong database or the wrong store."""
+
+
 @dataclass(frozen=True)
 class Garbage:
     entries: list[StoredEntry]
@@ -41,19 +45,25 @@ def referenced_keys() -> set[str]:
     return keys
 
 
-def find(grace: dt.timedelta = DEFAULT_GRACE) -> Garbage:
+def find(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage:
     """The files older than `grace` that no row names, and every temporary file older than `grace`."""
     # The files' ages come from the file system's clock, so they are compared with it, not with the portal's.
     cutoff = dt.datetime.now(dt.UTC) - grace
     # Listed before the rows are read: a file whose row commits meanwhile is then found referenced, never removed.
-    old = [entry for entry in storage().entries() if entry.modified_at <= cutoff]
+    entries = list(storage().entries())
     referenced = referenced_keys()
-    return Garbage([entry for entry in old if entry.temporary or entry.key not in referenced])
+    complete = {entry.key for entry in entries if not entry.temporary}
+    if complete and not complete & referenced and not force:
+        # A shell missing PORTAL_DATABASE_URL would otherwise empty the real store against an empty database.
+        raise Mismatch(f"La base de données ne référence aucun des {len(complete)} fichiers du stockage : "
+                       "vérifiez PORTAL_DATABASE_URL et PORTAL_UPLOAD_DIR. Rien n'a été supprimé.")
+    return Garbage([entry for entry in entries if entry.modified_at <= cutoff
+                    and (entry.temporary or entry.key not in referenced)])
 
 
-def collect(grace: dt.timedelta = DEFAULT_GRACE) -> Garbage:
+def collect(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage:
     """Remove the garbage `find` reports and record it in the audit log."""
-    garbage = find(grace)
+    garbage = find(grace, force)
     store = storage()
     for entry in garbage.entries:
         store.discard(entry)

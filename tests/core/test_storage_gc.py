@@ -130,3 +130,13 @@ def test_files_the_store_did_not_write_are_left_alone(app, store, kept):
     assert result.exit_code == 0, result.output
     assert "0 fichier(s) supprimé(s)" in result.text
     assert all(path.exists() for path in foreign) and on_disk(store) >= set(kept)
+
+
+def test_a_store_the_database_does_not_know_is_left_whole(app, store):
+    """Run against the wrong database (a shell missing PORTAL_DATABASE_URL), every file would look orphaned."""
+    files = {leave(store, 2 * HOUR) for _ in range(3)}
+    result = gc(app)
+    assert result.exit_code == 1
+    assert "La base de données ne référence aucun des 3 fichiers du stockage" in result.text
+    assert "Rien n'a été supprimé." in result.text and on_disk(store) == files
+    assert "3 fichier(s) supprimé(s)" in gc(app, "--force").text and on_disk(store) == set()
