@@ -31,12 +31,15 @@ def gc(grace: int, dry_run: bool, force: bool) -> None:
         raise SystemExit(1) from mismatch
     for entry in garbage.entries:
         kind = "fichier temporaire d'un dépôt interrompu" if entry.temporary else "fichier orphelin"
-        click.echo(f"{'à supprimer' if dry_run else 'supprimé'} : {entry.key} ({number_fr(entry.size)} octets, "
-                   f"{kind})")
-    count, size = len(garbage.entries), f"{number_fr(garbage.size)} octet{'s' if garbage.size > 1 else ''}"
+        click.echo(f"{'à supprimer' if dry_run else 'supprimé'} : {entry.key} ({_bytes(entry.size)}, {kind})")
+    count, size = len(garbage.entries), _bytes(garbage.size)
     if dry_run:
         click.echo(f"Simulation : {count} fichier(s) seraient supprimés ({size}), dont "
                    f"{garbage.temporaries} temporaire(s). Rien n'a été supprimé.")
     else:
         click.echo(f"{count} fichier(s) supprimé(s) ({size} libérés), dont {garbage.temporaries} "
                    "temporaire(s).")
+
+
+def _bytes(size: int) -> str:
+    return f"{number_fr(size)} octet{'s' if size > 1 else ''}"
