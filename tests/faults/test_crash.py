@@ -50,6 +50,7 @@ class Draft:
     id: str
     email: str
     members: tuple[str, ...]
+    prefix: str  # of its number: « AAP-<year the window closes> »
 
     @property
     def url(self) -> str:
@@ -87,7 +88,8 @@ def draft(instance) -> Draft:
         drafts.save(application, MultiDict(ANSWERS), claire, time.now())
         for key, content in (("statuts", pdf()), ("cerfa-12156", pdf() + b"% cerfa\n")):
             documents.upload(application, key, io.BytesIO(content), f"{key}.pdf", claire, organisation.id, time.now())
-        return Draft(str(application.id), claire.email, (claire.email, paul.email))
+        return Draft(str(application.id), claire.email, (claire.email, paul.email),
+                     f"AAP-{time.to_paris(window.closes_at).year}")
 
 
 @pytest.fixture
@@ -265,7 +267,7 @@ def test_a_server_crash_inside_the_deposit_leaves_a_draft_that_deposits_whole_af
     """Killed (master and worker) with the deposit's statements sent and not committed: nothing of it remains, not
     even a consumed number; after the restart the same click deposits it whole."""
     before = snapshot(instance, draft)
-    prefix = f"AAP-{time.to_paris(time.now() + dt.timedelta(days=30)).year}"
+    prefix = draft.prefix
     last = counter(instance, prefix)
     server.arm("before-commit:Version")
     thread, outcome = in_background(lambda: deposit(browser, draft))
