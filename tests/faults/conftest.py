@@ -21,6 +21,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time as wall
@@ -198,9 +199,7 @@ class Server:
             self.process.wait()
 
 
-def socket_probe():
-    import socket
-
+def socket_probe() -> socket.socket:
     probe = socket.socket()
     probe.bind(("127.0.0.1", 0))
     return probe
