@@ -114,7 +114,8 @@ class PostgresOutage:
 class SqliteOutage:
     """SQLite has no server to lose: its outage is the database file locked by someone else for too long (a stuck
     writer, a copy taken with a lock), which every connection meets as OperationalError « database is locked ».
-    An exclusive locking mode holds the lock whatever the journal mode, WAL included."""
+    This holds with SQLite's default rollback journal, which the portal keeps; under WAL readers would go on
+    reading, and this test would fail to take the database away rather than pass by mistake."""
 
     def __init__(self, folder) -> None:
         self.path = folder / "portal.db"
