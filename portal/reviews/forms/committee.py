@@ -9,6 +9,7 @@ from wtforms import EmailField, IntegerField, RadioField, SelectField, SelectMul
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.reviews.assignment import MAX_CSV_BYTES
 from portal.reviews.conflicts import DECLARABLE_KINDS
 
 KIND_CHOICES = [("", "Choisissez…"), *DECLARABLE_KINDS.items()]
@@ -46,8 +47,9 @@ class BulkAssignForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField("Fichier CSV", validators=[FileRequired("Choisissez un fichier CSV.")],
-                     description="Deux colonnes « numero;email » (point-virgule ou virgule), encodage UTF-8, "
-                                 "une ligne d'en-tête puis une ligne par affectation.")
+                     description=f"Formats acceptés : CSV (UTF-8). Taille maximale : {MAX_CSV_BYTES // 2**20} Mo. Deux colonnes "
+                                 "« numero;email » (point-virgule ou virgule), une ligne d'en-tête puis une ligne "
+                                 "par affectation.")
 
 
 class AutoAssignForm(FlaskForm):
