@@ -9,7 +9,7 @@ import datetime as dt
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
@@ -76,6 +76,11 @@ def _claim(message_id: int) -> bool:
     return result.rowcount == 1
 
 
+def _message_id(message: OutboxMessage, sender: str) -> str:
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S%f}@{domain}>"
+
+
 def _connect(url: str) -> smtplib.SMTP:
     """smtp://host:port (plain, STARTTLS when ?starttls=1), smtps://host:port; user:password@ when needed."""
     parts = urlsplit(url)
@@ -97,7 +102,9 @@ def _as_email(message: OutboxMessage) -> EmailMessage:
     email["From"] = formataddr((config["SITE_NAME"], config["MAIL_FROM"]))
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    # The same message keeps the same Message-ID on every attempt: if a sender dies after the relay accepted it
+    # but before marking it sent, the copy sent again can be recognised as a duplicate by the receiving side.
+    email["Message-ID"] = _message_id(message, config["MAIL_FROM"])
     if message.unsubscribe_url:
         email["List-Unsubscribe"] = f"<{message.unsubscribe_url}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

@@ -110,6 +110,19 @@ def test_running_delivery_again_never_sends_twice(mailbox):
     assert set(Counter(m["To"] for m in mailbox.messages).values()) == {1}
 
 
+def test_a_message_sent_again_after_a_crash_keeps_its_message_id_so_the_copy_can_be_recognised(mailbox):
+    enqueue()
+    db.session.commit()
+    first = mailbox.deliver()
+    # The sender died after the relay accepted the message and before it was marked as sent.
+    db.session.execute(update(OutboxMessage).values(sent_at=None, claimed_until=None))
+    db.session.commit()
+    again = mailbox.deliver()
+    assert len(first) == len(again) == 1
+    assert first[0]["Message-ID"] == again[0]["Message-ID"]
+    assert first[0]["Message-ID"].startswith("<outbox-") and first[0]["Message-ID"].endswith(">")
+
+
 def test_a_message_claimed_by_another_sender_is_left_to_it_until_the_claim_lapses(mailbox, clock):
     start = clock("2026-03-02 10:00:00")
     enqueue()
