@@ -46,8 +46,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--ramp", type=float, default=60, help="seconds over which the clients start")
     parser.add_argument("--visitors", type=int, default=4, help="threads reading the catalogue during the rush")
     parser.add_argument("--visitor-pause", type=float, default=0.25, help="seconds between two visitor pages")
-    parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per server")
-    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
+    parser.add_argument("--workers", type=int, help="gunicorn workers per server (default: 1 on SQLite, "
+                        "portal/gunicorn_conf.py's on PostgreSQL)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default: portal/gunicorn_conf.py's)")
     parser.add_argument("--timeout", type=float, default=120, help="client timeout per request, seconds")
     parser.add_argument("--smallest-mb", type=float, default=1)
     parser.add_argument("--largest-mb", type=float, default=5)
@@ -60,18 +61,19 @@ def arguments() -> argparse.Namespace:
 
 def main() -> int:
     options = arguments()
+    if options.workers is None and not options.postgres:
+        options.workers = 1  # the first set-up: one server process
     needed = options.clients * 5 * options.largest_mb * 1.1 + 500
     free = shutil.disk_usage(tempfile.gettempdir()).free / client.MB
     if free < needed:
         raise SystemExit(f"not enough disk in {tempfile.gettempdir()}: {free:.0f} MB free, up to {needed:.0f} needed")
-    describe_machine(options)
     folder = Path(tempfile.mkdtemp(prefix="portal-bench-rush-"))
     static_copy = STATIC / f"bench-rush-{uuid.uuid4().hex}.html"
     servers, made = [], None
     try:
         started = time.monotonic()
-        login_limit = f"{options.clients * 10 + 100} per minute"
-        made = instance.create(folder, options.postgres, options.clients, options.calls, login_limit)
+        made = instance.create(folder, options.postgres, options.clients, options.calls)
+        describe_machine(options, instance.settings(made, options.workers, options.threads))
         rng = random.Random(options.seed)
         pool = client.Pool(64, options.seed)
         applicants = [client.Applicant(email, instance.PASSWORD,
@@ -99,7 +101,7 @@ def main() -> int:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def describe_machine(options: argparse.Namespace) -> None:
+def describe_machine(options: argparse.Namespace, gunicorn: str) -> None:
     load = Path("/proc/loadavg").read_text().split()[:3]
     memory = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout.splitlines()
     database = (f"PostgreSQL {instance.postgres_version()}, two gunicorn servers" if options.postgres
@@ -107,7 +109,7 @@ def describe_machine(options: argparse.Namespace) -> None:
     print(f"Machine: {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, "
           f"{memory[1].split()[1] if len(memory) > 1 else '?'} memory, Python {platform.python_version()}, "
           f"{platform.system()} {platform.release()}; load average {' '.join(load)} before the run")
-    print(f"Set-up: {database} (gunicorn gthread, {options.workers} worker(s) × {options.threads} threads each); "
+    print(f"Set-up: {database} (gunicorn gthread, portal/gunicorn_conf.py, {gunicorn} each); "
           f"{options.clients} clients started over {options.ramp:.0f} s; {options.visitors} visitors "
           f"({options.visitor_pause} s between pages); files of {options.smallest_mb}–{options.largest_mb} MB\n")
 

@@ -120,11 +120,13 @@ class Browser:
     def __init__(self, ports: list[int], first: int, timeout: float, recorder: Recorder) -> None:
         self.ports, self.turn, self.timeout, self.recorder = ports, first, timeout, recorder
         self.cookies: dict[str, str] = {}
+        # The address nginx would forward for this visitor (the servers trust one proxy): each browser its own.
+        self.address = f"10.{random.randrange(256)}.{random.randrange(256)}.{random.randrange(1, 255)}"
 
     def request(self, step: str, method: str, path: str, body=None, headers: dict | None = None) -> Answer:
         port = self.ports[self.turn % len(self.ports)]
         self.turn += 1
-        headers = {**(headers or {}), "Connection": "close"}
+        headers = {**(headers or {}), "Connection": "close", "X-Forwarded-For": self.address}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=self.timeout)

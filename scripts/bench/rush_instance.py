@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from upload import PORTAL, ROOT, free_port, run_in_app, sha256_of
+from upload import PORTAL, PYTHON, ROOT, free_port, run_in_app, sha256_of
 
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 PASSWORD = "une phrase de passe solide"
@@ -40,7 +40,7 @@ QUESTIONS = [
 ]
 DECLARATIONS = [{"key": "casf", "text": "Je déclare ne pas avoir fait l'objet des condamnations du livre III du CASF."}]
 
-# The open call (windows open since yesterday) and N confirmed accounts, each administrator of its organisation.
+# The open call (windows open since yesterday), other open calls, and N confirmed accounts, each administrator of its organisation.
 PREPARE = textwrap.dedent("""
     import datetime as dt, hashlib, json, uuid
     from portal import create_app
@@ -71,6 +71,16 @@ PREPARE = textwrap.dedent("""
         body = "## Contexte\\n\\nUn texte d'appel suffisant pour un appel de banc d'essai."
         digest = hashlib.sha256(f"{spec.model_dump_json()}{body}".encode()).hexdigest()
         services.publish(SLUG, spec, body, digest, time.now())
+        # Other open calls, so that the catalogue lists as many as a Département publishes at once.
+        themes = ["logement", "insertion", "jeunesse", "culture", "sport", "santé", "mobilité", "numérique"]
+        for number in range(1, CALLS):
+            other = spec.model_dump(mode="json") | {
+                "id": str(uuid.uuid4()), "title": f"Appel à projets n°{number} : {themes[number % 8]} et territoires",
+                "themes": [themes[number % 8]], "windows": [{"key": "unique", "opens_on": str(today),
+                "closes_on": str(today + dt.timedelta(days=7 + number))}]}
+            other_spec = CallSpec.model_validate(other)
+            services.publish(f"appel-{number:02d}", other_spec, body,
+                             hashlib.sha256(f"{other_spec.model_dump_json()}{body}".encode()).hexdigest(), time.now())
         db.session.commit()
         for index, email in enumerate(EMAILS):
             user = auth.create_confirmed_user(email, f"Candidate {index:04d}", PASSWORD)
@@ -120,7 +130,7 @@ class Instance:
         return Path(self.env["PORTAL_UPLOAD_DIR"])
 
 
-def create(folder: Path, postgres: bool, applicants: int, login_limit: str) -> Instance:
+def create(folder: Path, postgres: bool, applicants: int, calls: int) -> Instance:
     for name in ("calls", "spool", "uploads"):
         (folder / name).mkdir()
     database = f"portal_bench_rush_{os.getpid()}" if postgres else "sqlite"
@@ -129,12 +139,12 @@ def create(folder: Path, postgres: bool, applicants: int, login_limit: str) -> I
         "PORTAL_INSTANCE_DIR": str(folder / "instance"),
         "PORTAL_DATABASE_URL": (_postgres_url(database) if postgres else f"sqlite:///{folder / 'bench.db'}"),
         "PORTAL_UPLOAD_DIR": str(folder / "uploads"),  # one store, shared by every server of the run
-        "PORTAL_CALLS_DIR": str(ROOT / "calls"),  # the shipped calls: a catalogue of realistic length
+        "PORTAL_CALLS_DIR": str(ROOT / "calls"),  # the shipped calls, closed: the catalogue's archives
         "PORTAL_SECRET_KEY": uuid.uuid4().hex,  # shared too: a session opened on one server is valid on the other
         "PORTAL_RATELIMIT_STORAGE": REDIS if postgres else "memory://",
-        # Every client comes from 127.0.0.1: the per-address sign-in limit would stop the rush after 30 clients.
-        # Behind nginx in production each applicant has an address of their own; the per-account limit stays.
-        "PORTAL_LOGIN_LIMIT_ADDRESS": login_limit,
+        # As behind nginx: each client sends the address nginx would forward (X-Forwarded-For), so the sign-in
+        # limits per address and per account apply with their production values, one address per applicant.
+        "PORTAL_PROXY_COUNT": "1",
         "PORTAL_SMTP_URL": "smtp://127.0.0.1:9",  # receipts wait in the outbox: nothing here sends them
         "TMPDIR": str(folder / "spool"),  # where request bodies are spooled: removed with the rest
         "FLASK_DEBUG": "0",
@@ -145,7 +155,7 @@ def create(folder: Path, postgres: bool, applicants: int, login_limit: str) -> I
     subprocess.run([PORTAL, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([PORTAL, "calls", "sync"], env=env, cwd=ROOT, check=True, capture_output=True)
     instance.window_id = run_in_app(PREPARE, env, PASSWORD=PASSWORD, SLUG=SLUG, DOCUMENTS=DOCUMENTS,
-                                    QUESTIONS=QUESTIONS, DECLARATIONS=DECLARATIONS,
+                                    QUESTIONS=QUESTIONS, DECLARATIONS=DECLARATIONS, CALLS=calls,
                                     EMAILS=emails(applicants))["window_id"]
     return instance
 
@@ -196,17 +206,19 @@ class Server:
     log: Path
 
 
-def start_servers(instance: Instance, count: int, workers: int, threads: int) -> list[Server]:
+def start_servers(instance: Instance, count: int, workers: int | None, threads: int | None) -> list[Server]:
+    """gunicorn with the repository's production settings (portal/gunicorn_conf.py), on free loopback ports."""
     servers = []
     try:
         for number in range(count):
             port = free_port()
             log = instance.folder / f"server-{number + 1}.log"
+            env = {**instance.env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": str(log) + ".access",
+                   **({"WEB_CONCURRENCY": str(workers)} if workers else {}),
+                   **({"GUNICORN_THREADS": str(threads)} if threads else {})}
             with open(log, "wb") as output:
-                process = subprocess.Popen(
-                    [GUNICORN, "--bind", f"127.0.0.1:{port}", "--worker-class", "gthread", "--workers", str(workers),
-                     "--threads", str(threads), "--timeout", "120", "portal:create_app()"],
-                    env=instance.env, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+                process = subprocess.Popen([GUNICORN, "-c", "python:portal.gunicorn_conf"], env=env, cwd=ROOT,
+                                           stdout=output, stderr=subprocess.STDOUT)
             servers.append(Server(port, process, log))
         for server in servers:
             _wait_ready(server)
@@ -214,6 +226,16 @@ def start_servers(instance: Instance, count: int, workers: int, threads: int) ->
         stop_servers(servers)
         raise
     return servers
+
+
+def settings(instance: Instance, workers: int | None, threads: int | None) -> str:
+    """« 5 worker(s) × 4 threads »: what portal/gunicorn_conf.py makes of these settings on this machine."""
+    env = {**instance.env, **({"WEB_CONCURRENCY": str(workers)} if workers else {}),
+           **({"GUNICORN_THREADS": str(threads)} if threads else {})}
+    done = subprocess.run([PYTHON, "-c", "from portal import gunicorn_conf as c; print(c.workers, c.threads)"],
+                          env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    found_workers, found_threads = done.stdout.split()
+    return f"{found_workers} worker(s) × {found_threads} threads"
 
 
 def _wait_ready(server: Server) -> None:
@@ -261,7 +283,7 @@ def _process_tree(pid: int) -> list[int]:
 
 
 def servers_cpu_seconds(servers: list[Server]) -> float:
-    """User + system time of the gunicorn masters and workers so far (proc(5), fields 14 and 15)."""
+    """User + system time of the gunicorn masters and workers so far (proc(5), fields 14 to 17)."""
     total = 0
     for server in servers:
         for pid in _process_tree(server.process.pid):
@@ -269,7 +291,7 @@ def servers_cpu_seconds(servers: list[Server]) -> float:
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             except OSError:
                 continue
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(value) for value in fields[11:15])  # with the workers gunicorn replaced and reaped
     return total / TICK
 
 
