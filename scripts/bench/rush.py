@@ -180,10 +180,11 @@ def verify(applicants: list[client.Applicant], held: dict) -> dict:
         if reasons:
             lost += 1
             problems.append(f"{applicant.email}: {'; '.join(reasons)}")
-    numbers = collections.Counter(a.number for a in applicants if a.told_ok)
-    numbers.update(row["number"] for row in held["applications"] if row["number"] and row["id"] not in {
-        a.application_id for a in applicants if a.told_ok})
-    duplicated = sum(count - 1 for count in numbers.values() if count > 1)
+    # A number is duplicated when two clients were told it, or when the database holds it twice.
+    told_numbers = collections.Counter(a.number for a in applicants if a.told_ok)
+    held_numbers = collections.Counter(row["number"] for row in held["applications"] if row["number"])
+    duplicated = len({number for counter in (told_numbers, held_numbers)
+                      for number, count in counter.items() if count > 1})
     told = {a.application_id for a in applicants if a.told_ok}
     silent = sum(1 for row in held["applications"] if row["status"] == "submitted" and row["id"] not in told)
     for problem in problems[:10]:
