@@ -78,7 +78,7 @@ def main() -> int:
         pool = client.Pool(64, options.seed)
         applicants = [client.Applicant(email, instance.PASSWORD,
                                        client.plan_files(pool, rng, options.smallest_mb, options.largest_mb))
-                      for email in instance.emails(options.clients)]
+                      for email in instance.emails(made, options.clients)]
         servers = instance.start_servers(made, 2 if options.postgres else 1, options.workers, options.threads)
         print(f"Set-up (database, {options.clients} accounts, servers): {time.monotonic() - started:.0f} s\n")
 

@@ -12,7 +12,7 @@ import textwrap
 import time
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from upload import PORTAL, PYTHON, ROOT, free_port, run_in_app, sha256_of
@@ -112,8 +112,10 @@ INVENTORY = textwrap.dedent("""
 """)
 
 
-def emails(count: int) -> list[str]:
-    return [f"rush-{index:04d}@asso-exemple.fr" for index in range(count)]
+def emails(instance: Instance, count: int) -> list[str]:
+    # Addresses of this run only: the per-account sign-in limit, kept in Redis for 15 minutes, would otherwise
+    # refuse the same accounts after five runs.
+    return [f"rush-{instance.run}-{index:04d}@asso-exemple.fr" for index in range(count)]
 
 
 # ---- the instance --------------------------------------------------------------------------------------------------
@@ -124,6 +126,7 @@ class Instance:
     env: dict[str, str]
     database: str  # "sqlite" or the PostgreSQL database's name
     window_id: int = 0
+    run: str = field(default_factory=lambda: uuid.uuid4().hex[:8])
 
     @property
     def uploads(self) -> Path:
@@ -156,7 +159,7 @@ def create(folder: Path, postgres: bool, applicants: int, calls: int) -> Instanc
     subprocess.run([PORTAL, "calls", "sync"], env=env, cwd=ROOT, check=True, capture_output=True)
     instance.window_id = run_in_app(PREPARE, env, PASSWORD=PASSWORD, SLUG=SLUG, DOCUMENTS=DOCUMENTS,
                                     QUESTIONS=QUESTIONS, DECLARATIONS=DECLARATIONS, CALLS=calls,
-                                    EMAILS=emails(applicants))["window_id"]
+                                    EMAILS=emails(instance, applicants))["window_id"]
     return instance
 
 
