@@ -86,10 +86,11 @@ def main() -> int:
         held = instance.inventory(made)
         outcome = verify(applicants, held)
         report_rush(options, applicants, recorder, outcome, cpu, instance.tracebacks(servers))
-        if options.read_seconds > 0:
-            throughput(options, servers, static_copy)
+        # Visitors and readers do not stop at a failure, but a server error or a timeout on their side fails too.
+        readers_failed = throughput(options, servers, static_copy) if options.read_seconds > 0 else 0
+        visitors_failed = len(recorder.failures) - sum(1 for a in applicants if a.failure)
         failed = (outcome["lost"] or outcome["duplicated"] or outcome["by kind"] or outcome["accepted"]
-                  < options.clients)
+                  < options.clients or visitors_failed or readers_failed)
         if failed:
             print("\nFAILED: not every client got its receipt with everything it sent safely held (see above).")
         return 1 if failed else 0
@@ -215,11 +216,12 @@ def report_rush(options, applicants, recorder, outcome, cpu, tracebacks) -> None
     failures = [a.failure for a in applicants if a.failure]
     for failure in failures[:5]:
         print(f"\nClient failure: {failure}")
-    visitor_failures = len(recorder.failures) - len(failures)
+    visitor_failures = collections.Counter(f.kind for f in recorder.failures) - collections.Counter(
+        f.kind for f in failures)
     print(f"\nRush: {cpu['wall']:.0f} s from the first client to the last receipt; CPU of the 2 cores: machine "
           f"{cpu['machine']:.0%}, servers {cpu['servers']:.0%}, this client {cpu['client']:.0%} (the rest: the "
           f"database server, other work on the machine); servers' CPU time per receipt: "
-          f"{cpu['servers seconds'] / max(outcome['accepted'], 1):.2f} s; visitor failures: {visitor_failures}\n")
+          f"{cpu['servers seconds'] / max(outcome['accepted'], 1):.2f} s; visitor failures: {dict(visitor_failures) or 0}\n")
     print("| step | requests | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | non-2xx/3xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     by_step = collections.defaultdict(list)
@@ -235,7 +237,7 @@ def report_rush(options, applicants, recorder, outcome, cpu, tracebacks) -> None
               f"| {percentile(seconds, 0.95):.0f} | {percentile(seconds, 0.99):.0f} | {max(seconds):.0f} | {odd} |")
 
 
-def throughput(options, servers, static_copy: Path) -> None:
+def throughput(options, servers, static_copy: Path) -> int:
     """The catalogue against its own bytes as a static file, alternately in 3 rounds, by the same servers."""
     ports = [server.port for server in servers]
     probe = client.Browser(ports, 0, options.timeout, client.Recorder())
@@ -270,6 +272,7 @@ def throughput(options, servers, static_copy: Path) -> None:
               f"| {rates[step]:.0f} | {percentile(seconds, 0.5):.1f} | {percentile(seconds, 0.99):.1f} "
               f"| {len(recorders[step].failures)} | {share['servers']:.0%} | {share['client']:.0%} "
               f"| {rates[step] / rates['static copy']:.2f} |")
+    return sum(len(recorder.failures) for recorder in recorders.values())
 
 
 if __name__ == "__main__":

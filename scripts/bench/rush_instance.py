@@ -153,13 +153,17 @@ def create(folder: Path, postgres: bool, applicants: int, calls: int) -> Instanc
         "FLASK_DEBUG": "0",
     })
     instance = Instance(folder, env, database)
-    if postgres:
-        _postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
-    subprocess.run([PORTAL, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
-    subprocess.run([PORTAL, "calls", "sync"], env=env, cwd=ROOT, check=True, capture_output=True)
-    instance.window_id = run_in_app(PREPARE, env, PASSWORD=PASSWORD, SLUG=SLUG, DOCUMENTS=DOCUMENTS,
-                                    QUESTIONS=QUESTIONS, DECLARATIONS=DECLARATIONS, CALLS=calls,
-                                    EMAILS=emails(instance, applicants))["window_id"]
+    try:
+        if postgres:
+            _postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
+        subprocess.run([PORTAL, "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([PORTAL, "calls", "sync"], env=env, cwd=ROOT, check=True, capture_output=True)
+        instance.window_id = run_in_app(PREPARE, env, PASSWORD=PASSWORD, SLUG=SLUG, DOCUMENTS=DOCUMENTS,
+                                        QUESTIONS=QUESTIONS, DECLARATIONS=DECLARATIONS, CALLS=calls,
+                                        EMAILS=emails(instance, applicants))["window_id"]
+    except BaseException:
+        destroy(instance)
+        raise
     return instance
 
 
