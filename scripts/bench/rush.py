@@ -10,7 +10,8 @@ the same page's bytes served as a static file by the same servers in the same ru
     .venv/bin/python scripts/bench/rush.py --clients 50 --postgres       # PostgreSQL, two gunicorn servers
 
 Exits non-zero unless every client got its receipt and everything it was told is in the database and the store:
-any lost or duplicated submission, server error (5xx), timeout, broken connection or refusal fails the run.
+any lost or duplicated submission, server error (5xx), timeout, broken connection or refusal fails the run, for
+the visitors and the throughput readers too.
 """
 
 from __future__ import annotations
