@@ -3,6 +3,7 @@ the French way (« 3,5 ») and every message is French and tied to its field."""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
@@ -12,13 +13,15 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 from portal.reviews.eligibility import VERDICTS
 
 
-class _Number(StringField):
-    """A text box holding a number; a value that is not one gets a French message instead of WTForms' English."""
+class _Number(StringField, ABC):
+    """A text box holding a number; a value that is not one gets a French message instead of WTForms' English.
+    Each kind of number says how it reads the text (`parse`) and may say how it writes it back (`show`)."""
 
     not_a_number = "Saisissez un nombre."
 
+    @abstractmethod
     def parse(self, text: str):
-        raise NotImplementedError
+        """The number typed, or ValueError / InvalidOperation when the text is not one."""
 
     def process_formdata(self, valuelist) -> None:
         text = (valuelist[0] if valuelist else "").strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
