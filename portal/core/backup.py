@@ -28,10 +28,12 @@ import sqlalchemy as sa
 from flask import current_app
 
 from portal.core.storage import storage
+from portal.core.storage_gc import referenced_files
 from portal.extensions import db
 
 MANIFEST = "manifest.json"
 DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
+KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 FILES = "uploads"
 ATTEMPTS = 5
 CHUNK = 1024 * 1024
@@ -145,19 +147,10 @@ def _dump(kind: str, target: Path, copy_referenced: Callable[[Iterable[str]], li
 
 
 def _snapshot_of(connection: sa.Connection) -> Snapshot:
-    inspector = sa.inspect(connection)
-    referenced: dict[str, str | None] = {}
-    for table in inspector.get_table_names():
-        columns = {column["name"] for column in inspector.get_columns(table)}
-        if "storage_key" not in columns:
-            continue
-        digest = sa.column("sha256") if "sha256" in columns else sa.null()
-        rows = connection.execute(sa.select(sa.column("storage_key"), digest).select_from(sa.table(table)))
-        referenced.update({key: sha for key, sha in rows if key})
     revision = None
-    if inspector.has_table("alembic_version"):
+    if sa.inspect(connection).has_table("alembic_version"):
         revision = connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
-    return Snapshot(revision=revision, referenced=referenced)
+    return Snapshot(revision=revision, referenced=referenced_files(connection))
 
 
 def _copy_in(key: str, dest: Path, copied: dict[str, tuple[int, str]]) -> bool:
@@ -231,9 +224,8 @@ def restore(src: Path, force: bool = False) -> dict:
     manifest = read_manifest(src)
     kind, target = manifest["database"]["kind"], database_kind()
     if kind != target:
-        names = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-        raise BackupError(f"Cette sauvegarde vient d'une base {names[kind]} : elle ne se restaure que dans une base "
-                          f"{names[kind]}, or PORTAL_DATABASE_URL désigne une base {names[target]}.")
+        raise BackupError(f"Cette sauvegarde vient d'une base {KIND_NAMES[kind]} : elle ne se restaure que dans une "
+                          f"base {KIND_NAMES[kind]}, or PORTAL_DATABASE_URL désigne une base {KIND_NAMES[target]}.")
     problems = verify(src)
     if problems:
         raise BackupError("La sauvegarde est altérée, rien n'a été restauré : " + " ; ".join(problems[:10]))

@@ -8,8 +8,6 @@ import click
 
 from portal.core import backup
 
-NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-
 
 @click.command("backup")
 @click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
@@ -19,7 +17,7 @@ def backup_command(dest: Path) -> None:
         report = backup.backup(dest)
     except backup.BackupError as error:
         raise click.ClickException(error.message) from error
-    click.echo(f"Sauvegarde écrite dans {dest} : base {NAMES[report.kind]} (révision {report.revision}), "
+    click.echo(f"Sauvegarde écrite dans {dest} : base {backup.KIND_NAMES[report.kind]} (révision {report.revision}), "
                f"{report.files} fichier(s), {report.bytes / 1024 / 1024:.1f} Mo, vérifiée.")
     if report.problems:
         for problem in report.problems:

@@ -7,10 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+import sqlalchemy as sa
 
 from portal.core import audit
-from portal.core.db import Base
 from portal.core.storage import StoredEntry, storage
 from portal.extensions import db
 
@@ -34,15 +33,21 @@ class Garbage:
         return sum(entry.temporary for entry in self.entries)
 
 
-def referenced_keys() -> set[str]:
-    """Every key a row names. By convention (storage.py) a column called `storage_key` holds one: application
-    files, vault documents, and any table added later that follows it — core knows no domain's tables."""
-    keys: set[str] = set()
-    for table in Base.metadata.sorted_tables:
-        column = table.columns.get("storage_key")
-        if column is not None:
-            keys.update(db.session.scalars(select(column).where(column.is_not(None))))
-    return keys
+def referenced_files(connection: sa.Connection) -> dict[str, str | None]:
+    """Every key a row names, with the SHA-256 its row recorded (None where the table keeps none). By convention
+    (storage.py) a column called `storage_key` holds one: application files, vault documents, and any table added
+    later that follows it — core knows no domain's tables. The tables are read from the database itself, so this
+    also works on a copy (a backup) whatever revision it is at."""
+    inspector = sa.inspect(connection)
+    referenced: dict[str, str | None] = {}
+    for table in inspector.get_table_names():
+        columns = {column["name"] for column in inspector.get_columns(table)}
+        if "storage_key" not in columns:
+            continue
+        digest = sa.column("sha256") if "sha256" in columns else sa.null()
+        rows = connection.execute(sa.select(sa.column("storage_key"), digest).select_from(sa.table(table)))
+        referenced.update({key: sha for key, sha in rows if key})
+    return referenced
 
 
 def find(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage:
@@ -51,7 +56,7 @@ def find(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage:
     cutoff = dt.datetime.now(dt.UTC) - grace
     # Listed before the rows are read: a file whose row commits meanwhile is then found referenced, never removed.
     entries = list(storage().entries())
-    referenced = referenced_keys()
+    referenced = set(referenced_files(db.session.connection()))
     complete = {entry.key for entry in entries if not entry.temporary}
     if complete and not complete & referenced and not force:
         # A shell missing PORTAL_DATABASE_URL would otherwise empty the real store against an empty database.
