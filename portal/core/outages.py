@@ -22,7 +22,10 @@ def is_disk_full(error: BaseException) -> bool:
 
 
 def disk_full_message(error: OSError) -> str:
-    """Log the fault for the operator and return what the person uploading reads."""
+    """Log the fault for the operator and return what the person uploading reads. Any other OSError is not this
+    fault: it is raised again, so a view may catch OSError and call this alone."""
+    if not is_disk_full(error):
+        raise error
     current_app.logger.error("upload refused, the upload store is full: %s", error)
     return ("Le fichier n'a pas pu être enregistré : l'espace de stockage du portail est plein. Votre brouillon "
             "est intact ; réessayez plus tard ou écrivez à "

@@ -186,8 +186,6 @@ def add_document(organisation_id: uuid.UUID):
         except vault.VaultError as refused:
             form.file.errors.append(refused.message)
         except OSError as error:
-            if not outages.is_disk_full(error):
-                raise
             form.file.errors.append(outages.disk_full_message(error))
             status = 507  # the server's fault, not the form's
         else:

@@ -80,10 +80,9 @@ def upload(application_id: uuid.UUID, key: str):
     except ApplicationError as refused:
         return _answer(application, refused.message, False, 422)
     except OSError as error:
-        if not outages.is_disk_full(error):
-            raise
+        message = outages.disk_full_message(error)
         saved = f" Déjà enregistré : {', '.join(names)}." if names else ""
-        return _answer(application, outages.disk_full_message(error) + saved, False, 507)
+        return _answer(application, message + saved, False, 507)
     return _answer(application, f"Pièce enregistrée : {', '.join(names)}.", True)
 
 
@@ -106,8 +105,6 @@ def from_vault(application_id: uuid.UUID, key: str):
     except ApplicationError as refused:
         return _answer(application, refused.message, False, 422)
     except OSError as error:  # the application's own copy could not be written
-        if not outages.is_disk_full(error):
-            raise
         return _answer(application, outages.disk_full_message(error), False, 507)
     return _answer(application, f"« {chosen.label} » est repris du coffre-fort.", True)
 
