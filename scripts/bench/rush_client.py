@@ -258,21 +258,21 @@ def visit(browser: Browser, slug: str, pause: float, stop: threading.Event) -> N
     """Read the catalogue, then the call, until told to stop; a failure is counted and the reading goes on."""
     while not stop.is_set():
         for step, path in (("catalogue", "/appels/"), ("call page", f"/appels/{slug}/")):
-            try:
-                answer = browser.request(step, "GET", path)
-                if answer.status != 200:
-                    raise Failure("refused", step, f"GET {path}: HTTP {answer.status}")
-            except Failure as failure:
-                browser.recorder.failure(failure)
+            _read(browser, step, path)
             stop.wait(pause)
 
 
 def hammer(browser: Browser, step: str, path: str, until: float) -> None:
     """GET the same address again and again until `until` (the throughput phase)."""
     while time.monotonic() < until:
-        try:
-            answer = browser.request(step, "GET", path)
-            if answer.status != 200:
-                raise Failure("refused", step, f"GET {path}: HTTP {answer.status}")
-        except Failure as failure:
-            browser.recorder.failure(failure)
+        _read(browser, step, path)
+
+
+def _read(browser: Browser, step: str, path: str) -> None:
+    """One GET that must answer 200; anything else is recorded as a failure of `step`, and the reader goes on."""
+    try:
+        answer = browser.request(step, "GET", path)
+        if answer.status != 200:
+            raise Failure("refused", step, f"GET {path}: HTTP {answer.status}")
+    except Failure as failure:
+        browser.recorder.failure(failure)
