@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
-
-from portal.accounts import passwords
+from portal.accounts import passwords, sessions
 from portal.accounts.models import User
 from portal.accounts.queries import normalise_email, user_by_email
 from portal.core import audit, mail, tokens
 from portal.core.time import now
+from portal.core.urls import external_url
 from portal.extensions import db
 
 CONFIRM_HOURS = 48
@@ -35,8 +34,8 @@ def sign_up(email: str, name: str, password: str) -> None:
     existing = user_by_email(email)
     if existing is not None:
         mail.enqueue(email, "Une inscription a été demandée avec votre adresse", "account_exists",
-                     name=existing.name, sign_in_url=url_for("accounts.sign_in", _external=True),
-                     reset_url=url_for("accounts.forgot_password", _external=True))
+                     name=existing.name, sign_in_url=external_url("accounts.sign_in"),
+                     reset_url=external_url("accounts.forgot_password"))
     else:
         user = User(email=email, name=name.strip(), password_hash=passwords.hash_password(password),
                     created_at=now())
@@ -50,7 +49,7 @@ def sign_up(email: str, name: str, password: str) -> None:
 def _send_confirmation(user: User) -> None:
     token = tokens.make("confirm", user.id, user.email)
     mail.enqueue(user.email, "Confirmez votre adresse électronique", "confirm_email", name=user.name,
-                 url=url_for("accounts.confirm", token=token, _external=True), hours=CONFIRM_HOURS)
+                 url=external_url("accounts.confirm", token=token), hours=CONFIRM_HOURS)
 
 
 def confirm_email(token: str) -> User:
@@ -94,7 +93,7 @@ def request_password_reset(email: str) -> None:
     if user is not None:
         token = tokens.make("reset", user.id, _reset_state(user))
         mail.enqueue(user.email, "Choisir un nouveau mot de passe", "reset_password", name=user.name,
-                     url=url_for("accounts.reset_password", token=token, _external=True), hours=RESET_HOURS)
+                     url=external_url("accounts.reset_password", token=token), hours=RESET_HOURS)
         audit.record("account.reset_requested", target=f"user:{user.id}")
         db.session.commit()
 
@@ -115,6 +114,7 @@ def user_for_reset(token: str) -> User:
 def reset_password(token: str, password: str) -> User:
     user = user_for_reset(token)
     _set_password(user, password)
+    sessions.end_all(user, now(), "password_reset")  # whoever knew the old password is signed out everywhere
     if user.confirmed_at is None:
         user.confirmed_at = now()  # the link reached the mailbox: the address is proven
     audit.record("account.password_reset", actor=user, target=f"user:{user.id}")
@@ -126,6 +126,7 @@ def change_password(user: User, current: str, new: str) -> None:
     if not passwords.verify(user.password_hash, current):
         raise AuthError("Le mot de passe actuel est incorrect.")
     _set_password(user, new)
+    sessions.end_all(user, now(), "password_changed", keep_current=True)  # the other devices, not this one
     audit.record("account.password_changed", actor=user, target=f"user:{user.id}")
     db.session.commit()
 
@@ -135,7 +136,6 @@ def _set_password(user: User, password: str) -> None:
     if problem:
         raise AuthError(problem)
     user.password_hash = passwords.hash_password(password)
-    user.session_version += 1
 
 
 def create_confirmed_user(email: str, name: str, password: str, at: dt.datetime | None = None) -> User:

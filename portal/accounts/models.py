@@ -47,20 +47,41 @@ class User(UserMixin, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Bumped on password change or deletion: every session and "remember me" cookie of the old value dies.
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
     deleted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")
     grants: Mapped[list[RoleGrant]] = relationship(back_populates="user", cascade="all, delete-orphan",
                                                    foreign_keys="RoleGrant.user_id")
 
+    # The server-side session this request was signed in through (accounts.sessions sets it); not a column.
+    session_token = None
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """What Flask-Login puts in the session and the « rester connecté » cookie: the person and her session."""
+        if not self.session_token:
+            raise RuntimeError("sign in through accounts.sessions.start, which opens the server-side session")
+        return f"{self.id}:{self.session_token}"
 
     @property
     def is_active(self) -> bool:
         return self.deleted_at is None and self.confirmed_at is not None
+
+
+class SignInSession(Base):
+    """One sign-in on one device. Its token is in the person's session and remember cookies, only its hash here:
+    ending the row ends that sign-in, even in a cookie copied before (a signed cookie alone cannot be revoked)."""
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    remember: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(30))  # sign_out, everywhere, password, deleted…
+
+    user: Mapped[User] = relationship()
 
 
 class Organisation(Base):

@@ -3,6 +3,7 @@ core.personal_data, so this covers tables the accounts domain does not know."""
 
 from __future__ import annotations
 
+from portal.accounts import sessions
 from portal.accounts.models import LEGAL_FORMS, User
 from portal.accounts.organisations import MembershipError
 from portal.accounts.queries import members_of, memberships_of
@@ -20,6 +21,7 @@ def export(user: User) -> dict:
             {"nom": m.organisation.legal_name, "forme": LEGAL_FORMS.get(m.organisation.legal_form),
              "role": "administrateur" if m.role == "admin" else "membre", "depuis": m.joined_at.isoformat()}
             for m in memberships_of(user)],
+        "connexions": sessions.export(user),
         "roles": [{"role": g.role, "emetteur": g.issuer, "appel": str(g.call_id) if g.call_id else None,
                    "depuis": g.granted_at.isoformat()} for g in user.grants],
     }
@@ -46,6 +48,6 @@ def delete_account(user: User) -> None:
     user.name = "Compte supprimé"
     user.password_hash = "!"
     user.deleted_at = now()
-    user.session_version += 1
+    sessions.end_all(user, user.deleted_at, "account_deleted")
     audit.record("account.delete", target=f"user:{user_id}")
     db.session.commit()

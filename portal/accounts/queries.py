@@ -29,17 +29,6 @@ def user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email), User.deleted_at.is_(None)))
 
 
-def user_by_session_id(session_id: str) -> User | None:
-    """Flask-Login's loader: "<id>:<session version>", so a password change signs out every other session."""
-    user_id, _, version = session_id.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or user.session_version != int(version) or not user.is_active:
-        return None
-    return user
-
-
 def organisation_for(user, organisation_id: uuid.UUID) -> Organisation | None:
     """The organisation if the person is one of its members, else None (the view answers 404)."""
     organisation = db.session.get(Organisation, organisation_id)

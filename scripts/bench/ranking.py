@@ -97,8 +97,8 @@ def build(call, at: dt.datetime) -> User:
     window = call.windows[0]
     people = [{"email": "gestion@bench.fr", "name": "Gaëlle Gestion"}] + [
         {"email": f"evaluateur{i}@bench.fr", "name": f"Évaluateur {i}"} for i in range(REVIEWERS)]
-    db.session.execute(sa.insert(User), [{**p, "password_hash": "!", "created_at": at, "confirmed_at": at,
-                                          "session_version": 1} for p in people])
+    db.session.execute(sa.insert(User), [{**p, "password_hash": "!", "created_at": at, "confirmed_at": at}
+                                         for p in people])
     ids = dict(db.session.execute(sa.select(User.email, User.id)).all())
     manager_id = ids["gestion@bench.fr"]
     reviewer_ids = [ids[f"evaluateur{i}@bench.fr"] for i in range(REVIEWERS)]

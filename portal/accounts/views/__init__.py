@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, render_template, session
 from flask_login import current_user
 
-from portal.accounts import identifiers, permissions
-from portal.accounts.queries import memberships_of, user_by_session_id
+from portal.accounts import identifiers, permissions, sessions
+from portal.accounts.queries import memberships_of
+from portal.core.time import now
 from portal.extensions import login_manager
 
 
@@ -20,7 +21,7 @@ def register(app: Flask) -> None:
     login_manager.login_message = "Connectez-vous pour accéder à cette page."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(user_by_session_id)
+    login_manager.user_loader(lambda session_id: sessions.resume(session_id, now()))
     app.add_template_filter(identifiers.display_rna, "rna")
     app.add_template_filter(identifiers.display_siret, "siret")
 

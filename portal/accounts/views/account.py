@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from portal.accounts import auth, organisations, personal
+from portal.accounts import auth, organisations, personal, sessions
 from portal.accounts.forms import (
     ChangePasswordForm,
     DeleteAccountForm,
@@ -18,7 +18,8 @@ from portal.accounts.forms import (
 from portal.accounts.queries import memberships_of, normalise_email
 from portal.core import tokens
 from portal.core.text import safe_next
-from portal.extensions import limiter
+from portal.core.time import now
+from portal.extensions import db, limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 
@@ -72,18 +73,41 @@ def sign_in():
             error = failure.message
         else:
             session.clear()  # a fresh session at sign-in: nothing carried over from before
+            sessions.start(user, remember=form.remember.data, at=now())
             login_user(user, remember=form.remember.data)
+            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for(".home"))
     return render_template("accounts/sign_in.html", form=form, error=error), 200 if error is None else 400
+
+
+def _forget_this_browser() -> None:
+    """Empty the session, then let Flask-Login sign out: in this order its instruction to delete the « rester
+    connecté » cookie survives (clearing after logout_user erased it and left the person signed in)."""
+    session.clear()
+    logout_user()
 
 
 @bp.post("/deconnexion")
 def sign_out():
     if EmptyForm().validate_on_submit():
-        logout_user()
-        session.clear()
+        if current_user.is_authenticated:
+            sessions.end(current_user, now())
+            db.session.commit()
+        _forget_this_browser()
         flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("pages.home"))
+
+
+@bp.post("/deconnexion-partout")
+@login_required
+def sign_out_everywhere():
+    if EmptyForm().validate_on_submit():
+        closed = sessions.end_all(current_user, now(), "everywhere")
+        db.session.commit()
+        _forget_this_browser()
+        flash(f"Vous êtes déconnecté de tous vos appareils ({closed} session(s) fermée(s)).", "success")
+        return redirect(url_for(".sign_in"))
+    return redirect(url_for(".home"))
 
 
 @bp.route("/mot-de-passe-oublie", methods=["GET", "POST"])
@@ -119,7 +143,8 @@ def reset_password(token: str):
 @login_required
 def home():
     return render_template("accounts/home.html", memberships=memberships_of(current_user),
-                           password_form=ChangePasswordForm(), empty=EmptyForm())
+                           password_form=ChangePasswordForm(), empty=EmptyForm(),
+                           devices=sessions.open_count(current_user, now()))
 
 
 @bp.post("/mot-de-passe")
@@ -133,11 +158,10 @@ def change_password():
         except auth.AuthError as failure:
             form.current.errors.append(failure.message)
         else:
-            login_user(current_user)  # the session version changed: keep this session, drop the others
             flash("Votre mot de passe est changé ; vos autres sessions sont fermées.", "success")
             return redirect(url_for(".home"))
     return render_template("accounts/home.html", memberships=memberships_of(current_user), password_form=form,
-                           empty=EmptyForm()), 400
+                           empty=EmptyForm(), devices=sessions.open_count(current_user, now())), 400
 
 
 @bp.post("/organisation-active")
@@ -171,8 +195,7 @@ def delete_account():
             except organisations.MembershipError as refused:
                 flash(refused.message, "error")
             else:
-                logout_user()
-                session.clear()
+                _forget_this_browser()
                 flash("Votre compte est supprimé.", "success")
                 return redirect(url_for("pages.home"))
     return render_template("accounts/delete.html", form=form)
