@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,6 +20,13 @@ def _instance_secret(instance_dir: Path) -> str:
     return path.read_text().strip()
 
 
+def _trusted_hosts(base_url: str, listed: str) -> list[str]:
+    """The host names the portal answers to: BASE_URL's, the loopback names a health check uses on the server
+    itself, and those of PORTAL_TRUSTED_HOSTS (comma-separated). Flask answers 400 to any other Host header."""
+    extra = [name.strip() for name in listed.split(",") if name.strip()]
+    return list(dict.fromkeys([urlsplit(base_url).hostname or "localhost", "localhost", "127.0.0.1", *extra]))
+
+
 class Config:
     def __init__(self, env: dict[str, str] | None = None) -> None:
         env = dict(os.environ if env is None else env)
@@ -31,6 +39,8 @@ class Config:
         self.CALLS_DIR = Path(env.get("PORTAL_CALLS_DIR", ROOT / "calls"))
         # Absolute URL of the public site, used in feeds, calendars and open data where no request is at hand.
         self.BASE_URL = env.get("PORTAL_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+        # Every absolute link is built from BASE_URL (core.urls), and a request for another host is refused.
+        self.TRUSTED_HOSTS = _trusted_hosts(self.BASE_URL, env.get("PORTAL_TRUSTED_HOSTS", ""))
         self.SITE_NAME = env.get("PORTAL_SITE_NAME", "Portail des appels à projets")
         self.ISSUER_NAME = env.get("PORTAL_ISSUER_NAME", "Département du Pas-de-Calais")
         # The issuer's logo in the header: a file under static/ (img/logo.svg) or a path on this site; none by default.

@@ -7,13 +7,13 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts.models import Invitation, Membership, Organisation, User
 from portal.accounts.queries import members_of, normalise_email
 from portal.core import audit, mail
 from portal.core.time import now
+from portal.core.urls import external_url
 from portal.extensions import db
 
 INVITATION_DAYS = 14
@@ -76,7 +76,7 @@ def invite(organisation: Organisation, email: str, by: User) -> Invitation:
     db.session.flush()
     mail.enqueue(email, f"Invitation à rejoindre {organisation.legal_name}", "invitation", inviter=by.name,
                  organisation=organisation.legal_name, days=INVITATION_DAYS,
-                 url=url_for("accounts.invitation", token=token, _external=True))
+                 url=external_url("accounts.invitation", token=token))
     audit.record("organisation.invite", actor=by, target=f"organisation:{organisation.id}", email=email)
     db.session.commit()
     return invitation

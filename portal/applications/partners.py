@@ -7,7 +7,6 @@ import datetime as dt
 import hashlib
 import secrets
 
-from flask import url_for
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, User
@@ -17,6 +16,7 @@ from portal.applications.drafts import ensure_editable
 from portal.applications.errors import ApplicationError
 from portal.applications.models import Application, Partner
 from portal.core import audit, mail
+from portal.core.urls import external_url
 from portal.extensions import db
 
 
@@ -41,7 +41,7 @@ def invite(application: Application, name: str, email: str, by: User, at: dt.dat
                  name=name.strip())
     mail.enqueue(email, f"Invitation à une candidature groupée — {application.call.title}", "partner_invitation",
                  inviter=by.name, application=application, partner=partner,
-                 url=url_for("applications.partner_accept", token=token, _external=True))
+                 url=external_url("applications.partner_accept", token=token))
     db.session.commit()
     return partner
 

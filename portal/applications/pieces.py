@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
-
 from portal.accounts.models import Organisation, User
 from portal.accounts.queries import members_of
 from portal.applications.errors import ApplicationError
@@ -13,6 +11,7 @@ from portal.applications.models import Application, PieceRequest
 from portal.core import audit, mail
 from portal.core.formatting import datetime_fr
 from portal.core.time import end_of_day_paris, today_paris
+from portal.core.urls import external_url
 from portal.extensions import db
 
 
@@ -39,7 +38,7 @@ def request_pieces(application: Application, slots: list[str], message: str, due
     audit.record("application.pieces_request", actor=by, target=f"application:{application.id}", slots=slots,
                  due=due_on.isoformat(), message=message.strip())
     organisation = db.session.get(Organisation, application.organisation_id)
-    url = url_for("applications.documents", application_id=application.id, _external=True)
+    url = external_url("applications.documents", application_id=application.id)
     for membership in members_of(organisation):
         mail.enqueue(membership.user.email, f"Pièces demandées — candidature {application.number}", "pieces_request",
                      name=membership.user.name, application=application, request=request, url=url,

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
-
 from portal.accounts.models import Organisation
 from portal.accounts.queries import members_of
 from portal.applications.queries import needing_reminder
 from portal.core import mail
 from portal.core.formatting import datetime_fr
 from portal.core.time import end_of_day_paris, today_paris
+from portal.core.urls import external_url
 from portal.extensions import db
 
 AHEAD = dt.timedelta(days=2)
@@ -29,7 +28,7 @@ def send_due(moment: dt.datetime) -> int:
             mail.enqueue(membership.user.email, f"Rappel : votre candidature n'est pas déposée — {application.call.title}",
                          "draft_reminder", name=membership.user.name, application=application,
                          deadline=datetime_fr(application.window.closes_at),
-                         url=url_for("applications.show", application_id=application.id, _external=True))
+                         url=external_url("applications.show", application_id=application.id))
         application.reminded_at = moment
     db.session.commit()
     return len(applications)

@@ -7,7 +7,6 @@ import datetime as dt
 import secrets
 import uuid
 
-from flask import url_for
 from sqlalchemy import CheckConstraint, Integer, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -15,6 +14,7 @@ from portal.catalog import queries
 from portal.core import audit, mail, personal_data, tokens
 from portal.core.db import Base, UTCDateTime
 from portal.core.time import now, today_paris
+from portal.core.urls import external_url
 from portal.extensions import db
 
 FREQUENCIES = {"daily": "Chaque jour", "weekly": "Chaque semaine"}
@@ -56,7 +56,7 @@ def subscribe(email: str, frequency: str, *, territory: str = "", carrier: str =
     db.session.flush()
     if alert.confirmed_at is None:
         mail.enqueue(email, "Confirmez votre alerte sur les appels à projets", "alert_confirm",
-                     url=url_for("alerts.confirm", token=tokens.make("alert", alert.id), _external=True),
+                     url=external_url("alerts.confirm", token=tokens.make("alert", alert.id)),
                      alert=alert, days=CONFIRM_DAYS, frequency=FREQUENCIES[frequency])
     audit.record("alert.subscribe", actor=account, target=f"alert:{alert.id}")
     db.session.commit()
@@ -101,9 +101,9 @@ def send_due(moment: dt.datetime | None = None) -> int:
         alert.last_sent_at = moment
         if changed:
             mail.enqueue(alert.email, f"{len(changed)} appel(s) nouveau(x) ou mis à jour", "alert_digest",
-                         unsubscribe_url=url_for("alerts.unsubscribe", token=alert.unsubscribe_token, _external=True),
+                         unsubscribe_url=external_url("alerts.unsubscribe", token=alert.unsubscribe_token),
                          calls=[item.call for item in changed], alert=alert,
-                         urls={item.call.slug: url_for("catalog.detail", slug=item.call.slug, _external=True)
+                         urls={item.call.slug: external_url("catalog.detail", slug=item.call.slug)
                                for item in changed})
             queued += 1
         db.session.commit()

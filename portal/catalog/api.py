@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from portal.catalog import openapi, queries
 from portal.catalog.documents import full_document, summary_document
 from portal.catalog.status import call_status
 from portal.catalog.views import parse_filter
 from portal.core.time import now
+from portal.core.urls import external_url
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -40,7 +41,7 @@ def calls():
     args = {k: v for k, v in request.args.items() if k != "page"}
 
     def link(number: int) -> str:
-        return url_for("api.calls", page=number, **args, _external=True)
+        return external_url("api.calls", page=number, **args)
 
     return jsonify({
         "donnees": [summary_document(item.call, item.status) for item in chunk],
@@ -61,5 +62,5 @@ def call(slug: str):
 
 @bp.get("/openapi.json")
 def openapi_description():
-    return jsonify(openapi.description(url_for("api.calls", _external=True).rsplit("/appels", 1)[0]))
+    return jsonify(openapi.description(external_url("api.calls").rsplit("/appels", 1)[0]))
 

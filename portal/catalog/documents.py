@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import url_for
-
 from portal.catalog.models import Call
 from portal.catalog.status import CallStatus
 from portal.core.time import PARIS
+from portal.core.urls import external_url
 
 
 def iso(moment: dt.datetime | None) -> str | None:
@@ -29,7 +28,7 @@ def summary_document(call: Call, status: CallStatus) -> dict:
                      for w in call.windows],
         "publie_le": iso(call.published_at),
         "mis_a_jour_le": iso(call.updated_at),
-        "url": url_for("catalog.detail", slug=call.slug, _external=True),
+        "url": external_url("catalog.detail", slug=call.slug),
     }
 
 
@@ -41,5 +40,5 @@ def full_document(call: Call, status: CallStatus) -> dict:
         "texte_html": call.body_html,
         "revisions": [{"numero": r.number, "date": iso(r.created_at), "modifications": r.changes}
                       for r in call.revisions],
-        "calendrier": url_for("feeds.calendar_one", slug=call.slug, _external=True),
+        "calendrier": external_url("feeds.calendar_one", slug=call.slug),
     }

@@ -5,30 +5,27 @@ from __future__ import annotations
 import datetime as dt
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app, url_for
+from flask import Blueprint, Response, abort, current_app
 from icalendar import Calendar, Event
 
 from portal.catalog import queries
 from portal.catalog.models import Call
 from portal.core.formatting import datetime_fr
 from portal.core.time import PARIS, now
+from portal.core.urls import external_url
 
 bp = Blueprint("feeds", __name__, url_prefix="/appels")
-
-
-def absolute(endpoint: str, **values) -> str:
-    return url_for(endpoint, _external=True, **values)
 
 
 @bp.get("/flux.atom")
 def atom():
     listed = queries.all_calls(now())
     feed = FeedGenerator()
-    feed.id(absolute("catalog.index"))
+    feed.id(external_url("catalog.index"))
     feed.title(f"{current_app.config['SITE_NAME']} — appels nouveaux et mis à jour")
     feed.language("fr")
-    feed.link(href=absolute("feeds.atom"), rel="self")
-    feed.link(href=absolute("catalog.index"), rel="alternate")
+    feed.link(href=external_url("feeds.atom"), rel="self")
+    feed.link(href=external_url("catalog.index"), rel="alternate")
     feed.author({"name": current_app.config["ISSUER_NAME"]})
     feed.updated(max((item.call.updated_at for item in listed), default=now()))
     for item in sorted(listed, key=lambda i: i.call.updated_at)[-50:]:
@@ -36,7 +33,7 @@ def atom():
         entry = feed.add_entry()
         entry.id(f"urn:uuid:{call.uuid}")
         entry.title(f"{call.kind_label} — {call.title}" + (" (mis à jour)" if call.was_updated else ""))
-        entry.link(href=absolute("catalog.detail", slug=call.slug))
+        entry.link(href=external_url("catalog.detail", slug=call.slug))
         entry.published(call.published_at)
         entry.updated(call.updated_at)
         changes = call.latest_revision.changes if call.was_updated else []
@@ -67,7 +64,7 @@ def _ics(calls: list[Call], name: str, filename: str = "appels.ics") -> Response
     calendar.add("x-wr-timezone", "Europe/Paris")
     stamp = now()
     for call in calls:
-        url = absolute("catalog.detail", slug=call.slug)
+        url = external_url("catalog.detail", slug=call.slug)
         for window in call.windows:
             suffix = f" ({window.label})" if window.label and len(call.windows) > 1 else ""
             if window.opens_at is not None:

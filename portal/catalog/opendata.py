@@ -11,13 +11,14 @@ import json
 import re
 
 import nh3
-from flask import Blueprint, Response, url_for
+from flask import Blueprint, Response
 
 from portal.catalog import queries
 from portal.catalog.documents import iso
 from portal.catalog.models import Call
 from portal.catalog.schema import CARRIER_LABELS, CarrierType
 from portal.core.time import now
+from portal.core.urls import external_url
 
 bp = Blueprint("opendata", __name__, url_prefix="/donnees")
 
@@ -54,7 +55,7 @@ def record(call: Call) -> dict[str, str]:
         "porteurs": json.dumps([{"nom": spec.issuer.body, "siren": spec.issuer.siren or "",
                                  "roles": ["instructeur", "financeur"]}], ensure_ascii=False),
         "programmes_parents": "",
-        "url_source": url_for("catalog.detail", slug=call.slug, _external=True),
+        "url_source": external_url("catalog.detail", slug=call.slug),
         "cibles": "|".join(t for t in _ORDER if t in targets),
         "eligibilite_geographique": "|".join(dict.fromkeys(codes)),
         "eligibilite_geographique_exclusions": "",

@@ -1,14 +1,22 @@
-"""Absolute links for e-mails and documents, whether or not a request is being served."""
+"""Absolute links for e-mails, documents, feeds and open data: always under the configured PORTAL_BASE_URL.
+
+Never from the request: its Host header is whatever the sender wrote, so a password-reset request sent with
+« Host: evil.example » would e-mail a link to evil.example (host header poisoning). A command-line job has no
+request at all, and its links must lead to the same public site."""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app
 
 
 def external_url(endpoint: str, **values) -> str:
-    """From the request when there is one, else from the site's BASE_URL (a command-line job or the demo loader
-    has no request, and the link must still lead to the public site)."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """The absolute URL of an endpoint (full name, « accounts.confirm »), under BASE_URL whatever the request."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{anchor}" if anchor else url
+

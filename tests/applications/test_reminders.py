@@ -99,13 +99,14 @@ def test_no_reminder_once_the_deadline_has_passed_or_for_a_withdrawn_application
     assert reminders(mailbox) == {}
 
 
-def test_the_reminder_can_be_sent_from_code_inside_a_request_context(app, draft, clock, mailbox):
+def test_the_reminder_sent_from_inside_a_request_links_to_the_portal_not_to_the_request_host(app, draft, clock,
+                                                                                              mailbox):
     from portal.applications import reminders as service
     from portal.core.time import now
 
     clock("2025-05-08 18:00:00")
-    with app.test_request_context(base_url="https://appels.pasdecalais.fr"):
+    with app.test_request_context(base_url="https://evil.example"):
         assert service.send_due(now()) == 1
     link = [word for word in reminders(mailbox)["claire@asso-logement.fr"].get_content().split()
             if "/candidatures/" in word]
-    assert link == [f"https://appels.pasdecalais.fr/candidatures/{get_application(draft).id}/"]
+    assert link == [f"{app.config['BASE_URL']}/candidatures/{get_application(draft).id}/"]

@@ -159,7 +159,7 @@ def test_portal_mail_send_reports_failure_when_the_server_is_down(app, monkeypat
     assert row.sent_at is None and row.attempts == 1
 
 
-def test_alert_digests_carry_a_one_click_unsubscribe_header(mailbox, make_user, publish_call, clock):
+def test_alert_digests_carry_a_one_click_unsubscribe_header(app, mailbox, make_user, publish_call, clock):
     clock("2026-03-02 10:00:00")
     claire = make_user(CLAIRE)
     alert = alerts.subscribe(CLAIRE, "daily", account=claire)  # her own address: active at once
@@ -170,6 +170,6 @@ def test_alert_digests_carry_a_one_click_unsubscribe_header(mailbox, make_user, 
     assert alerts.send_due() == 1
 
     [digest] = mailbox.deliver()
-    assert digest["List-Unsubscribe"] == f"<http://localhost/alertes/desabonner/{token}>"
+    assert digest["List-Unsubscribe"] == f"<{app.config['BASE_URL']}/alertes/desabonner/{token}>"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"/alertes/desabonner/{token}" in digest.get_content()
