@@ -112,7 +112,9 @@ def sync_automatic(call: Call, by=None, at: dt.datetime | None = None) -> list[C
 def declare(application: Application, email: str, kind: str, reason: str | None, role: str, by,
             at: dt.datetime) -> Conflict:
     """Record a conflict between a person (by e-mail: she may have no account yet) and an application. It stands
-    at once; the person loses her assignment and draft review. A declaration already there is not duplicated."""
+    at once and the person loses her assignment and draft review — unless the applicant named someone who runs the
+    call: that request waits for a manager (permissions.conflicted). A declaration already there is not
+    duplicated."""
     email = normalise_email(email)
     reason = (reason or "").strip() or None
     if role not in DECLARED_BY:
@@ -130,6 +132,9 @@ def declare(application: Application, email: str, kind: str, reason: str | None,
     if conflict is not None and conflict.lifted_at is None:
         if role == "applicant" and conflict.declared_by_role != "applicant":
             return conflict  # the applicant learns nothing of who else declared what
+        if role == "manager" and conflict.is_pending_request:
+            raise ReviewError("Le candidat a déjà signalé ce conflit : confirmez sa demande dans la liste des "
+                              "conflits d'intérêts de la candidature.")
         raise ReviewError("Ce conflit est déjà enregistré pour cette personne et cette candidature.")
     if conflict is not None:  # lifted earlier: a new declaration makes it stand again
         audit.record("review.conflict_declare", actor=by, target=_target(application.id), email=email, kind=kind,
@@ -164,29 +169,41 @@ def declare_none(assignment: Assignment, by, at: dt.datetime) -> None:
 
 
 def _managed(conflict: Conflict, by) -> Application:
+    """The application, if `by` runs its call and may see it. A manager named in a pending request still may: the
+    request spares her until confirmed (permissions.conflicted), so that it can always be decided — even when she
+    is the only manager of the call. The audit entry then says she decided a request naming herself."""
     application = db.session.get(Application, conflict.application_id)
     if not (permissions.can_manage_selection(by, application.call) and permissions.can_review(by, application)):
         raise ReviewError("Seul un gestionnaire de l'appel peut faire cela.")
     return application
 
 
+def _named_self(conflict: Conflict, by) -> bool:
+    return normalise_email(getattr(by, "email", "") or "") == conflict.email
+
+
 def confirm(conflict: Conflict, by, at: dt.datetime) -> None:
-    """A manager confirms a conflict (it stood already; this records that she checked it)."""
+    """A manager confirms a conflict. One declared by a reviewer or a manager stood already: this records that she
+    checked it. A request of the applicant now stands against everyone, the people who run the call included."""
     application = _managed(conflict, by)
     _refuse_when_read_only(application, at)
     if conflict.lifted_at is not None:
         raise ReviewError("Ce conflit a été levé : il ne peut plus être confirmé.")
     if conflict.confirmed_at is not None:
         raise ReviewError("Ce conflit est déjà confirmé.")
+    request = conflict.is_pending_request
     conflict.confirmed_at, conflict.confirmed_by_id = at, by.id
     audit.record("review.conflict_confirm", actor=by, target=_target(application.id), email=conflict.email,
-                 kind=conflict.kind)
-    db.session.commit()
+                 kind=conflict.kind, applicant_request=request, decided_by_the_person_named=_named_self(conflict, by))
+    db.session.flush()
+    if request:  # a manager or administrator it spared may hold an assignment too
+        _withdraw_from(application, _person(conflict.email), by, at,
+                       f"conflit signalé par le candidat et confirmé : {CONFLICT_KINDS[conflict.kind]}")
 
 
 def lift(conflict: Conflict, reason: str | None, by, at: dt.datetime) -> None:
-    """A manager lifts a declared conflict with a reason. One detected from memberships cannot be lifted: it would
-    come back at once, since the membership is the conflict."""
+    """A manager lifts a declared conflict, or refuses a request of the applicant, with a reason. One detected from
+    memberships cannot be lifted: it would come back at once, since the membership is the conflict."""
     application = _managed(conflict, by)
     reason = (reason or "").strip()
     if conflict.kind in SYSTEM_KINDS:
@@ -196,7 +213,9 @@ def lift(conflict: Conflict, reason: str | None, by, at: dt.datetime) -> None:
     if not reason:
         raise ReviewError("Indiquez pourquoi ce conflit est levé.")
     _refuse_when_read_only(application, at)
+    request = conflict.is_pending_request
     conflict.lifted_at, conflict.lifted_by_id, conflict.lift_reason = at, by.id, reason
     audit.record("review.conflict_lift", actor=by, target=_target(application.id), email=conflict.email,
-                 kind=conflict.kind, reason=reason)
-    db.session.commit()
+                 kind=conflict.kind, reason=reason, applicant_request=request,
+                 decided_by_the_person_named=_named_self(conflict, by))
+    db.session.flush()

@@ -103,8 +103,10 @@ class Assignment(Base):
 
 class Conflict(Base):
     """A conflict of interest between a person (known by e-mail, so an applicant can name someone who has no
-    account yet) and an application. Effective as soon as recorded; a manager confirms it or, unless it was
-    detected from memberships, lifts it with a reason."""
+    account yet) and an application. Effective as soon as recorded — except that one the applicant named is a
+    request, which spares the people who run the call until a manager confirms it (permissions.conflicted); a
+    manager confirms it or, unless it was detected from memberships, lifts (for a request: refuses) it with a
+    reason."""
 
     __tablename__ = "conflicts_of_interest"
     __table_args__ = (UniqueConstraint("application_id", "email", "kind"),
@@ -133,6 +135,11 @@ class Conflict(Base):
     @property
     def declared_by_label(self) -> str:
         return DECLARED_BY[self.declared_by_role]
+
+    @property
+    def is_pending_request(self) -> bool:
+        """Named by the applicant and not yet confirmed nor refused by a manager."""
+        return self.declared_by_role == "applicant" and self.confirmed_at is None and self.lifted_at is None
 
 
 class Review(Base):

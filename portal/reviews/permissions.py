@@ -4,7 +4,7 @@ learns nothing of it, not even through an average or a count."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, select, union
+from sqlalchemy import Select, exists, false, or_, select, union
 
 from portal.accounts.models import Membership
 from portal.accounts.permissions import can_manage_call, is_reviewer_of
@@ -21,13 +21,34 @@ def _signed_in(user) -> bool:
 
 def conflicted(user) -> Select:
     """Ids of the applications this person is in conflict with: those of an organisation she belongs to, as lead
-    or accepted partner (whether or not anyone declared it), and those where a conflict names her and stands."""
+    or accepted partner (whether or not anyone declared it), and those where a conflict names her and stands.
+
+    A conflict stands once recorded, except one the applying organisation named and no manager has confirmed yet:
+    that request stands against a reviewer (she loses the file at once), never against a person who runs the call
+    (its managers, the administrators), or an applicant could push the manager out of her own file — and out of
+    the page where the request is decided. Confirmed, it stands against everyone, as a manager's record does."""
     organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    return union(
-        select(Application.id).where(Application.organisation_id.in_(organisations)),
-        select(Partner.application_id).where(Partner.organisation_id.in_(organisations)),
-        select(Conflict.application_id).where(Conflict.email == user.email.lower(), Conflict.lifted_at.is_(None)),
-    )
+    named = select(Conflict.application_id).where(Conflict.email == user.email.lower(), Conflict.lifted_at.is_(None))
+    parts = [select(Application.id).where(Application.organisation_id.in_(organisations)),
+             select(Partner.application_id).where(Partner.organisation_id.in_(organisations)),
+             named.where(or_(Conflict.declared_by_role != "applicant", Conflict.confirmed_at.is_not(None)))]
+    requests = _requests_standing_against(user)
+    if requests:
+        parts.append(select(Application.id).where(Application.id.in_(requests)))
+    return union(*parts)
+
+
+def _requests_standing_against(user) -> list:
+    """The applications where an unconfirmed request of the applicant names this person and she does not run the
+    call. Who runs a call is accounts.permissions.can_manage_call's rule, asked here rather than restated in SQL;
+    the requests naming one person are few (an indexed e-mail), so reading them first costs one small query."""
+    pending = db.session.execute(
+        select(Conflict.application_id, Call.uuid, Call.issuer)
+        .join(Application, Application.id == Conflict.application_id).join(Call, Call.id == Application.call_id)
+        .where(Conflict.email == user.email.lower(), Conflict.lifted_at.is_(None),
+               Conflict.declared_by_role == "applicant", Conflict.confirmed_at.is_(None)))
+    return [application_id for application_id, call_uuid, issuer in pending
+            if not can_manage_call(user, call_uuid, issuer)]
 
 
 def reviewable(user, call: Call) -> Select:

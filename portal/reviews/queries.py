@@ -265,6 +265,15 @@ def named_by_applicant(application: Application) -> list:
                                    .order_by(Conflict.declared_at, Conflict.id)))
 
 
+def pending_requests_on(application: Application) -> list:
+    """The conflicts the applicant named on this application that no manager has confirmed or refused yet."""
+    from portal.reviews.models import Conflict
+
+    return list(db.session.scalars(select(Conflict).where(
+        Conflict.application_id == application.id, Conflict.declared_by_role == "applicant",
+        Conflict.confirmed_at.is_(None), Conflict.lifted_at.is_(None)).order_by(Conflict.declared_at, Conflict.id)))
+
+
 def declared_by_reviewer(user, call: Call) -> list:
     """The conflicts this committee member declared herself on the call's applications, with their numbers."""
     from portal.reviews.models import Conflict

@@ -75,12 +75,17 @@ def _back(conflict: Conflict):
 @login_required
 def confirm_conflict(conflict_id: int):
     conflict = _managed_conflict(conflict_id)
+    was_request = conflict.is_pending_request
     try:
         conflicts.confirm(conflict, current_user, now())
     except ReviewError as refused:
+        db.session.rollback()
         flash(refused.message, "error")
     else:
-        flash(f"Conflit confirmé pour {conflict.email}.", "success")
+        db.session.commit()
+        flash(f"Conflit confirmé pour {conflict.email}." + (
+            " La demande du candidat vaut désormais pour tous, gestionnaires compris." if was_request else ""),
+            "success")
     return _back(conflict)
 
 
@@ -88,14 +93,18 @@ def confirm_conflict(conflict_id: int):
 @login_required
 def lift_conflict(conflict_id: int):
     conflict = _managed_conflict(conflict_id)
+    was_request = conflict.is_pending_request
     form = LiftForm()
     if form.validate_on_submit():
         try:
             conflicts.lift(conflict, form.reason.data, current_user, now())
         except ReviewError as refused:
+            db.session.rollback()
             flash(refused.message, "error")
         else:
-            flash(f"Conflit levé pour {conflict.email}. La personne n'est pas réaffectée d'elle-même.", "success")
+            db.session.commit()
+            flash(f"{'Demande refusée' if was_request else 'Conflit levé'} pour {conflict.email}. La personne n'est "
+                  "pas réaffectée d'elle-même.", "success")
     else:
         _flash_errors(form)
     return _back(conflict)
@@ -183,7 +192,7 @@ def conflicts_named(application_id: uuid.UUID):
             form.email.errors = [*form.email.errors, refused.message]
         else:
             flash("Votre signalement est enregistré. Si cette personne participe à l'évaluation des candidatures, "
-                  "elle n'aura pas accès à la vôtre.", "success")
+                  "elle n'aura pas accès à la vôtre. L'équipe qui gère l'appel examine chaque signalement.", "success")
             return redirect(url_for(".conflicts", application_id=application.id))
     return render_template("reviews/conflict_applicant.html", application=application, form=form,
                            named=queries.named_by_applicant(application))

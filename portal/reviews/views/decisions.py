@@ -45,7 +45,8 @@ def _application_page(application, form: DecisionForm | None = None, status: int
         can_decide=phase.deciding and eligibility is not None and eligibility.is_eligible,
         reviews=queries.counting_reviews_of(application), assigned=len(queries.assignments_of_application(application)),
         criteria=application.call.spec.selection_criteria, requested=decisions.amount_requested(application),
-        has_letter=letters.letter_of(application) is not None), status
+        has_letter=letters.letter_of(application) is not None,
+        pending_requests=queries.pending_requests_on(application)), status
 
 
 @manage.get("/candidatures/<uuid:application_id>")
