@@ -6,6 +6,7 @@ once never deliver the same message twice."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import smtplib
 import ssl
 from email.message import EmailMessage
@@ -19,6 +20,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.core.db import Base, UTCDateTime
 from portal.core.time import now
 from portal.extensions import db
+
+logger = logging.getLogger(__name__)
 
 CLAIM = dt.timedelta(minutes=5)
 # Retries back off to one an hour (_failed): this many keep trying for about a week, longer than a relay down over
@@ -42,11 +45,17 @@ class OutboxMessage(Base):
     unsubscribe_url: Mapped[str | None] = mapped_column(String(500))  # for List-Unsubscribe (RFC 8058)
 
 
+def one_line(text: str) -> str:
+    """A header value on one line: subjects quote names typed in forms (an organisation's, a call's), and a line
+    break in a header either adds a header of the sender's choosing or makes the message impossible to build."""
+    return " ".join(text.split())
+
+
 def enqueue(recipient: str, subject: str, template: str, unsubscribe_url: str | None = None,
             **context) -> OutboxMessage:
     """Render templates/mail/<template>.txt and add the message to the current transaction."""
     body = render_template(f"mail/{template}.txt", unsubscribe_url=unsubscribe_url, **context)
-    message = OutboxMessage(recipient=recipient, subject=subject, body=body, created_at=now(),
+    message = OutboxMessage(recipient=recipient, subject=one_line(subject)[:250], body=body, created_at=now(),
                             unsubscribe_url=unsubscribe_url)
     db.session.add(message)
     return message
@@ -131,7 +140,14 @@ def deliver_pending(url: str | None = None, limit: int = 100) -> tuple[int, int]
             if not _claim(message.id):
                 continue  # another sender has it
             try:
-                connection.send_message(_as_email(message))
+                email = _as_email(message)
+            except Exception as error:  # noqa: BLE001 — one message we cannot build must not stop the others
+                logger.exception("message %s cannot be built", message.id)
+                _failed(message, error)
+                failed += 1
+                continue
+            try:
+                connection.send_message(email)
             except (smtplib.SMTPException, OSError) as error:
                 _failed(message, error)
                 failed += 1

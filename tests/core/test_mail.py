@@ -173,3 +173,31 @@ def test_alert_digests_carry_a_one_click_unsubscribe_header(app, mailbox, make_u
     assert digest["List-Unsubscribe"] == f"<{app.config['BASE_URL']}/alertes/desabonner/{token}>"
     assert digest["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f"/alertes/desabonner/{token}" in digest.get_content()
+
+
+def test_a_line_break_in_a_subject_never_reaches_a_header(app, mailbox, make_user, make_organisation):
+    """An organisation's name comes from a form: CR/LF in it must neither crash the sender nor add a header."""
+    from portal.accounts import organisations
+
+    claire = make_user(CLAIRE)
+    organisation = make_organisation(claire, legal_name="Association Habitat\r\nBcc: pirate@evil.example")
+    organisations.invite(organisation, PAUL, by=claire)
+    db.session.commit()
+    result = run_as_cron(app, "mail", "send")
+    assert result.exit_code == 0, result.output
+    [message] = mailbox.messages
+    assert message["Subject"] == "Invitation à rejoindre Association Habitat Bcc: pirate@evil.example"
+    assert message["Bcc"] is None and message["To"] == PAUL
+
+
+def test_one_message_that_cannot_be_built_does_not_block_the_others(app, mailbox):
+    enqueue(CLAIRE)
+    db.session.add(OutboxMessage(recipient="bad\r\naddress@example.org", subject="x", body="x",
+                                 created_at=dt.datetime.now(dt.UTC)))  # a row written before the subject check
+    enqueue(PAUL, name="Paul Durand")
+    db.session.commit()
+    result = run_as_cron(app, "mail", "send")
+    assert "2 courriel(s) envoyé(s), 1 en échec" in result.output
+    assert sorted(m["To"] for m in mailbox.messages) == [CLAIRE, PAUL]
+    failed = next(m for m in outbox() if m.sent_at is None)
+    assert failed.attempts == 1 and failed.last_error
