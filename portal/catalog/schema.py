@@ -190,6 +190,14 @@ class Evaluation(Strict):
             return [{"label": item} if isinstance(item, str) else item for item in value]
         return value
 
+    def indicator_groups(self) -> list[tuple[str | None, list[Indicator]]]:
+        """The indicators by group, in the order the file first names each group (None: no group). Jinja's
+        groupby would sort them, and cannot sort a group that is None."""
+        groups: dict[str | None, list[Indicator]] = {}
+        for indicator in self.indicators:
+            groups.setdefault(indicator.group, []).append(indicator)
+        return list(groups.items())
+
 
 class Document(Strict):
     key: Key

@@ -129,3 +129,21 @@ def test_pages_carry_security_headers_and_french_language(client, catalogue):
 
 def test_search_text_is_folded_like_the_query():
     assert fold("Équipes") in fold("AMI ÉQUIPES mobiles")
+
+
+def test_indicators_written_as_plain_text_or_grouped_are_listed_in_the_file_order(client, publish_call):
+    """Both forms docs/calls.md teaches: plain strings (no group) and `label` + `group`, mixed in one call."""
+    publish_call(evaluation={"indicators": [
+        "Nombre de ménages accompagnés", "Nombre de visites à domicile",
+        {"label": "Nombre d'expulsions évitées", "group": "Pour les équipes mobiles"},
+        {"label": "Nombre de diagnostics sociaux", "group": "Pour les équipes mobiles"},
+        {"label": "Nombre d'appels reçus", "group": "Pour le numéro vert"}]})
+    response = client.get("/appels/equipes-mobiles/")
+    assert response.status_code == 200
+    text = html.unescape(response.get_data(as_text=True))
+    order = ["Nombre de ménages accompagnés", "Nombre de visites à domicile", "<h3>Pour les équipes mobiles</h3>",
+             "Nombre d'expulsions évitées", "Nombre de diagnostics sociaux", "<h3>Pour le numéro vert</h3>",
+             "Nombre d'appels reçus"]
+    positions = [text.index(item) for item in order]
+    assert positions == sorted(positions)
+    assert text.count("<h3>Pour les équipes mobiles</h3>") == 1
