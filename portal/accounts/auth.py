@@ -31,14 +31,16 @@ def sign_up(email: str, name: str, password: str) -> None:
     """Create the account and send the confirmation link; for an address already known, send its owner a
     note instead, so the page says the same thing either way."""
     email = normalise_email(email)
+    # Hashed whether or not the address is known: argon2 is the slow step, and doing it for new addresses only
+    # would let the answer time tell which addresses have an account.
+    password_hash = passwords.hash_password(password)
     existing = user_by_email(email)
     if existing is not None:
         mail.enqueue(email, "Une inscription a été demandée avec votre adresse", "account_exists",
                      name=existing.name, sign_in_url=external_url("accounts.sign_in"),
                      reset_url=external_url("accounts.forgot_password"))
     else:
-        user = User(email=email, name=name.strip(), password_hash=passwords.hash_password(password),
-                    created_at=now())
+        user = User(email=email, name=name.strip(), password_hash=password_hash, created_at=now())
         db.session.add(user)
         db.session.flush()
         _send_confirmation(user)
