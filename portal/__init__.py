@@ -57,6 +57,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    security.public_blueprints(app, views.bp.name, feeds.bp.name, api.bp.name, opendata.bp.name, pages.bp.name)
 
     from portal.accounts.cli import users_cli
     from portal.applications.cli import applications_cli

@@ -28,6 +28,7 @@ class Visit:
     linked_from: str
     status: int = 0
     error: str = ""  # the exception's last line, when the view raised
+    cache_control: str = ""
     writes: list[str] = field(default_factory=list)
 
 
@@ -121,6 +122,7 @@ class Crawler:
         finally:
             self._current = None
         visit.status = response.status_code
+        visit.cache_control = response.headers.get("Cache-Control", "")
         if 300 <= response.status_code < 400 and response.location:
             target = same_origin(response.location, visit.url)
             return [target] if target else []

@@ -67,4 +67,7 @@ def test_every_page_reachable_from_home_answers_without_server_error_and_without
                 f"{v.linked_from}" for v in visits if v.status >= 500]
     problems += [f"{role}: GET {v.url} wrote, linked from {v.linked_from}: {statement}"
                  for v in visits for statement in dict.fromkeys(v.writes)]
+    # Behind sign-in nothing may stay in a proxy's or the browser's cache (ASVS 8.2.1): pages, exports, files.
+    problems += [f"{role}: GET {v.url} may be cached (Cache-Control: {v.cache_control or 'none'})"
+                 for v in visits if ROLES[role] and v.status < 300 and "no-store" not in v.cache_control]
     assert not problems, "\n".join(problems)
