@@ -1,9 +1,10 @@
 import logging
 from logging.config import fileConfig
 
+from alembic import context
 from flask import current_app
 
-from alembic import context
+from portal.core.db import foreign_keys_checked_at_the_end
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -96,7 +97,8 @@ def run_migrations_online():
 
     connectable = get_engine()
 
-    with connectable.connect() as connection:
+    # SQLite: batch mode rebuilds tables, which must not cascade into the rows that refer to them.
+    with connectable.connect() as connection, foreign_keys_checked_at_the_end(connection):
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import Connection, DateTime, Engine, MetaData, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -15,6 +18,37 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@event.listens_for(Engine, "connect")
+def _enforce_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+    """SQLite ignores foreign keys unless each connection asks for them: without this, deleting a referenced row
+    would orphan its children on SQLite (the default database) where PostgreSQL refuses it."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
+
+
+@contextmanager
+def foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
+    """Run a migration with SQLite's foreign keys off, then check them once. Alembic's batch mode rebuilds a SQLite
+    table by copy, drop and rename: with the keys on, dropping the old table would delete (ON DELETE CASCADE) or
+    refuse every row that refers to it. PostgreSQL alters tables in place and needs none of this."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # ignored inside a transaction: before any begins
+    connection.commit()
+    try:
+        yield
+        dangling = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+        if dangling:
+            raise RuntimeError("the migration left rows referring to nothing: " + ", ".join(
+                f"{table} (rowid {rowid}) → {parent}" for table, rowid, parent, _ in dangling))
+    finally:
+        # As the connection came: the pool hands it to the application next.
+        connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+        connection.commit()
 
 
 class Base(DeclarativeBase):
