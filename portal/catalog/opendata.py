@@ -4,9 +4,7 @@ Columns and formats follow the schema's Table Schema: pipe-separated lists, COG 
 
 from __future__ import annotations
 
-import csv
 import html
-import io
 import json
 import re
 
@@ -17,6 +15,7 @@ from portal.catalog import queries
 from portal.catalog.documents import iso
 from portal.catalog.models import Call
 from portal.catalog.schema import CARRIER_LABELS, CarrierType
+from portal.core import exports
 from portal.core.time import now
 from portal.core.urls import external_url
 
@@ -71,11 +70,8 @@ def records() -> list[dict[str, str]]:
 
 @bp.get("/dispositifs-aide.csv")
 def as_csv():
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(records())
-    response = Response(buffer.getvalue(), mimetype="text/csv; charset=utf-8")
+    body = exports.csv_bytes(COLUMNS, ([record[column] for column in COLUMNS] for record in records()))
+    response = Response(body, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="dispositifs-aide.csv"'
     return response
 

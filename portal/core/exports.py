@@ -52,6 +52,12 @@ def _streamed(body: Iterator[bytes], mimetype: str, filename: str, size: int | N
     return response
 
 
+def neutralised(text: str) -> str:
+    """Text that a spreadsheet will show, never run: a leading apostrophe before = + - @ tab or CR (OWASP). Applied
+    to text only — numbers and dates are written by _csv_cell from their types — and idempotent."""
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 def _csv_cell(value: object) -> object:
     # Decimal is written "1234.50", not "1234,50": these files feed other programs first, and a dot never
     # depends on the reader's locale. Instants are ISO 8601 in Paris time, with their offset.
@@ -61,25 +67,32 @@ def _csv_cell(value: object) -> object:
         return time.to_paris(value).isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
+    if isinstance(value, str):
+        return neutralised(value)
     return value
+
+
+def csv_lines(header: list[str], rows: Iterable[list], delimiter: str = ";", bom: bool = True) -> Iterator[bytes]:
+    """The one CSV writer of the portal (exports, open data, SCDL): UTF-8, CRLF, every cell through _csv_cell."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    if bom:
+        buffer.write("\ufeff")
+    for row in chain([header], rows):
+        writer.writerow([_csv_cell(value) for value in row])
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def csv_bytes(header: list[str], rows: Iterable[list], delimiter: str = ",") -> bytes:
+    """A whole CSV file for machines (open-data formats ask for a comma and no BOM)."""
+    return b"".join(csv_lines(header, rows, delimiter=delimiter, bom=False))
 
 
 def csv_response(filename: str, header: list[str], rows: Iterable[list]) -> Response:
     """CSV for French Excel and for machines: UTF-8 with a BOM (Excel needs it to read accents), `;` between cells."""
-
-    def lines() -> Iterator[bytes]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-        buffer.write("\ufeff")
-        for row in chain([header], rows):
-            writer.writerow([_csv_cell(value) for value in row])
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-
-    return _streamed(lines(), "text/csv; charset=utf-8", filename)
+    return _streamed(csv_lines(header, rows), "text/csv; charset=utf-8", filename)
 
 
 def _xlsx_cell(sheet, value: object) -> WriteOnlyCell:

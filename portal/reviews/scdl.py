@@ -10,9 +10,7 @@ formatage »): UTF-8, comma between columns, a point as decimal separator, field
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -23,6 +21,7 @@ from portal.accounts import identifiers
 from portal.accounts.models import Organisation
 from portal.applications.models import Application
 from portal.catalog.models import Call
+from portal.core import exports
 from portal.extensions import db
 from portal.reviews.models import Decision, ReviewRound
 
@@ -72,8 +71,9 @@ def beneficiaries(round_: ReviewRound) -> list[tuple[Application, Organisation, 
 
 
 def _objet(call: Call, application: Application) -> str:
+    # Cut after neutralising, so that the text as written (apostrophe included) fits the schema's 256 characters.
     suffix = f" — {application.number}"
-    return call.title[:MAX_OBJET - len(suffix)] + suffix
+    return exports.neutralised(call.title)[:MAX_OBJET - len(suffix)] + suffix
 
 
 def rows(call: Call, round_: ReviewRound, facts: Facts) -> list[dict[str, str]]:
@@ -164,20 +164,23 @@ def _row_errors(row: dict[str, str]) -> list[str]:
 
 
 def validate(rows: list[dict[str, str]]) -> list[str]:
-    """Every column of every line against the schema; French messages naming the line and the beneficiary."""
+    """Every column of every line, as csv_bytes will write it, against the schema; French messages naming the line
+    and the beneficiary."""
     messages = []
     for number, row in enumerate(rows, start=2):  # line 1 is the header
-        for error in _row_errors(row):
+        for error in _row_errors({column: exports.neutralised(value) for column, value in row.items()}):
             messages.append(f"Ligne {number} ({row.get('nomBeneficiaire') or '?'}) : {error}")
     return messages
 
 
 def csv_bytes(rows: list[dict[str, str]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=HEADER, delimiter=",", lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return buffer.getvalue().encode("utf-8")
+    """Through the portal's one CSV writer, which neutralises text that a spreadsheet would run as a formula. How
+    that meets the schema: the free-text columns (nomAttribuant, nomBeneficiaire, objet, referenceDecision,
+    conditionsVersement) are constrained by length only, so a leading apostrophe keeps them valid, and validate()
+    checks the text as written, apostrophe included; every other column (SIRET, RNA, dates, amounts, the
+    enumerations, the UUID) is held to a pattern that cannot begin with = + - @ tab or CR, so the writer leaves it
+    exactly as it is."""
+    return exports.csv_bytes(HEADER, ([row[column] for column in HEADER] for row in rows), delimiter=",")
 
 
 def filename(call: Call, at: dt.date) -> str:

@@ -75,3 +75,9 @@ def test_json_carries_the_same_records(client, publish_call):
     publish_call("ouvert")
     csv_rows = list(csv.DictReader(io.StringIO(client.get("/donnees/dispositifs-aide.csv").get_data(as_text=True))))
     assert client.get("/donnees/dispositifs-aide.json").get_json() == csv_rows
+
+
+def test_a_title_that_would_run_as_a_formula_is_written_as_text_in_the_csv(client, publish_call):
+    publish_call(title="=HYPERLINK(\"http://evil.example\",\"Appel\")")
+    [row] = list(csv.DictReader(io.StringIO(client.get("/donnees/dispositifs-aide.csv").get_data(as_text=True))))
+    assert row["titre"].startswith("'=HYPERLINK")

@@ -122,3 +122,26 @@ def test_validate_names_each_column_that_breaks_the_schema():
     assert all(e.startswith("Ligne 2 (Association Alpha) : ") for e in errors)
     reordered = dict(reversed(list(good.items())))
     assert scdl.validate([reordered]) != []
+
+
+def test_a_name_that_would_run_as_a_formula_is_written_as_text_and_the_file_stays_valid(client, published):
+    """A spreadsheet runs a cell starting with = + - @ (OWASP « CSV injection »): the beneficiary's name, typed in
+    a form, is written with a leading apostrophe, as in every export; the line still meets the schema."""
+    published.organisations[0].legal_name = '=HYPERLINK("http://evil.example","Alpha")'
+    published.organisations[1].legal_name = "@SUM(1+1)"
+    db.session.commit()
+    sign_in_as(client, published.manager)
+    _, rows = read(post_form(client, url(published), FORM))
+    assert [r["nomBeneficiaire"] for r in rows] == ['\'=HYPERLINK("http://evil.example","Alpha")', "'@SUM(1+1)"]
+    for row in rows:
+        for column, pattern in PATTERNS.items():
+            assert re.fullmatch(pattern, row[column]), (column, row[column])
+    assert scdl.validate(rows) == []
+
+
+def test_an_objet_that_would_run_as_a_formula_still_fits_the_schema_length(client, published):
+    published.call.title = "-" + "x" * 300
+    db.session.commit()
+    sign_in_as(client, published.manager)
+    _, rows = read(post_form(client, url(published), FORM))
+    assert all(r["objet"].startswith("'-") and len(r["objet"]) <= 256 for r in rows)
