@@ -7,7 +7,7 @@ from typing import BinaryIO
 
 from portal.accounts.models import Agrement, Organisation, User, VaultDocument
 from portal.core import audit
-from portal.core.files import UnsafeFile, check_upload, formats_label, mime_of, safe_filename
+from portal.core.files import UnsafeFile, check_upload, checked_filename, formats_label, mime_of
 from portal.core.storage import TooLarge, storage
 from portal.core.time import now
 from portal.extensions import db
@@ -57,11 +57,12 @@ def add_document(organisation: Organisation, by: User, stream: BinaryIO, origina
     except UnsafeFile as refused:
         store.delete(stored.key)
         raise VaultError(refused.message) from refused
-    # The format's own MIME type, not libmagic's first guess: a DOCX may start like any ZIP, and downloads use it.
+    # The format's own MIME type and extension, not libmagic's first guess nor the sender's: a DOCX may start like any
+    # ZIP, a PDF may be named « x.html », and downloads and copies into applications use both.
     document = VaultDocument(organisation_id=organisation.id, kind=kind, label=label, year=year,
                              valid_until=valid_until, storage_key=stored.key, sha256=stored.sha256, size=stored.size,
-                             mime=mime_of(format_key), original_name=safe_filename(original_name), uploaded_by_id=by.id,
-                             uploaded_at=now())
+                             mime=mime_of(format_key), original_name=checked_filename(original_name, format_key),
+                             uploaded_by_id=by.id, uploaded_at=now())
     db.session.add(document)
     try:
         db.session.flush()

@@ -14,7 +14,7 @@ from portal.applications.errors import ApplicationError
 from portal.applications.models import Application, ApplicationFile
 from portal.catalog.schema import Document
 from portal.core import audit
-from portal.core.files import UnsafeFile, check_upload, formats_label, safe_filename
+from portal.core.files import UnsafeFile, check_upload, checked_filename, formats_label, safe_filename
 from portal.core.scanner import scanner
 from portal.core.storage import TooLarge, storage
 from portal.extensions import db
@@ -61,8 +61,8 @@ def upload(application: Application, key: str, stream: BinaryIO, filename: str, 
         with store.open(stored.key) as handle:
             result = scanner().scan(handle)
         origin = {"piece_request_id": piece_request_id, "vault_document_id": vault_document_id}
-        return _keep(application, document, stored, file_format, safe_filename(filename), by, organisation_id, at,
-                     result, origin)
+        return _keep(application, document, stored, file_format, checked_filename(filename, file_format), by,
+                     organisation_id, at, result, origin)
     except UnsafeFile as refused:
         store.delete(stored.key)
         raise ApplicationError(f"« {safe_filename(filename)} » : {refused.message}") from refused

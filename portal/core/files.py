@@ -22,6 +22,8 @@ FORMATS: dict[str, tuple[frozenset[str], str]] = {
     "png": (frozenset({"image/png"}), "PNG"),
     "jpg": (frozenset({"image/jpeg"}), "JPEG"),
 }
+# The extensions a file of each format may be offered under, the first when its name has none of them.
+EXTENSIONS: dict[str, tuple[str, ...]] = {key: (key,) for key in FORMATS} | {"jpg": ("jpg", "jpeg")}
 ZIP_FORMATS = frozenset({"odt", "ods", "docx", "xlsx"})
 ODF_MIMETYPES = {"application/vnd.oasis.opendocument.text": "odt",
                  "application/vnd.oasis.opendocument.spreadsheet": "ods"}
@@ -268,3 +270,23 @@ def safe_filename(name: str, max_length: int = 180) -> str:
     if len(stem) > room:
         stem = stem[:room].rstrip(". ") or "document"
     return f"{stem}{suffix}"
+
+
+def checked_filename(name: str, format: str) -> str:
+    """The name a checked file is kept, shown, zipped and downloaded under: the sender's words ending with the
+    extension of the format its content was found to be, so a PDF sent as « x.html » only ever opens as a PDF."""
+    accepted = EXTENSIONS[format]
+    stem, extension = _split_extension(safe_filename(name))
+    if extension.lower() not in accepted:
+        inner_stem, inner = _split_extension(stem)  # « budget.xlsx.exe »: the real one was already there
+        stem, extension = (inner_stem, inner) if inner.lower() in accepted else (stem, accepted[0])
+    return safe_filename(f"{stem.rstrip('. ')}.{extension.lower()}")
+
+
+def _split_extension(name: str) -> tuple[str, str]:
+    """« rapport.PDF » is (« rapport », « PDF »); a date or an initial after the last dot (« AG 12.03.2024 »,
+    « Statuts A.G ») belongs to the name."""
+    stem, dot, extension = name.rpartition(".")
+    if dot and stem.strip(". ") and re.fullmatch(r"\w{2,10}", extension) and not extension.isdigit():
+        return stem, extension
+    return name, ""

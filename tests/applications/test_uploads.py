@@ -1,16 +1,21 @@
 """Documents of an application: judged by content against the slot's formats, refused with a French message and
-without leaving anything in the store, names cleaned, limits enforced, vault documents reused, viruses stopped."""
+without leaving anything in the store, names cleaned and ending with the extension of what the content is, limits
+enforced, vault documents reused, viruses stopped."""
 
 import html
 import io
+import zipfile
 
 import pytest
+from werkzeug.http import parse_options_header
 
+from portal.accounts.models import VaultDocument
 from portal.applications.models import ApplicationFile
 from portal.core.storage import storage
 from portal.extensions import db
-from tests.applications.conftest import get_application, start, upload
+from tests.applications.conftest import deposit, get_application, ready, start, upload
 from tests.applications.test_deposit import sign_in_as
+from tests.conftest import csrf_token, post_form
 from tests.fakes import samples
 from tests.fakes.clamd import EICAR, FakeClamd
 
@@ -29,6 +34,17 @@ def stored_keys() -> set[str]:
 def page_after(client, response) -> str:
     text = html.unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     return text.replace("\u202f", " ").replace("\xa0", " ")
+
+
+def offered_name(response) -> str:
+    """The name the browser saves a download under; it must save it, never display it."""
+    assert response.status_code == 200
+    disposition, options = parse_options_header(response.headers["Content-Disposition"])
+    assert disposition == "attachment" and response.headers["X-Content-Type-Options"] == "nosniff"
+    return options["filename"]
+
+
+PDF, XLSX = "application/pdf", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.mark.parametrize("name, content", [
@@ -100,8 +116,70 @@ def test_names_are_cleaned_and_offered_back_on_download(client, draft, sent, kep
     assert response.status_code == 200 and response.data == samples.pdf()
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment") and ".." not in disposition and "/" not in disposition
-    assert response.headers["Content-Type"] == "application/octet-stream"
+    assert response.headers["Content-Type"] == "application/pdf"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_pdf_that_is_also_a_web_page_sent_as_html_comes_back_as_a_pdf(client, draft):
+    upload(client, draft, "annexes", samples.pdf_html_polyglot(), "x.html")
+    [file] = get_application(draft).current_files
+    assert file.original_name == "x.pdf" and "x.pdf" in client.get(f"{draft}pieces").get_data(as_text=True)
+    response = client.get(f"{draft}fichiers/{file.id}")
+    assert offered_name(response) == "x.pdf" and response.headers["Content-Type"] == PDF
+    assert response.data == samples.pdf_html_polyglot()
+
+
+@pytest.mark.parametrize("sent, content, kept, mime", [
+    ("rapport.PDF", samples.pdf(), "rapport.pdf", PDF),
+    ("statuts", samples.pdf(), "statuts.pdf", PDF),
+    ("budget.xlsx.exe", samples.xlsx(), "budget.xlsx", XLSX),
+    ("budget.pdf", samples.xlsx(), "budget.xlsx", XLSX),
+])
+def test_a_file_is_offered_back_with_the_extension_and_type_of_its_content(client, draft, sent, content, kept, mime):
+    upload(client, draft, "annexes", content, sent)
+    [file] = get_application(draft).current_files
+    response = client.get(f"{draft}fichiers/{file.id}")
+    assert offered_name(response) == kept and response.headers["Content-Type"] == mime
+
+
+def add_to_vault(client, organisation, content: bytes, name: str):
+    """« Ajouter un document » in the organisation's vault, as the browser posts it."""
+    url = f"/organisations/{organisation.id}/coffre/ajouter"
+    return client.post(url, content_type="multipart/form-data", data={
+        "csrf_token": csrf_token(client, url), "kind": "statuts", "label": "Statuts signés",
+        "file": (io.BytesIO(content), name)})
+
+
+def test_the_vault_and_its_copies_offer_a_checked_file_back_as_what_it_is(client, draft, applicant):
+    _, _, organisation = applicant
+    assert add_to_vault(client, organisation, samples.pdf_html_polyglot(), "x.html").status_code == 302
+    document = db.session.scalars(db.select(VaultDocument)).one()
+    assert "x.pdf" in client.get(f"/organisations/{organisation.id}/").get_data(as_text=True)
+    response = client.get(f"/organisations/{organisation.id}/coffre/{document.id}/telecharger")
+    assert offered_name(response) == "x.pdf" and response.headers["Content-Type"] == PDF
+
+    post_form(client, f"{draft}pieces/annexes/coffre", {"document_id": str(document.id)}, form_page=f"{draft}pieces")
+    [file] = get_application(draft).current_files
+    response = client.get(f"{draft}fichiers/{file.id}")
+    assert offered_name(response) == "x.pdf" and response.headers["Content-Type"] == PDF
+
+
+def test_staff_get_a_checked_file_under_its_real_extension_alone_and_in_the_zips(client, open_call, draft, make_user,
+                                                                                 sign_in):
+    ready(client, draft)
+    upload(client, draft, "annexes", samples.pdf_html_polyglot(), "x.html")
+    assert deposit(client, draft).status_code == 302
+    application = get_application(draft)
+    [file] = [f for f in application.current_files if f.slot == "annexes"]
+    manager = make_user("gestion@pasdecalais.fr", "Gaëlle Gestion",
+                        grants=[("manager", {"issuer": open_call.issuer})])
+    sign_in(client, manager.email)
+    response = client.get(f"/gestion/candidatures/{application.id}/fichiers/{file.id}")
+    assert offered_name(response) == "x.pdf" and response.headers["Content-Type"] == PDF
+    for url in (f"/gestion/candidatures/{application.id}/pieces.zip",
+                f"/gestion/appels/{open_call.slug}/fenetres/unique/pieces.zip"):
+        names = zipfile.ZipFile(io.BytesIO(client.get(url).get_data())).namelist()
+        assert f"{application.number}/annexes/x.pdf" in names and not any(n.endswith(".html") for n in names)
 
 
 def test_a_slot_taking_one_file_keeps_the_last_one_and_a_multiple_slot_keeps_all(client, draft):

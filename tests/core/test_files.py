@@ -1,5 +1,6 @@
 """What people upload is judged by its content: real documents pass whatever their inner order, disguised pages,
-programs and archives built to explode are refused with a message that says what was found; names come back clean."""
+programs and archives built to explode are refused with a message that says what was found; names come back
+clean, ending with the extension of what the content is."""
 
 import io
 import struct
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.core.files import UnsafeFile, check_upload, identify, safe_filename
+from portal.core.files import UnsafeFile, check_upload, checked_filename, identify, safe_filename
 from tests.fakes.samples import CONTENT_TYPES, archive, docx, elf, jpeg, odf, pdf, png, windows_program, xlsx
 
 ACCEPTED = ("pdf", "odt", "docx", "xlsx", "ods", "png", "jpg")
@@ -142,6 +143,33 @@ def test_a_very_long_name_is_cut_keeping_its_extension():
     shown = safe_filename(sent)
     assert len(shown) == 180
     assert shown.startswith("Statuts éé") and shown.endswith("é.pdf")
+
+
+@pytest.mark.parametrize(("sent", "format", "kept"), [
+    ("x.html", "pdf", "x.pdf"),  # a PDF+HTML polyglot can never come back as a web page
+    ("rapport.PDF", "pdf", "rapport.pdf"),
+    ("statuts", "pdf", "statuts.pdf"),
+    ("budget.xlsx.exe", "xlsx", "budget.xlsx"),
+    ("budget.XLSX.exe", "xlsx", "budget.xlsx"),
+    ("budget.pdf.html", "xlsx", "budget.pdf.xlsx"),
+    ("note.pdf", "docx", "note.docx"),
+    ("photo.jpeg", "jpg", "photo.jpeg"),  # the other usual spelling of the same format
+    ("photo.PNG", "jpg", "photo.jpg"),
+    ("Compte rendu AG 12.03.2024", "odt", "Compte rendu AG 12.03.2024.odt"),  # a date is not an extension
+    ("Statuts A.G", "pdf", "Statuts A.G.pdf"),
+    ("../../x.html", "pdf", "x.pdf"),
+    ("facture\u202efdp.exe", "pdf", "facturefdp.pdf"),
+    ("CON.html", "pdf", "_CON.pdf"),
+    (".html", "pdf", "document.pdf"),
+    ("", "ods", "document.ods"),
+])
+def test_a_checked_file_is_named_with_the_extension_of_what_its_content_is(sent, format, kept):
+    assert checked_filename(sent, format) == kept
+
+
+def test_a_long_name_given_a_longer_extension_still_fits():
+    kept = checked_filename("r" * 178 + ".x", "docx")
+    assert len(kept) == 180 and kept.endswith("r.docx")
 
 
 def _forge(content: bytes, name: str, *, size: int | None = None, encrypted: bool = False) -> bytes:

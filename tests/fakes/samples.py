@@ -17,6 +17,11 @@ def pdf() -> bytes:
             b"trailer<</Root 1 0 R>>\n%%EOF\n")
 
 
+def pdf_html_polyglot() -> bytes:
+    """A real PDF that is also a web page: a browser told it is HTML runs the script hidden in a PDF comment."""
+    return pdf().replace(b"%%EOF", b"%<html><body><script>alert(document.cookie)</script></body></html>\n%%EOF")
+
+
 def png() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

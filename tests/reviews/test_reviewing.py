@@ -128,7 +128,7 @@ def test_she_downloads_the_deposited_files_as_attachments(client, in_review):
     file = application.latest_version.snapshot["files"][0]
     response = client.get(url(application, f"/fichiers/{file['id']}"))
     assert response.status_code == 200
-    assert response.mimetype == "application/octet-stream"
+    assert response.mimetype == "application/pdf"  # the content's own type, always as an attachment
     assert response.headers["Content-Disposition"].startswith("attachment")
     assert response.data.startswith(b"%PDF")
 

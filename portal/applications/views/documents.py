@@ -14,6 +14,7 @@ from portal.applications import completeness, documents, permissions, queries, s
 from portal.applications.errors import ApplicationError
 from portal.applications.views.applicant import bp, member_application
 from portal.core import outages
+from portal.core.files import mime_of
 from portal.core.storage import storage
 from portal.core.time import arrival, now, today_paris
 from portal.extensions import db
@@ -132,7 +133,7 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
     application = member_application(application_id)
     file = queries.file_of(application, file_id) or abort(404)
     return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
-                     mimetype="application/octet-stream", max_age=0)
+                     mimetype=mime_of(file.format), max_age=0)
 
 
 @bp.post("/<uuid:application_id>/pieces-complementaires/<uuid:request_id>/transmettre")

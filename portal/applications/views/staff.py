@@ -13,6 +13,7 @@ from portal.applications import cerfa, completeness, exports, pieces, queries
 from portal.applications.errors import ApplicationError
 from portal.applications.forms import PieceRequestForm
 from portal.catalog.queries import get_call
+from portal.core.files import mime_of
 from portal.core.storage import storage
 from portal.core.time import now
 
@@ -107,7 +108,7 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
         flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
         return redirect(url_for(".show", application_id=application.id))
     return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
-                     mimetype="application/octet-stream", max_age=0)
+                     mimetype=mime_of(file.format), max_age=0)
 
 
 @bp.post("/candidatures/<uuid:application_id>/demande-pieces")

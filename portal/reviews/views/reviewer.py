@@ -14,6 +14,7 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import cerfa
 from portal.applications import queries as applications
 from portal.catalog.queries import get_call
+from portal.core.files import mime_of
 from portal.core.storage import storage
 from portal.core.time import now
 from portal.reviews import permissions, queries, reviewing, rounds, scoring
@@ -106,7 +107,7 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
         flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
         return redirect(url_for("committee.application", application_id=found.id))
     return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
-                     mimetype="application/octet-stream", max_age=0)
+                     mimetype=mime_of(file.format), max_age=0)
 
 
 @committee.route("/candidatures/<uuid:application_id>/evaluation", methods=["GET", "POST"])
