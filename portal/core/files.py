@@ -9,6 +9,7 @@ import unicodedata
 import zipfile
 import zlib
 from typing import BinaryIO
+from xml.parsers import expat
 
 import magic
 
@@ -47,6 +48,16 @@ CROWDED = ("Ce document est refusé : il contient plus de 10 000 éléments inte
            "ce qu'aucun document ordinaire ne fait.")
 UNREADABLE = "un document endommagé ou protégé (archive ZIP illisible)"
 ESCAPING = "Ce document est refusé : il contient des chemins internes dangereux (chemin absolu ou « .. »)."
+MACROS = ("Ce document contient des macros, qui peuvent exécuter un programme à l'ouverture : enregistrez-le sans "
+          "macros (au format .docx, .xlsx, .odt ou .ods ordinaire), puis déposez-le encore.")
+# Word and Excel keep macros in a VBA project (.docm, .xlsm: « vbaProject.bin », « vbaData.xml ») or, for Excel 4.0
+# macros, in macro sheets; the part's name may change, its content type may not (ECMA-376 part 2, 10.1.2.2).
+OOXML_MACRO_PART = re.compile(r"vbaproject|vbadata|(^|/)macrosheets/")
+OOXML_MACRO_TYPE = re.compile(r"vba|macroenabled|macrosheet")
+# LibreOffice says a document has macros when its package holds a « Basic » or « Scripts » folder
+# (sfx2/source/doc/docmacromode.cxx, DocumentMacroMode::storageHasMacros).
+ODF_MACRO_FOLDERS = ("basic/", "scripts/")
+TYPES_MAX = 8 * 1024 * 1024  # 10 000 parts declared one by one stay under 3 Mo
 
 EXECUTABLE, ARCHIVE, SCRIPT = "un programme exécutable", "une archive compressée", "un script (programme)"
 # What libmagic found, in the words of the refusal message.
@@ -134,6 +145,8 @@ def check_safe(file: BinaryIO, format: str) -> None:
                 _check_inflates_as_declared(file, entry)
             if format in ODF_MIMETYPES.values() and _odf_is_encrypted(archive):
                 raise UnsafeFile(ENCRYPTED)
+            if _has_macros(archive, format):
+                raise UnsafeFile(MACROS)
     except ZIP_ERRORS as error:
         raise UnsafeFile(DAMAGED) from error
     finally:
@@ -208,6 +221,36 @@ def _odf_is_encrypted(archive: zipfile.ZipFile) -> bool:
     except KeyError:
         return False
     return manifest.file_size <= RATIO_FROM and b"encryption-data" in archive.read(manifest)
+
+
+def _has_macros(archive: zipfile.ZipFile, format: str) -> bool:
+    """Macros run a program on the reader's computer once she lets them, and no call asks for one. Called only after
+    every entry was held to its declared size, so the parts read here are as small as they say."""
+    names = [name.lower() for name in archive.namelist()]
+    if format in ODF_MIMETYPES.values():
+        return any(name.startswith(ODF_MACRO_FOLDERS) for name in names)
+    if any(OOXML_MACRO_PART.search(name) for name in names):
+        return True
+    return any(OOXML_MACRO_TYPE.search(kind) for kind in _content_types(archive))
+
+
+def _content_types(archive: zipfile.ZipFile) -> set[str]:
+    """Every content type [Content_Types].xml declares, lower-cased, as an XML parser reads them: a type spelt with
+    character references (« &#x6D;acroEnabled ») is the same type to Word."""
+    try:
+        entry = archive.getinfo("[Content_Types].xml")
+    except KeyError as error:  # the package's index of its parts (ECMA-376 part 2, 10.1.2): no Office opens it
+        raise UnsafeFile(DAMAGED) from error
+    if entry.file_size > TYPES_MAX:
+        raise UnsafeFile(DAMAGED)
+    found: set[str] = set()
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = lambda _, attributes: found.add(attributes.get("ContentType", "").lower())
+    try:
+        parser.Parse(archive.read(entry), True)
+    except expat.ExpatError as error:
+        raise UnsafeFile(DAMAGED) from error
+    return found
 
 
 def _check_inflates_as_declared(file: BinaryIO, entry: zipfile.ZipInfo) -> None:

@@ -1,6 +1,6 @@
 """Documents of an application: judged by content against the slot's formats, refused with a French message and
 without leaving anything in the store, names cleaned and ending with the extension of what the content is, limits
-enforced, vault documents reused, viruses stopped."""
+enforced, vault documents reused, macros and viruses stopped."""
 
 import html
 import io
@@ -180,6 +180,28 @@ def test_staff_get_a_checked_file_under_its_real_extension_alone_and_in_the_zips
                 f"/gestion/appels/{open_call.slug}/fenetres/unique/pieces.zip"):
         names = zipfile.ZipFile(io.BytesIO(client.get(url).get_data())).namelist()
         assert f"{application.number}/annexes/x.pdf" in names and not any(n.endswith(".html") for n in names)
+
+
+@pytest.mark.parametrize("name, content", [
+    ("note.docx", samples.docm()), ("budget.xlsx", samples.xlsm()),
+    ("note.odt", samples.odf_with_basic("text")), ("budget.ods", samples.odf_with_python("spreadsheet")),
+])
+def test_a_document_with_macros_is_refused_saying_to_save_it_without_and_nothing_is_kept(client, draft, name,
+                                                                                          content):
+    before = stored_keys()
+    page = page_after(client, upload(client, draft, "cerfa-12156", content, name))
+    assert "Erreur" in page and name in page and "contient des macros" in page
+    assert "enregistrez-le sans macros (au format .docx, .xlsx, .odt ou .ods ordinaire)" in page
+    assert get_application(draft).current_files == [] and stored_keys() == before
+
+
+def test_the_vault_refuses_a_document_with_macros_and_keeps_nothing(client, draft, applicant):
+    _, _, organisation = applicant
+    before = stored_keys()
+    response = add_to_vault(client, organisation, samples.xlsm(), "budget.xlsx")
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 400 and "contient des macros" in page and "enregistrez-le sans macros" in page
+    assert db.session.query(VaultDocument).count() == 0 and stored_keys() == before
 
 
 def test_a_slot_taking_one_file_keeps_the_last_one_and_a_multiple_slot_keeps_all(client, draft):

@@ -1,6 +1,6 @@
 """What people upload is judged by its content: real documents pass whatever their inner order, disguised pages,
-programs and archives built to explode are refused with a message that says what was found; names come back
-clean, ending with the extension of what the content is."""
+programs, archives built to explode and documents carrying macros are refused with a message that says what was
+found; names come back clean, ending with the extension of what the content is."""
 
 import io
 import struct
@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from portal.core.files import UnsafeFile, check_upload, checked_filename, identify, safe_filename
+from tests.fakes import samples
 from tests.fakes.samples import CONTENT_TYPES, archive, docx, elf, jpeg, odf, pdf, png, windows_program, xlsx
 
 ACCEPTED = ("pdf", "odt", "docx", "xlsx", "ods", "png", "jpg")
@@ -170,6 +171,49 @@ def test_a_checked_file_is_named_with_the_extension_of_what_its_content_is(sent,
 def test_a_long_name_given_a_longer_extension_still_fits():
     kept = checked_filename("r" * 178 + ".x", "docx")
     assert len(kept) == 180 and kept.endswith("r.docx")
+
+
+MACROS = ("Ce document contient des macros, qui peuvent exécuter un programme à l'ouverture : enregistrez-le sans "
+          "macros (au format .docx, .xlsx, .odt ou .ods ordinaire), puis déposez-le encore.")
+WITH_MACROS = {
+    "docm": samples.docm(),
+    "xlsm": samples.xlsm(),
+    "VBA project alone": docx(extra=[("word/vbaProject.bin", samples.VBA_PROJECT)]),
+    "VBA project renamed": docx(types=samples.content_types(samples.override("word/m.bin", "application/vnd.ms-office."
+                                                                            "vbaProject")),
+                                extra=[("word/m.bin", samples.VBA_PROJECT)]),
+    "macro-enabled main part alone": docx(types=samples.content_types(samples.override("word/document.xml",
+                                                                                       samples.WORD_MACRO_MAIN))),
+    "content type spelt with character references": docx(types=samples.content_types(
+        samples.override("word/document.xml", "application/vnd.ms-word.document.&#x6D;acro&#69;nabled.main+xml"))),
+    "Excel 4.0 macro sheet": xlsx(types=samples.content_types(samples.override(
+        "xl/macrosheets/sheet1.xml", "application/vnd.ms-excel.macrosheet+xml")),
+        extra=[("xl/macrosheets/sheet1.xml", b"<xm:macrosheet/>")]),
+    "ODT with Basic": samples.odf_with_basic("text"),
+    "ODS with Basic": samples.odf_with_basic("spreadsheet"),
+    "ODS with Python": samples.odf_with_python("spreadsheet"),
+}
+
+
+@pytest.mark.parametrize("name", WITH_MACROS)
+def test_documents_with_macros_are_refused_saying_to_save_them_without(name):
+    assert refusal(WITH_MACROS[name]) == MACROS
+
+
+def test_ordinary_binary_parts_and_libreoffice_settings_are_not_macros():
+    embedded = docx(types=samples.content_types(samples.override(
+        "word/embeddings/oleObject1.bin", "application/vnd.openxmlformats-officedocument.oleObject")),
+        extra=[("word/embeddings/oleObject1.bin", samples.VBA_PROJECT)])
+    printer = xlsx(extra=[("xl/printerSettings/printerSettings1.bin", bytes(64))])
+    toolbars = odf("text", extra=[("Configurations2/accelerator/current.xml", b""),
+                                  ("Configurations2/toolbar/", b""), ("Dialogs/dialog-lc.xml", b"<dialogs/>")])
+    assert check_upload(io.BytesIO(embedded), ACCEPTED) == "docx"
+    assert check_upload(io.BytesIO(printer), ACCEPTED) == "xlsx"
+    assert check_upload(io.BytesIO(toolbars), ACCEPTED) == "odt"
+
+
+def test_a_document_whose_content_types_cannot_be_read_is_refused_as_damaged():
+    assert "endommagé" in refusal(docx(types=b"<Types><Default Extension='xml'"))
 
 
 def _forge(content: bytes, name: str, *, size: int | None = None, encrypted: bool = False) -> bytes:
