@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.accounts.models import Invitation, Membership, Organisation, User
+from portal.accounts.permissions import invitation_refusal
 from portal.accounts.queries import members_of, normalise_email
 from portal.core import audit, mail
 from portal.core.time import now
@@ -96,9 +97,9 @@ def invitation_for_token(token: str) -> Invitation:
 
 def accept_invitation(token: str, user: User) -> Membership:
     invitation = invitation_for_token(token)
-    if invitation.email != user.email:
-        raise MembershipError(f"Cette invitation a été envoyée à {invitation.email} : connectez-vous avec ce compte "
-                              "pour l'accepter.")
+    refusal = invitation_refusal(invitation.email, user)
+    if refusal:
+        raise MembershipError(refusal)
     existing = db.session.scalar(select(Membership).where(Membership.organisation_id == invitation.organisation_id,
                                                           Membership.user_id == user.id))
     invitation.accepted_at = now()

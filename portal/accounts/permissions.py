@@ -55,3 +55,13 @@ def can_grant_roles(user) -> bool:
 
 def is_signed_in_as(user, other: User) -> bool:
     return getattr(user, "is_authenticated", False) and user.id == other.id
+
+
+def invitation_refusal(invited_email: str, user) -> str | None:
+    """Why this person may not accept an invitation sent by e-mail, or None. A link can be forwarded, seen over a
+    shoulder or left in a shared mailbox: only the account of the invited address accepts it (organisations and
+    grouped applications alike)."""
+    if getattr(user, "email", None) != invited_email:
+        return (f"Cette invitation a été envoyée à {invited_email} : connectez-vous avec le compte de cette adresse "
+                "pour l'accepter.")
+    return None

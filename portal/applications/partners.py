@@ -10,7 +10,7 @@ import secrets
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation, User
-from portal.accounts.permissions import membership_in
+from portal.accounts.permissions import invitation_refusal, membership_in
 from portal.accounts.queries import normalise_email
 from portal.applications.drafts import ensure_editable
 from portal.applications.errors import ApplicationError
@@ -18,6 +18,10 @@ from portal.applications.models import Application, Partner
 from portal.core import audit, mail
 from portal.core.urls import external_url
 from portal.extensions import db
+
+
+class InvitationForSomeoneElse(ApplicationError):
+    """The signed-in person is not the one the invitation was sent to."""
 
 
 def _hash(token: str) -> str:
@@ -51,6 +55,9 @@ def pending(token: str) -> Partner | None:
 
 
 def accept(partner: Partner, organisation: Organisation, by: User, at: dt.datetime) -> None:
+    refusal = invitation_refusal(partner.email, by)
+    if refusal:
+        raise InvitationForSomeoneElse(refusal)
     if membership_in(by, organisation.id) is None:
         raise ApplicationError("Vous n'êtes pas membre de cette organisation.")
     if organisation.id == partner.application.organisation_id:

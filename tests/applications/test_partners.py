@@ -144,3 +144,22 @@ def test_no_partner_can_be_invited_once_the_deadline_has_passed(lead, grouped_ca
     clock("2025-05-10 00:00:00")
     assert "La date limite" in invite(lead, url)
     assert get_application(url).partners == []
+
+
+def test_a_partner_invitation_opens_only_for_the_invited_address(app, lead, nadia, grouped_call, applicant, mailbox,
+                                                                 make_user, make_organisation, sign_in):
+    """The link may be forwarded or seen by someone else: only the person it was sent to brings an organisation in."""
+    url = start(lead, grouped_call, applicant[2])
+    invite(lead, url)
+    mailbox.deliver()
+    link = mailbox.link_in(mailbox.last_to(PARTNER_EMAIL), "/candidatures/partenariat/")
+    intruder = make_user("marc@autre-asso.fr", "Marc Autre")
+    other = make_organisation(intruder, "Autre association", rna="W621000010")
+    browser = app.test_client()
+    sign_in(browser, intruder.email)
+    page = text_of(browser.get(link))
+    assert f"Cette invitation a été envoyée à {PARTNER_EMAIL}" in page and "Rejoindre la candidature" not in page
+    response = post_form(browser, link, {"organisation_id": str(other.id)}, form_page="/compte/")
+    assert response.status_code == 403 and f"Cette invitation a été envoyée à {PARTNER_EMAIL}" in text_of(response)
+    assert get_application(url).partners[0].accepted_at is None
+    assert browser.get(url).status_code == 404

@@ -9,6 +9,7 @@ import uuid
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal.accounts.permissions import invitation_refusal
 from portal.accounts.queries import organisation_for
 from portal.applications import (
     answers,
@@ -238,9 +239,13 @@ def partner_accept(token: str):
             if organisation is None:
                 raise ApplicationError("Choisissez une de vos organisations.")
             partners.accept(partner, organisation, current_user, now())
+        except partners.InvitationForSomeoneElse as refused:
+            return render_template("applications/partner_accept.html", partner=partner, memberships=memberships,
+                                   refusal=refused.message), 403
         except ApplicationError as refused:
             flash(refused.message, "error")
         else:
             flash("Votre organisation est partenaire de cette candidature.", "success")
             return redirect(url_for(".show", application_id=partner.application_id))
-    return render_template("applications/partner_accept.html", partner=partner, memberships=memberships)
+    return render_template("applications/partner_accept.html", partner=partner, memberships=memberships,
+                           refusal=invitation_refusal(partner.email, current_user))
