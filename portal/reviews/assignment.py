@@ -120,6 +120,7 @@ def refusal(application: Application, reviewer: User, at: dt.datetime, limit: in
 
 
 def _create(application: Application, reviewer: User, by, at: dt.datetime, method: str) -> Assignment:
+    rounds.ensure_round(application.window, at)  # the first assignment stores the round, if no verdict did
     assignment = Assignment(application_id=application.id, reviewer_id=reviewer.id, method=method,
                             assigned_by_id=getattr(by, "id", None), assigned_at=at)
     db.session.add(assignment)

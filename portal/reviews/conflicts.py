@@ -67,11 +67,9 @@ def _refuse_when_read_only(application: Application, at: dt.datetime) -> None:
         raise ReviewError("Les décisions sont publiées : plus rien ne change pour cette candidature.")
 
 
-def sync_automatic(call: Call, by=None, at: dt.datetime | None = None) -> list[Conflict]:
-    """Record as « system » conflicts every reviewer of the call who belongs to an applying organisation (lead)
-    or to an accepted partner of a deposited application, and draw the consequences. Idempotent: rows already
-    there stay as they are. The rule itself lives in permissions.conflicted; these rows make it visible."""
-    at = at or now()
+def _unrecorded(call: Call) -> list[tuple]:
+    """(application id, reviewer, kind) for every reviewer of the call who belongs to an applying organisation
+    (lead) or to an accepted partner of a deposited application, and whom no « system » row records yet."""
     reviewers = committee_of(call)
     if not reviewers:
         return []
@@ -86,23 +84,45 @@ def sync_automatic(call: Call, by=None, at: dt.datetime | None = None) -> list[C
                                                                 Partner.organisation_id)
         .where(Partner.application_id.in_(deposited), Partner.accepted_at.is_not(None),
                Membership.user_id.in_(by_id)))
-    wanted = {(app_id, by_id[user_id].email, "member") for app_id, user_id in lead}
-    wanted |= {(app_id, by_id[user_id].email, "partner") for app_id, user_id in partner}
+    wanted = {(app_id, user_id, "member") for app_id, user_id in lead}
+    wanted |= {(app_id, user_id, "partner") for app_id, user_id in partner}
     if not wanted:
         return []
     existing = set(map(tuple, db.session.execute(
         select(Conflict.application_id, Conflict.email, Conflict.kind)
         .where(Conflict.application_id.in_({w[0] for w in wanted}), Conflict.kind.in_(SYSTEM_KINDS)))))
+    return [(app_id, by_id[user_id], kind)
+            for app_id, user_id, kind in sorted(wanted, key=lambda w: (str(w[0]), by_id[w[1]].email, w[2]))
+            if (app_id, by_id[user_id].email, kind) not in existing]
+
+
+def detected_unrecorded(call: Call, at: dt.datetime | None = None) -> list[Conflict]:
+    """The conflicts the rule already enforces from memberships that no row records yet, as unsaved rows for the
+    managers' lists: a GET never writes (GUIDE.md), so sync_automatic records them at the next change of the
+    committee or of the assignments, not when someone looks."""
+    at = at or now()
+    return [Conflict(application_id=app_id, email=person.email, user_id=person.id, kind=kind,
+                     declared_by_role="system", declared_by_id=None, declared_at=at)
+            for app_id, person, kind in _unrecorded(call)]
+
+
+def sync_automatic(call: Call, by=None, at: dt.datetime | None = None) -> list[Conflict]:
+    """Record as « system » conflicts every reviewer of the call who belongs to an applying organisation (lead)
+    or to an accepted partner of a deposited application, and draw the consequences. Idempotent: rows already
+    there stay as they are. The rule itself lives in permissions.conflicted; these rows make it visible."""
+    at = at or now()
+    missing = _unrecorded(call)
+    if not missing:
+        return []
     created = []
     applications = {a.id: a for a in db.session.scalars(select(Application).where(
-        Application.id.in_({w[0] for w in wanted - existing})))}
-    for app_id, email, kind in sorted(wanted - existing, key=lambda w: (str(w[0]), w[1], w[2])):
-        person = next(r for r in reviewers if r.email == email)
-        conflict = Conflict(application_id=app_id, email=email, user_id=person.id, kind=kind,
+        Application.id.in_({app_id for app_id, _, _ in missing})))}
+    for app_id, person, kind in missing:
+        conflict = Conflict(application_id=app_id, email=person.email, user_id=person.id, kind=kind,
                             declared_by_role="system", declared_by_id=None, declared_at=at)
         db.session.add(conflict)
         created.append(conflict)
-        audit.record("review.conflict_detect", actor=by, target=_target(app_id), email=email, kind=kind)
+        audit.record("review.conflict_detect", actor=by, target=_target(app_id), email=person.email, kind=kind)
         db.session.flush()
         _withdraw_from(applications[app_id], person, by, at, f"conflit détecté : {CONFLICT_KINDS[kind]}")
     db.session.commit()

@@ -108,11 +108,12 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
     reason = (reason or "").strip() or None
     if verdict == "ineligible" and reason is None:
         raise ReviewError("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")
-    round_ = rounds.round_of_application(application, at)  # opens the round on first look after closing
+    round_ = rounds.round_of_application(application, at)
     if round_ is None:
         raise ReviewError("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
     if not PHASES[round_.phase].screening:
         raise ReviewError("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
+    rounds.ensure_round(application.window, at)  # the first verdict stores the round
     known = {item.key for item in checklist(application)}
     ticks = {key: bool(value) for key, value in checked.items() if key in known}
     row = db.session.scalar(select(Eligibility).where(Eligibility.application_id == application.id))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -131,7 +132,9 @@ def assigned_to(user, call: Call) -> list:
 
     return list(db.session.execute(
         select(Application, Organisation.legal_name.label("organisation"), Review.status.label("review_status"),
-               ReviewRound.phase.label("phase"), Assignment.no_conflict_declared_at.label("declared_at"))
+               # an assignment is made after closing: no round stored yet is the first phase
+               func.coalesce(ReviewRound.phase, "eligibility").label("phase"),
+               Assignment.no_conflict_declared_at.label("declared_at"))
         .join(Assignment, and_(Assignment.application_id == Application.id, Assignment.reviewer_id == user.id))
         .join(Organisation, Organisation.id == Application.organisation_id)
         .outerjoin(Review, and_(Review.application_id == Application.id, Review.reviewer_id == user.id))
@@ -254,6 +257,37 @@ def conflicts_among(visible, application_id: uuid.UUID | None = None) -> list:
     if application_id is not None:
         query = query.where(Conflict.application_id == application_id)
     return list(db.session.execute(query))
+
+
+class UnsavedConflictRow(NamedTuple):
+    """A conflict not stored yet (conflicts.detected_unrecorded), shaped as a row of conflicts_among."""
+
+    Conflict: object
+    number: str | None
+    organisation: str
+    person: str | None
+    declared_by: None = None
+    confirmed_by: None = None
+    lifted_by: None = None
+
+
+def conflicts_shown(visible, unsaved: list, application_id: uuid.UUID | None = None) -> list:
+    """conflicts_among, with the unsaved conflicts on the same applications merged in, by number then date."""
+    from portal.accounts.models import Organisation
+
+    rows = conflicts_among(visible, application_id)
+    unsaved = [c for c in unsaved if application_id is None or c.application_id == application_id]
+    if not unsaved:
+        return rows
+    found = {app_id: (number, organisation) for app_id, number, organisation in db.session.execute(
+        select(Application.id, Application.number, Organisation.legal_name)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .where(Application.id.in_({c.application_id for c in unsaved}), Application.id.in_(visible)))}
+    names = {user_id: name for user_id, name in db.session.execute(
+        select(User.id, User.name).where(User.id.in_({c.user_id for c in unsaved})))}
+    rows += [UnsavedConflictRow(c, *found[c.application_id], names.get(c.user_id))
+             for c in unsaved if c.application_id in found]
+    return sorted(rows, key=lambda row: (row.number or "", row.Conflict.declared_at))
 
 
 def named_by_applicant(application: Application) -> list:

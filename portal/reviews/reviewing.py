@@ -113,6 +113,7 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
         return review
     review.status, review.submitted_at = "submitted", at
     review.total = scoring.total(criteria, parsed)
+    rounds.ensure_settings(application.call)  # records the weights the stored totals follow (totals.py)
     db.session.flush()
     number = len(review.versions) + 1
     review.versions.append(ReviewVersion(number=number, submitted_at=at, snapshot=snapshot(review)))

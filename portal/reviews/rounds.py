@@ -1,12 +1,17 @@
 """The selection rounds of a call (one per closed window), the call's review settings, and moving a round from
-one phase to the next."""
+one phase to the next.
+
+A GET never writes (GUIDE.md): until a use case changes them, a closed window's round is in its first phase
+(eligibility, since the deadline) and a call's settings are the defaults, both as rows built but not stored. Only
+ensure_round and ensure_settings store them, called by the use cases that change or depend on them: a phase change,
+saved settings, a verdict, an assignment, a submitted review."""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from portal.applications import submission
 from portal.applications.models import Application
@@ -19,27 +24,56 @@ from portal.reviews.models import Eligibility, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES, Phase
 
 
-def settings_of(call: Call) -> ReviewSettings:
-    """The call's settings, created with their defaults on first use (not committed by itself)."""
-    settings = db.session.get(ReviewSettings, call.id)
-    if settings is None:
-        settings = ReviewSettings(call_id=call.id, blind=False, others_after_own=True, reviews_per_application=2,
-                                  min_reviews_for_normalisation=3, disagreement_threshold=Decimal("3.00"),
-                                  weights_signature=scoring.weights_signature(call.spec))
-        db.session.add(settings)
+def _unsaved(key: tuple, build):
+    """One unsaved row per window (or call) and per session, so that the very object a caller read first is the
+    one stored later: the demo reads the round, screens (which stores it), then moves the object it read."""
+    unsaved = db.session.info.setdefault("reviews.unsaved", {})
+    row = unsaved.get(key)
+    if row is None or not inspect(row).transient:
+        row = unsaved[key] = build()
+    return row
+
+
+def _stored(row):
+    """Where the rows read as defaults get stored: the one place a round or settings row is created."""
+    if inspect(row).transient:
+        db.session.add(row)
         db.session.flush()
-    return settings
+    return row
+
+
+def _default_settings(call: Call) -> ReviewSettings:
+    return ReviewSettings(call_id=call.id, blind=False, others_after_own=True, reviews_per_application=2,
+                          max_per_reviewer=None, min_reviews_for_normalisation=3,
+                          disagreement_threshold=Decimal("3.00"), weights_signature=scoring.weights_signature(call.spec))
+
+
+def settings_of(call: Call) -> ReviewSettings:
+    """The call's settings as stored, else the defaults (not stored: see ensure_settings)."""
+    return db.session.get(ReviewSettings, call.id) or _unsaved(("settings", call.id), lambda: _default_settings(call))
+
+
+def ensure_settings(call: Call) -> ReviewSettings:
+    """The call's stored settings, stored with their defaults first if need be (flushed, not committed)."""
+    return _stored(settings_of(call))
 
 
 def round_of(window: Window, at: dt.datetime) -> ReviewRound | None:
-    """The window's round, opened in the eligibility phase the first time someone looks after closing; None while
-    the window is still open (nothing can be judged before the deadline)."""
+    """The window's round as stored; else, once the window has closed, its first phase (eligibility) since the
+    deadline, not stored (see ensure_round); None while the window is still open (nothing is judged before)."""
     round_ = db.session.scalar(select(ReviewRound).where(ReviewRound.window_id == window.id))
     if round_ is None and window.has_closed_at(at):
-        round_ = ReviewRound(call_id=window.call_id, window_id=window.id, phase="eligibility", phase_changed_at=at)
-        db.session.add(round_)
-        db.session.flush()
+        round_ = _unsaved(("round", window.id), lambda: ReviewRound(
+            call_id=window.call_id, window_id=window.id, phase="eligibility", phase_changed_at=window.closes_at,
+            phase_changed_by_id=None, decisions_published_at=None))
     return round_
+
+
+def ensure_round(window: Window, at: dt.datetime) -> ReviewRound | None:
+    """The window's stored round, stored in its first phase first if need be (flushed, not committed); None while
+    the window is still open."""
+    round_ = round_of(window, at)
+    return _stored(round_) if round_ is not None else None
 
 
 def round_of_application(application: Application, at: dt.datetime) -> ReviewRound | None:
@@ -60,11 +94,13 @@ def unscreened_count(window: Window) -> int:
 def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime) -> None:
     """Move to an allowed next phase. Reviewing starts only once every application is screened, and it freezes
     the files; « decided » is reached by publishing the decisions, not from here."""
+    window = db.session.get(Window, round_.window_id)
+    if inspect(round_).transient:  # the first phase, read but not stored yet
+        round_ = ensure_round(window, at)
     current = PHASES[round_.phase]
     if to not in current.next:
         raise ReviewError(f"On ne passe pas de la phase « {current.label} » à "
                           f"« {PHASES[to].label if to in PHASES else to} ».")
-    window = db.session.get(Window, round_.window_id)
     if to == "review":
         missing = unscreened_count(window)
         if missing:
@@ -79,12 +115,14 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime) -> None:
 
 
 def update_settings(settings: ReviewSettings, by, at: dt.datetime, **values) -> None:
+    """Save the managers' settings (the defaults read by settings_of are stored by the first save)."""
     changed = {key: [str(getattr(settings, key)), str(value)] for key, value in values.items()
                if getattr(settings, key) != value}
     if not changed:
         return
+    settings = _stored(settings)
     for key, value in values.items():
         setattr(settings, key, value)
     settings.updated_at, settings.updated_by_id = at, getattr(by, "id", None)
     audit.record("review.settings", actor=by, target=f"call:{settings.call_id}", **changed)
-    db.session.commit()
+    db.session.flush()

@@ -107,7 +107,7 @@ def test_the_limit_set_in_the_settings_is_respected_and_said_with_numbers(select
 
 
 def test_no_assignment_once_deliberation_has_begun(selection):
-    round_ = rounds.round_of(selection.window, time.now())
+    round_ = rounds.ensure_round(selection.window, time.now())
     round_.phase = "deliberation"
     db.session.commit()
     with pytest.raises(ReviewError, match="Délibération"):

@@ -223,7 +223,7 @@ def test_the_manager_declares_a_conflict_and_a_duplicate_gets_a_friendly_message
 def test_a_conflict_cannot_be_declared_once_decisions_are_published(selection):
     from portal.reviews import rounds
 
-    round_ = rounds.round_of(selection.window, time.now())
+    round_ = rounds.ensure_round(selection.window, time.now())
     round_.phase = "decided"
     db.session.commit()
     with pytest.raises(ReviewError, match="décisions sont publiées"):

@@ -51,7 +51,7 @@ def test_totals_are_rounded_half_up():
 
 
 def test_stored_totals_follow_a_change_of_weights_in_the_call_file(selection, publish_call):
-    rounds.settings_of(selection.call)  # the weights the totals are computed with are recorded here
+    rounds.ensure_settings(selection.call)  # the weights the totals are computed with are recorded here
     criteria = selection.call.spec.selection_criteria
     for reviewer, application, values in ((selection.reviewers[0], selection.applications[0], scores(5, 0, 0)),
                                           (selection.reviewers[1], selection.applications[0], scores(0, 5, 10))):

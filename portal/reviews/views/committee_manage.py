@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -51,11 +51,9 @@ def _visible_applications(call: Call, window: Window | None = None) -> list[Appl
 
 
 def _phases(call: Call) -> dict[int, object]:
-    """Each window's phase (None while it is open); opening the round of a window that has just closed."""
+    """Each window's phase (None while it is open)."""
     moment = now()
-    phases = {w.id: rounds.phase_of(rounds.round_of(w, moment)) for w in call.windows}
-    db.session.commit()
-    return phases
+    return {w.id: rounds.phase_of(rounds.round_of(w, moment)) for w in call.windows}
 
 
 def _assigning(phases, application: Application) -> bool:
@@ -103,7 +101,7 @@ def reviewer_assignments(slug: str, user_id: int):
     """One reviewer's side: tick the applications to confide to her, untick to withdraw them."""
     call = managed_call(slug)
     person = reviewer_of(call, user_id)
-    phases = _phases(call)  # commits: before reading the rows
+    phases = _phases(call)
     rows = _visible_applications(call)
     ids = [a.id for a in rows]
     conflicted = {a for a, _ in queries.conflict_pairs([person], ids)}
@@ -138,7 +136,6 @@ def reviewer_assignments(slug: str, user_id: int):
 def _matrix(call: Call, window: Window) -> dict:
     settings = rounds.settings_of(call)
     round_ = rounds.round_of(window, now())
-    db.session.commit()  # before reading the rows: a commit expires them, and each would be read again
     rows = _visible_applications(call, window)
     ids = [a.id for a in rows]
     reviewers = queries.committee_of(call)
@@ -240,10 +237,7 @@ def application_committee(application_id: uuid.UUID):
     """One application's side: its reviewers (add, withdraw) and its conflicts of interest."""
     application = managed_application(application_id)
     call = application.call
-    if request.method == "GET":
-        conflicts.sync_automatic(call, current_user)  # shows what the rule already enforces (idempotent)
     round_ = rounds.round_of(application.window, now())
-    db.session.commit()
     reviewers = queries.committee_of(call)
     current = queries.assignments_of_application(application)
     conflicted = {r for _, r in queries.conflict_pairs(reviewers, [application.id])}
@@ -265,8 +259,8 @@ def application_committee(application_id: uuid.UUID):
                            states=queries.review_states_among([application.id]),
                            organisation=applications.organisations_by_id([application.organisation_id])[
                                application.organisation_id],
-                           conflicts=queries.conflicts_among(permissions.reviewable(current_user, call),
-                                                             application.id),
+                           conflicts=queries.conflicts_shown(permissions.reviewable(current_user, call),
+                                                             conflicts.detected_unrecorded(call), application.id),
                            conflict_form=ConflictForm(formdata=None), lift_form=LiftForm(formdata=None),
                            phase=rounds.phase_of(round_), phases=PHASES)
 

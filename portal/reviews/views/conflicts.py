@@ -35,9 +35,9 @@ def _flash_errors(form) -> None:
 @login_required
 def conflicts_page(slug: str):
     call = managed_call(slug)
-    conflicts.sync_automatic(call, current_user)  # shows what the rule already enforces (idempotent)
     return render_template("reviews/conflicts.html", call=call, lift_form=LiftForm(formdata=None),
-                           conflicts=queries.conflicts_among(permissions.reviewable(current_user, call)))
+                           conflicts=queries.conflicts_shown(permissions.reviewable(current_user, call),
+                                                             conflicts.detected_unrecorded(call)))
 
 
 @manage.post("/candidatures/<uuid:application_id>/conflits")

@@ -27,7 +27,6 @@ def eligibility_list(slug: str, key: str):
     call = managed_call(slug)
     window = window_of(call, key)
     round_ = rounds.round_of(window, now())
-    db.session.commit()
     visible = set(db.session.scalars(permissions.reviewable(current_user, call)))
     rows = [a for a in queries.deposited_in_window(window) if a.id in visible]
     verdicts = queries.eligibility_by_application(a.id for a in rows)
@@ -49,7 +48,6 @@ def eligibility(application_id: uuid.UUID):
     application = managed_application(application_id)
     moment = now()
     round_ = rounds.round_of_application(application, moment)
-    db.session.commit()
     phase = rounds.phase_of(round_)
     items = screening.checklist(application)
     current = queries.eligibility_of(application)

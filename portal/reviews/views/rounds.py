@@ -45,7 +45,6 @@ def overview(slug: str):
     visible = permissions.reviewable(current_user, call)
     windows = [{"window": w, "round": rounds.round_of(w, moment), "counts": queries.screening_counts(w, visible)}
                for w in call.windows]
-    db.session.commit()  # round_of opens the round of a window that has just closed
     for row in windows:
         phase = rounds.phase_of(row["round"])
         row["phase"] = phase
@@ -61,14 +60,13 @@ def change_phase(slug: str, key: str):
     moment = now()
     round_ = rounds.round_of(window, moment)
     if round_ is None:
-        db.session.rollback()
         flash("Le dépôt est encore ouvert : la sélection commence après la date limite.", "error")
         return redirect(url_for(".overview", slug=call.slug))
     target = request.form.get("to", "")
     try:
         rounds.change_phase(round_, target, by=current_user, at=moment)
     except ReviewError as refused:
-        db.session.commit()  # keep the round round_of may have opened; the phase itself did not move
+        db.session.rollback()
         flash(refused.message, "error")
     else:
         flash(f"« {window.label or window.key} » est maintenant en phase « {PHASES[target].label} ».", "success")
@@ -84,8 +82,7 @@ def settings(slug: str):
     if form.validate_on_submit():
         rounds.update_settings(current, by=current_user, at=now(),
                                **{name: getattr(form, name).data for name in SETTINGS_FIELDS})
-        db.session.commit()  # settings_of may have created the row with its defaults
+        db.session.commit()
         flash("Les paramètres de la sélection sont enregistrés.", "success")
         return redirect(url_for(".settings", slug=call.slug))
-    db.session.commit()
     return render_template("reviews/settings.html", call=call, form=form), 400 if form.errors else 200
