@@ -9,7 +9,7 @@ from pathlib import Path
 from blinker import Namespace
 from sqlalchemy import select
 
-from portal.catalog import loader
+from portal.catalog import loader, usage
 from portal.catalog.models import Call, CallRevision, CallTag, Window
 from portal.catalog.schema import FIELD_LABELS, CallSpec
 from portal.core import markdown
@@ -42,14 +42,20 @@ def sync_calls(paths: list[Path], at: dt.datetime) -> SyncReport:
             report.errors.append(loader.CallError(result.path.name, "id", f"l'adresse /appels/{result.slug}/ est "
                                                   "déjà celle d'un autre appel (identifiant différent)"))
             continue
-        outcome = publish(result.slug, result.spec, result.body, result.content_hash, at)
+        try:
+            outcome = publish(result.slug, result.spec, result.body, result.content_hash, at)
+        except usage.KeysInUse as refused:  # like an invalid file: reported, the published version kept whole
+            report.errors.extend(loader.CallError(result.path.name, field, message)
+                                 for field, message in refused.messages())
+            continue
         getattr(report, outcome).append(result.slug)
     db.session.commit()
     return report
 
 
 def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.datetime) -> str:
-    """Create or update one call; returns "created", "updated" or "unchanged"."""
+    """Create or update one call; returns "created", "updated" or "unchanged". Raises usage.KeysInUse, before
+    changing anything, when the new version drops a window, criterion or document that is still in use."""
     call = db.session.scalar(select(Call).where(Call.uuid == spec.id))
     spec_json = spec.model_dump(mode="json", exclude_defaults=True)
     if call is not None and call.content_hash == content_hash and call.slug == slug:
@@ -60,6 +66,7 @@ def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.date
         db.session.add(call)
         changes, outcome = ["Publication"], "created"
     else:
+        usage.refuse_dropping_used_keys(call, spec)
         changes, outcome = _changed_parts(call, spec_json, body), "updated"
         if not changes:  # only formatting changed in the file: record the new hash, no revision
             call.content_hash, call.slug = content_hash, slug
