@@ -12,7 +12,10 @@ from portal.core.time import now
 
 
 def register(app: Flask) -> None:
+    from portal.applications import call_usage
     from portal.applications.views import applicant, documents, staff, verification  # noqa: F401 (routes)
+
+    call_usage.register()  # the catalogue asks before a call file drops a window or a document
 
     app.add_template_global(now, "now_utc")
     app.add_template_global(applicant.deadline_warning, "deadline_warning")
