@@ -10,7 +10,7 @@ from flask import Flask
 def register(app: Flask) -> None:
     from portal.applications.permissions import exclude_from_staff
     from portal.catalog.services import call_updated
-    from portal.reviews import permissions, queries, totals
+    from portal.reviews import call_usage, permissions, queries, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
         committee_manage,
         conflicts,
@@ -24,6 +24,7 @@ def register(app: Flask) -> None:
     from portal.reviews.views.blueprints import applicant, committee, manage
 
     call_updated.connect(lambda call: totals.follow_call_changes(call), weak=False)
+    call_usage.register()  # the catalogue asks before a call file drops a criterion or a window under selection
     # A manager in conflict with an application loses it on the staff side too, not only on the selection side.
     exclude_from_staff(permissions.conflicted)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
