@@ -85,7 +85,7 @@ def test_the_hub_shows_the_phase_the_counts_and_what_the_next_move_does(client, 
     assert "Recevabilité" in page and "9 mai 2025" in page
     assert "1 recevable · 1 irrecevable · 2 à examiner" in page
     assert "Commencer l'évaluation — les dossiers seront figés" in page
-    assert round_of(selection).phase == "eligibility"  # opened by looking, and kept
+    assert round_of(selection).phase == "eligibility"  # stored by the first verdict (looking stores nothing)
 
 
 def test_review_cannot_start_while_an_application_is_unscreened(client, selection):
