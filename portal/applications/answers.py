@@ -12,10 +12,14 @@ from dataclasses import dataclass
 
 from portal.applications import cerfa
 from portal.catalog.schema import CallSpec, Question, QuestionType
-from portal.core.formatting import money_fr
+from portal.core.formatting import money_fr, number_fr
 
 TABLE_ROWS = 8  # rows offered without JavaScript when a table question states no maximum
 YES_NO = {"oui": "Oui", "non": "Non"}
+# Limits of a typed value when the call sets none, announced in the form like the call's own: the draft is kept
+# in one row, and a form must not be a way to store megabytes of text.
+TEXT_LIMITS = {QuestionType.SHORT_TEXT: 500, QuestionType.LONG_TEXT: 20_000}
+VALUE_LIMIT = 200  # a number, an amount, a date, a table cell, a budget line
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,58 @@ class Problem:
 
 def field_id(question: Question) -> str:
     return f"q-{question.key}"
+
+
+def length_limit(question: Question) -> int:
+    """The most characters an answer to this question may hold, as the form announces it."""
+    return question.max_length or TEXT_LIMITS.get(question.type, VALUE_LIMIT)
+
+
+def _too_long(text: str, limit: int) -> str:
+    return (f"{number_fr(len(text))} caractères pour {number_fr(limit)} au plus : "
+            f"raccourcissez de {number_fr(len(text) - limit)}.")
+
+
+def over_limit(spec: CallSpec, typed: dict) -> list[tuple[str, Problem]]:
+    """The typed values past their announced length, as (where in the answers, problem): the save keeps their
+    previous value instead, and the form shows the text typed with the problem beside it."""
+    found = []
+    given = typed.get("questions", {})
+    for question in spec.questions:
+        value, limit = given.get(question.key), length_limit(question)
+        if isinstance(value, str) and len(value) > limit:
+            found.append((f"questions.{question.key}", Problem(field_id(question), question.label,
+                                                                _too_long(value, limit))))
+        elif question.type == QuestionType.TABLE and any(len(cell) > VALUE_LIMIT for row in value or []
+                                                          for cell in row.values()):
+            found.append((f"questions.{question.key}", Problem(field_id(question), question.label,
+                                                                f"une case dépasse {VALUE_LIMIT} caractères.")))
+    figures = typed.get("cerfa", {})
+    if len(figures.get("amount_requested", "")) > VALUE_LIMIT:
+        found.append(("cerfa.amount_requested", Problem("cerfa-amount_requested", "Montant de la subvention demandée",
+                                                        f"{VALUE_LIMIT} caractères au plus.")))
+    for code, value in figures.get("budget", {}).items():
+        if len(value) > VALUE_LIMIT:
+            found.append((f"cerfa.budget.{code}", Problem(f"budget-{code}", "Budget du projet",
+                                                          f"{VALUE_LIMIT} caractères au plus.")))
+    return found
+
+
+def keep_previous(typed: dict, previous: dict, paths: list[str]) -> dict:
+    """The typed answers, but for the values at `paths` (« questions.objectifs », « cerfa.budget.64 »), which keep
+    what was saved before."""
+    kept = {"questions": dict(typed.get("questions", {})), "declarations": typed.get("declarations", {}),
+            "cerfa": {**typed.get("cerfa", {}), "budget": dict(typed.get("cerfa", {}).get("budget", {}))}}
+    for path in paths:
+        *parents, leaf = path.split(".")
+        target, source = kept, previous
+        for part in parents:
+            target, source = target[part], (source or {}).get(part, {})
+        if leaf in (source or {}):
+            target[leaf] = source[leaf]
+        else:
+            target.pop(leaf, None)
+    return kept
 
 
 def row_count(question: Question, value) -> int:
@@ -82,9 +138,8 @@ def _question_problems(question: Question, value) -> list[Problem]:
     if value in (None, "", []):
         return [Problem(anchor, label, "réponse obligatoire.")] if question.required else []
     if question.type in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT):
-        if question.max_length and len(value) > question.max_length:
-            return [Problem(anchor, label, f"{len(value)} caractères pour {question.max_length} au plus : "
-                                           f"raccourcissez de {len(value) - question.max_length}.")]
+        if len(value) > length_limit(question):
+            return [Problem(anchor, label, _too_long(value, length_limit(question)))]
     elif question.type == QuestionType.NUMBER:
         if not re.fullmatch(r"-?\d+([.,]\d+)?", value.replace(" ", "")):
             return [Problem(anchor, label, f"« {value} » n'est pas un nombre (exemple : 12 ou 2,5).")]

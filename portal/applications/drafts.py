@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError
 
@@ -47,11 +48,21 @@ def ensure_editable(application: Application, at: dt.datetime) -> None:
                                "ne peut plus être modifié. Il est conservé tel quel.")
 
 
-def save(application: Application, form, by: User, at: dt.datetime, seen_revision: int | None = None) -> str | None:
-    """Save the answers typed in `form`. Returns a warning when a colleague saved since this form was loaded."""
+@dataclass(frozen=True)
+class Saved:
+    warning: str | None  # a colleague saved since this form was loaded
+    refused: list[answers.Problem]  # typed values past their announced length: kept as before, not saved
+    typed: dict  # the answers as the form held them, to show them again beside the refusals
+
+
+def save(application: Application, form, by: User, at: dt.datetime, seen_revision: int | None = None) -> Saved:
+    """Save the answers typed in `form`, but for any value past its announced length (checked here, not only by
+    the browser), which keeps its previous value while everything else is saved."""
     ensure_editable(application, at)
     previous = application.answers or {}
-    new = answers.read(application.call.spec, form, previous, {"user_id": by.id, "name": by.name}, at)
+    typed = answers.read(application.call.spec, form, previous, {"user_id": by.id, "name": by.name}, at)
+    refused = answers.over_limit(application.call.spec, typed)
+    new = answers.keep_previous(typed, previous, [path for path, _ in refused]) if refused else typed
     warning = None
     if seen_revision is not None and application.revision > seen_revision and application.updated_by_id != by.id:
         warning = (f"{application.updated_by_name} a aussi modifié ce dossier le {datetime_fr(application.updated_at)} ; "
@@ -63,4 +74,4 @@ def save(application: Application, form, by: User, at: dt.datetime, seen_revisio
         if application.status == "submitted":
             application.has_pending_changes = True
         db.session.commit()
-    return warning
+    return Saved(warning, [problem for _, problem in refused], typed)

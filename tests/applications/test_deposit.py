@@ -85,11 +85,12 @@ def test_an_incomplete_application_cannot_be_deposited_and_the_panel_says_what_i
     claire, _, organisation = applicant
     sign_in_as(client, claire)
     url = start(client, open_call, organisation)
-    fill(client, url, {"q.objectifs": "x" * 250, "cerfa.amount_requested": "12 000", "budget.64": "15 000",
-                       "budget.74-departement": "12 000"})
+    saved = fill(client, url, {"q.objectifs": "x" * 250, "cerfa.amount_requested": "12 000", "budget.64": "15 000",
+                               "budget.74-departement": "12 000"})
+    assert "250 caractères pour 200 au plus" in saved.get_data(as_text=True)  # refused at the save, not kept
     page = html.unescape(client.get(url).get_data(as_text=True)).replace("\u202f", " ").replace("\xa0", " ")
     assert "Statuts de l'association</a> : pièce obligatoire manquante" in page
-    assert "250 caractères pour 200 au plus" in page
+    assert "Objectifs du projet</a> : réponse obligatoire" in page
     assert "le budget n'est pas équilibré" in page and "écart de 3 000 €" in page
     assert "cette déclaration doit être cochée" in page
     assert 'href="/candidatures/' in page and 'pieces#doc-statuts"' in page and 'formulaire#q-objectifs"' in page

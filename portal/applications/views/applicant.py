@@ -108,13 +108,22 @@ def form(application_id: uuid.UUID):
         if not permissions.is_lead_member(current_user, application):
             abort(403)
         try:
-            warning = drafts.save(application, request.form, current_user, arrival(),
-                                  request.form.get("revision", type=int))
+            result = drafts.save(application, request.form, current_user, arrival(),
+                                 request.form.get("revision", type=int))
         except ApplicationError as refused:
             if autosave:
                 return jsonify(saved=False, message=refused.message), 409
             flash(refused.message, "error")
             return redirect(url_for(".show", application_id=application.id))
+        warning = result.warning
+        if result.refused:
+            message = "Le reste est enregistré, mais pas ceci : " + " ; ".join(
+                f"{p.label} : {p.message}" for p in result.refused)
+            if autosave:
+                return jsonify(saved=False, message=message, revision=application.revision,
+                               problems={p.anchor: p.message for p in result.refused}), 422
+            return _form_page(application, editable, result.typed,
+                              {p.anchor: p.message for p in result.refused}), 422
         saved = f"Enregistré le {datetime_fr(application.updated_at)} par {application.updated_by_name}."
         if autosave:
             return jsonify(saved=True, message=saved, warning=warning, revision=application.revision)
@@ -123,13 +132,19 @@ def form(application_id: uuid.UUID):
         target = request.form.get("next") == "summary"
         return redirect(url_for(".summary", application_id=application.id) if target
                         else url_for(".form", application_id=application.id))
+    return _form_page(application, editable, application.answers or {})
+
+
+def _form_page(application: Application, editable: bool, given: dict, refused: dict[str, str] | None = None) -> str:
+    """The answers form showing `given`, with what stops a deposit — and first the values just refused — at their
+    fields."""
     spec = application.call.spec
-    given = application.answers or {}
     problems = {p.anchor: p.message for p in answers.problems(spec, given)} if given else {}
+    problems = {**(refused or {}), **{k: v for k, v in problems.items() if k not in (refused or {})}}
     return render_template("applications/form.html", application=application, spec=spec, given=given,
                            problems=problems, editable=editable, cerfa=cerfa,
                            totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
-                           row_count=answers.row_count, yes_no=answers.YES_NO)
+                           row_count=answers.row_count, length_limit=answers.length_limit, yes_no=answers.YES_NO)
 
 
 @bp.get("/<uuid:application_id>/deposer")
