@@ -12,6 +12,8 @@ from portal.accounts.models import LEGAL_FORMS, VAULT_KINDS
 from portal.accounts.passwords import MIN_LENGTH, password_problem
 
 REQUIRED = "Ce champ est obligatoire."
+# Far above any real passphrase; argon2 would hash megabytes just as patiently.
+PASSWORD_LENGTH = Length(max=200, message="200 caractères au plus.")
 EMAIL = "Saisissez une adresse électronique valide, par exemple nom@exemple.fr."
 
 
@@ -29,12 +31,13 @@ class _NewPassword:
 
 
 def _new_password_fields():
-    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), _NewPassword()],
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), PASSWORD_LENGTH, _NewPassword()],
                              description=f"Au moins {MIN_LENGTH} caractères. Une phrase de plusieurs mots est plus "
                                          "facile à retenir et plus sûre.",
                              render_kw={"autocomplete": "new-password"})
     confirm = PasswordField("Confirmer le mot de passe",
-                            validators=[DataRequired(REQUIRED), EqualTo("password", "Les deux mots de passe diffèrent.")],
+                            validators=[DataRequired(REQUIRED), PASSWORD_LENGTH,
+                                        EqualTo("password", "Les deux mots de passe diffèrent.")],
                             render_kw={"autocomplete": "new-password"})
     return password, confirm
 
@@ -48,7 +51,7 @@ class SignUpForm(FlaskForm):
 
 class SignInForm(FlaskForm):
     email = _email_field()
-    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED)],
+    password = PasswordField("Mot de passe", validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Rester connecté sur cet appareil (30 jours)")
 
@@ -62,13 +65,13 @@ class ResetPasswordForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED)],
+    current = PasswordField("Mot de passe actuel", validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
                             render_kw={"autocomplete": "current-password"})
     password, confirm = _new_password_fields()
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Votre mot de passe", validators=[DataRequired(REQUIRED)],
+    password = PasswordField("Votre mot de passe", validators=[DataRequired(REQUIRED), PASSWORD_LENGTH],
                              render_kw={"autocomplete": "current-password"})
     confirm = BooleanField("Je comprends que mon compte sera supprimé définitivement.",
                            validators=[DataRequired("Cochez cette case pour confirmer la suppression.")])
@@ -80,14 +83,14 @@ class OrganisationForm(FlaskForm):
     acronym = StringField("Sigle", validators=[Optional(), Length(max=60)])
     legal_form = SelectField("Forme juridique", choices=[("", "Choisir…"), *LEGAL_FORMS.items()],
                              validators=[DataRequired("Choisissez la forme juridique.")])
-    rna = StringField("Numéro RNA", validators=[Optional()],
+    rna = StringField("Numéro RNA", validators=[Optional(), Length(max=20)],
                       description="W suivi de 9 chiffres, par exemple W751515517. Les associations d'Alsace-Moselle "
                                   "n'en ont pas : indiquez alors le SIRET.")
-    siret = StringField("Numéro SIRET (ou SIREN)", validators=[Optional()],
+    siret = StringField("Numéro SIRET (ou SIREN)", validators=[Optional(), Length(max=20)],
                         description="14 chiffres (ou les 9 chiffres du SIREN), espaces acceptés.")
     address = StringField("Adresse du siège", validators=[DataRequired(REQUIRED), Length(max=300)],
                           render_kw={"autocomplete": "street-address"})
-    postcode = StringField("Code postal", validators=[DataRequired(REQUIRED),
+    postcode = StringField("Code postal", validators=[DataRequired(REQUIRED), Length(max=5),
                                                       Regexp(r"^\d{5}$", message="Le code postal compte 5 chiffres.")],
                            render_kw={"autocomplete": "postal-code", "inputmode": "numeric"})
     city = StringField("Commune", validators=[DataRequired(REQUIRED), Length(max=120)])
@@ -97,7 +100,7 @@ class OrganisationForm(FlaskForm):
                                                                                    Length(max=120)],
                                       description="Par exemple : président, directrice générale.")
     email = EmailField("Adresse électronique de l'organisation",
-                       validators=[Optional(), Email(EMAIL, check_deliverability=False)])
+                       validators=[Optional(), Email(EMAIL, check_deliverability=False), Length(max=320)])
     phone = StringField("Téléphone", validators=[Optional(), Length(max=30)], render_kw={"autocomplete": "tel"})
 
     def validate_rna(self, field) -> None:

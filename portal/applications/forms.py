@@ -18,7 +18,8 @@ class PartnerForm(FlaskForm):
         DataRequired("Indiquez le nom de l'organisation partenaire."), Length(max=250)])
     email = EmailField("Adresse électronique de son contact", validators=[
         DataRequired("Indiquez une adresse électronique."),
-        Email("Adresse électronique invalide (exemple : nom@association.fr).", check_deliverability=False)])
+        Email("Adresse électronique invalide (exemple : nom@association.fr).", check_deliverability=False),
+        Length(max=320)])
 
 
 class PieceRequestForm(FlaskForm):

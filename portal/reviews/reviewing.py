@@ -18,8 +18,11 @@ from portal.reviews.models import OPINIONS, Review, ReviewVersion, Score
 from portal.reviews.phases import PHASES
 
 
+COMMENT_MAX = 5000  # each comment, announced under its field
+
+
 class ReviewInvalid(ReviewError):
-    """Values the reviewer must correct, by field: a criterion's key, « opinion » or « comment »."""
+    """Values the reviewer must correct, by field: a criterion's key, « comment_<key> », « opinion » or « comment »."""
 
     def __init__(self, errors: dict[str, str]) -> None:
         super().__init__("L'évaluation contient des erreurs : corrigez-les pour l'enregistrer.")
@@ -83,6 +86,12 @@ def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | Non
     return parsed, errors
 
 
+def _comments_too_long(comments: dict[str, str], comment: str | None) -> dict[str, str]:
+    texts = {f"comment_{key}": text for key, text in comments.items()} | {"comment": comment}
+    return {field: f"{len(text)} caractères pour {COMMENT_MAX} au plus : raccourcissez de {len(text) - COMMENT_MAX}."
+            for field, text in texts.items() if text and len(text) > COMMENT_MAX}
+
+
 def _clean(text: str | None) -> str | None:
     return (text or "").strip() or None
 
@@ -95,6 +104,7 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
     _check_may_score(reviewer, application, at)
     criteria = application.call.spec.selection_criteria
     parsed, errors = _parse(criteria, values, opinion, submit)
+    errors.update(_comments_too_long(comments, comment))
     if errors:
         raise ReviewInvalid(errors)
     review = queries.own_review(reviewer, application)

@@ -204,6 +204,19 @@ def test_a_value_outside_the_scale_is_refused(client, in_review):
     assert review_of(alice, application) is None
 
 
+def test_a_comment_past_its_announced_length_is_refused_at_its_field(client, in_review):
+    alice, application = in_review.reviewers[0], in_review.applications[0]
+    assign(alice, application)
+    sign_in_as(client, alice)
+    assert "5 000 caractères au maximum." in text_of(client.get(url(application, "/evaluation"))).replace("\u202f", " ")
+    response = send(client, application, {**FULL, "comment_qualite": "c" * 5001, "comment": "g" * 9000}, submit=False)
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "5001 caractères pour 5000 au plus : raccourcissez de 1." in page
+    assert "9000 caractères pour 5000 au plus : raccourcissez de 4000." in page
+    assert 'href="#comment_qualite"' in page and 'href="#comment"' in page
+    assert review_of(alice, application) is None
+
 def test_submitting_stores_the_total_and_version_one_then_an_edit_makes_version_two(client, in_review):
     alice, application = in_review.reviewers[0], in_review.applications[0]
     assign(alice, application)

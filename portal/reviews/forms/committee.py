@@ -29,8 +29,8 @@ class Checkboxes(SelectMultipleField):
 
 class AddReviewerForm(FlaskForm):
     email = EmailField("Adresse électronique de la personne", filters=[lambda v: (v or "").strip()], validators=[
-        DataRequired("Indiquez l'adresse électronique de la personne."), Email(EMAIL_MESSAGE,
-                                                                              check_deliverability=False)],
+        DataRequired("Indiquez l'adresse électronique de la personne."),
+        Email(EMAIL_MESSAGE, check_deliverability=False), Length(max=320)],
         description="La personne doit déjà avoir un compte sur le portail.")
 
 
@@ -70,7 +70,8 @@ class ConflictForm(FlaskForm):
 
     email = EmailField("Adresse électronique de la personne en conflit", filters=[lambda v: (v or "").strip()],
                        validators=[
-        DataRequired("Indiquez une adresse électronique."), Email(EMAIL_MESSAGE, check_deliverability=False)])
+        DataRequired("Indiquez une adresse électronique."), Email(EMAIL_MESSAGE, check_deliverability=False),
+        Length(max=320)])
     kind = SelectField("Nature du conflit", choices=KIND_CHOICES,
                        validators=[DataRequired("Choisissez la nature du conflit.")])
     reason = TextAreaField("Explication", validators=[

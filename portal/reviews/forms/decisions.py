@@ -46,7 +46,7 @@ class ScdlForm(FlaskForm):
     """What the open-data file needs and the call files do not say (they give the issuer's SIREN, not a SIRET)."""
 
     id_attribuant = StringField("SIRET de l'attribuant (idAttribuant)", validators=[
-        DataRequired("Indiquez le SIRET de la collectivité qui attribue les subventions.")],
+        DataRequired("Indiquez le SIRET de la collectivité qui attribue les subventions."), Length(max=20)],
         description="Les 14 chiffres du SIRET de l'établissement qui attribue (SIREN suivi du NIC).")
     date_convention = DateField("Date de la convention (dateConvention)", validators=[
         DataRequired("Indiquez une date valide (JJ/MM/AAAA).")])
@@ -59,7 +59,7 @@ class ScdlForm(FlaskForm):
     conditions_other = StringField("Modalités de versement, si « autre »", validators=[
         Optional(), Length(max=256, message="256 caractères au plus (schéma SCDL).")])
     dates = StringField("Date ou période de versement (datesPeriodeVersement)", validators=[
-        DataRequired("Indiquez une date ou une période de versement.")],
+        DataRequired("Indiquez une date ou une période de versement."), Length(max=21)],
         description="Une date AAAA-MM-JJ, ou une période AAAA-MM-JJ/AAAA-MM-JJ.")
     notification_ue = RadioField("Aide notifiée à la Commission européenne (notificationUE)",
                                  choices=[SelectChoice("non", "non"), SelectChoice("oui", "oui")], default="non")

@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 from portal.catalog.schema import Criterion
 from portal.reviews import scoring
 from portal.reviews.models import OPINIONS, Review
-from portal.reviews.reviewing import is_scored
+from portal.reviews.reviewing import COMMENT_MAX, is_scored
 
 
 def score_field(key: str) -> str:
@@ -28,12 +28,18 @@ def level_choices(criterion: Criterion) -> list[SelectChoice]:
             for level in range(scale.min, scale.max + 1)]
 
 
+def _limited() -> dict:
+    """Every comment announces its limit, which reviewing.save checks."""
+    return {"description": f"{COMMENT_MAX:,} caractères au maximum.".replace(",", "\u202f"),
+            "render_kw": {"maxlength": COMMENT_MAX}}
+
+
 def review_form(criteria: list[Criterion], review: Review | None, formdata=None):
     """The grid for these criteria, filled from her review on display and from the request once posted."""
 
     class ReviewForm(FlaskForm):
         opinion = RadioField("Avis général", choices=[SelectChoice(k, v) for k, v in OPINIONS.items()], validate_choice=False)
-        comment = TextAreaField("Commentaire général")
+        comment = TextAreaField("Commentaire général", **_limited())
         save_draft = SubmitField("Enregistrer le brouillon")
         submit_review = SubmitField("Soumettre l'évaluation")
 
@@ -44,7 +50,7 @@ def review_form(criteria: list[Criterion], review: Review | None, formdata=None)
             setattr(ReviewForm, score_field(criterion.key),
                     RadioField(criterion.label, choices=level_choices(criterion), validate_choice=False))
             data[score_field(criterion.key)] = str(score.value) if score and score.value is not None else None
-        setattr(ReviewForm, comment_field(criterion.key), TextAreaField(f"Commentaire — {criterion.label}"))
+        setattr(ReviewForm, comment_field(criterion.key), TextAreaField(f"Commentaire — {criterion.label}", **_limited()))
         data[comment_field(criterion.key)] = score.comment if score else None
     return ReviewForm(formdata=formdata, data=data) if formdata is not None else ReviewForm(data=data)
 
@@ -59,6 +65,6 @@ def values_of(form, criteria: list[Criterion]) -> tuple[dict[str, str], dict[str
 def show_errors(form, errors: dict[str, str]) -> None:
     """Put the service's messages on the fields they are about, for the fields and the error summary."""
     for key, message in errors.items():
-        name = key if key in ("opinion", "comment") else score_field(key)
+        name = key if key in ("opinion", "comment") or key.startswith("comment_") else score_field(key)
         if name in form:
             form[name].errors = [message]
