@@ -41,7 +41,7 @@ def confirm_and_sign_in(page, checked, mailbox, email: str) -> None:
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(page.get_by_role("button", name="Se déconnecter", exact=True)).to_be_visible()
 
 
 def test_a_person_signs_up_creates_her_association_and_invites_a_colleague(page, new_page, checked, mailbox):

@@ -26,7 +26,7 @@ def sign_in(page, checked, email: str) -> None:
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(page.get_by_role("button", name="Se déconnecter", exact=True)).to_be_visible()
     checked(page, "espace personnel")
 
 

@@ -35,7 +35,7 @@ def test_an_application_is_started_answered_saved_and_given_a_document_without_j
     page.get_by_label("Adresse électronique").fill("claire@asso-logement.fr")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
-    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(page.get_by_role("button", name="Se déconnecter", exact=True)).to_be_visible()
     checked(page, "espace personnel")
 
     page.goto(f"/appels/{call.slug}/")
