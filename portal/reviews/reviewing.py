@@ -17,7 +17,6 @@ from portal.reviews.errors import ReviewError
 from portal.reviews.models import OPINIONS, Review, ReviewVersion, Score
 from portal.reviews.phases import PHASES
 
-
 COMMENT_MAX = 5000  # each comment, announced under its field
 
 
