@@ -36,5 +36,7 @@ def test_demo_selection_round_is_ready_to_rank_and_decide(app, client, sign_in):
     assert page.status_code == 200
     assert text.count("Association fictive") == 6 and "2 / 2" in text
     sign_in(client, "evaluatrice1@demo.example.org", DEMO_PASSWORD)
-    ranking = client.get("/evaluation/demonstration-appel-en-selection/fenetres/unique/classement")
+    link = "/evaluation/demonstration-appel-en-selection/fenetres/unique/classement"
+    assert f'href="{link}"' in client.get("/evaluation/").get_data(as_text=True)  # her home leads to it
+    ranking = client.get(link)
     assert ranking.status_code == 200 and ranking.get_data(as_text=True).count("Association fictive") == 6

@@ -56,9 +56,9 @@ def _reading_rights(application):
 @committee.get("/")
 @login_required
 def home():
-    calls = queries.calls_reviewed_by(current_user)
-    return render_template("reviews/reviewer_home.html", calls=[(c, queries.assigned_to(current_user, c))
-                                                                for c in calls],
+    calls, moment = queries.calls_reviewed_by(current_user), now()
+    return render_template("reviews/reviewer_home.html", calls=[
+        (c, queries.assigned_to(current_user, c), [w for w in c.windows if w.has_closed_at(moment)]) for c in calls],
                            phases=PHASES, statuses=REVIEW_STATUS)
 
 
