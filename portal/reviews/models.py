@@ -8,7 +8,19 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime
@@ -136,10 +148,15 @@ class Conflict(Base):
     def declared_by_label(self) -> str:
         return DECLARED_BY[self.declared_by_role]
 
-    @property
+    @hybrid_property
     def is_pending_request(self) -> bool:
-        """Named by the applicant and not yet confirmed nor refused by a manager."""
+        """Named by the applicant and not yet confirmed nor refused by a manager; in a query, the same condition."""
         return self.declared_by_role == "applicant" and self.confirmed_at is None and self.lifted_at is None
+
+    @is_pending_request.inplace.expression
+    @classmethod
+    def _is_pending_request(cls):
+        return and_(cls.declared_by_role == "applicant", cls.confirmed_at.is_(None), cls.lifted_at.is_(None))
 
 
 class Review(Base):

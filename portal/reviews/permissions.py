@@ -4,7 +4,7 @@ learns nothing of it, not even through an average or a count."""
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, or_, select, union
+from sqlalchemy import Select, exists, false, select, union
 
 from portal.accounts.models import Membership
 from portal.accounts.permissions import can_manage_call, is_reviewer_of
@@ -31,7 +31,7 @@ def conflicted(user) -> Select:
     named = select(Conflict.application_id).where(Conflict.email == user.email.lower(), Conflict.lifted_at.is_(None))
     parts = [select(Application.id).where(Application.organisation_id.in_(organisations)),
              select(Partner.application_id).where(Partner.organisation_id.in_(organisations)),
-             named.where(or_(Conflict.declared_by_role != "applicant", Conflict.confirmed_at.is_not(None)))]
+             named.where(~Conflict.is_pending_request)]
     requests = _requests_standing_against(user)
     if requests:
         parts.append(select(Application.id).where(Application.id.in_(requests)))
@@ -45,8 +45,7 @@ def _requests_standing_against(user) -> list:
     pending = db.session.execute(
         select(Conflict.application_id, Call.uuid, Call.issuer)
         .join(Application, Application.id == Conflict.application_id).join(Call, Call.id == Application.call_id)
-        .where(Conflict.email == user.email.lower(), Conflict.lifted_at.is_(None),
-               Conflict.declared_by_role == "applicant", Conflict.confirmed_at.is_(None)))
+        .where(Conflict.email == user.email.lower(), Conflict.is_pending_request))
     return [application_id for application_id, call_uuid, issuer in pending
             if not can_manage_call(user, call_uuid, issuer)]
 

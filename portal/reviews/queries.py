@@ -304,8 +304,7 @@ def pending_requests_on(application: Application) -> list:
     from portal.reviews.models import Conflict
 
     return list(db.session.scalars(select(Conflict).where(
-        Conflict.application_id == application.id, Conflict.declared_by_role == "applicant",
-        Conflict.confirmed_at.is_(None), Conflict.lifted_at.is_(None)).order_by(Conflict.declared_at, Conflict.id)))
+        Conflict.application_id == application.id, Conflict.is_pending_request).order_by(Conflict.declared_at, Conflict.id)))
 
 
 def declared_by_reviewer(user, call: Call) -> list:
