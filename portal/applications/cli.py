@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from portal.applications import reminders
@@ -15,6 +14,5 @@ applications_cli = AppGroup("applications", help="Candidatures.")
 @applications_cli.command("remind")
 def remind() -> None:
     """Rappeler, deux jours avant la date limite, les brouillons non déposés (puis `portal mail send`)."""
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):  # links need the site's URL
-        count = reminders.send_due(now())
+    count = reminders.send_due(now())  # its links come from PORTAL_BASE_URL (core.urls): no request needed
     click.echo(f"{count} candidature(s) rappelée(s).")

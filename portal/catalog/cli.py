@@ -54,6 +54,5 @@ alerts_cli = AppGroup("alerts", help="Alertes par courriel sur les appels.")
 @alerts_cli.command("send")
 def send_alerts() -> None:
     """Mettre en file d'attente les courriels d'alerte dus (puis `portal mail send` les envoie)."""
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):  # links need the site's URL
-        queued = alerts.send_due()
+    queued = alerts.send_due()  # its links come from PORTAL_BASE_URL (core.urls): no request needed
     click.echo(f"{queued} alerte(s) mise(s) en file d'attente.")
