@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from portal.applications import cerfa
 from portal.catalog.schema import CallSpec, Question, QuestionType
-from portal.core.formatting import money_fr, number_fr
+from portal.core.formatting import money_fr, too_long
 
 TABLE_ROWS = 8  # rows offered without JavaScript when a table question states no maximum
 YES_NO = {"oui": "Oui", "non": "Non"}
@@ -39,11 +39,6 @@ def length_limit(question: Question) -> int:
     return question.max_length or TEXT_LIMITS.get(question.type, VALUE_LIMIT)
 
 
-def _too_long(text: str, limit: int) -> str:
-    return (f"{number_fr(len(text))} caractères pour {number_fr(limit)} au plus : "
-            f"raccourcissez de {number_fr(len(text) - limit)}.")
-
-
 def over_limit(spec: CallSpec, typed: dict) -> list[tuple[str, Problem]]:
     """The typed values past their announced length, as (where in the answers, problem): the save keeps their
     previous value instead, and the form shows the text typed with the problem beside it."""
@@ -53,7 +48,7 @@ def over_limit(spec: CallSpec, typed: dict) -> list[tuple[str, Problem]]:
         value, limit = given.get(question.key), length_limit(question)
         if isinstance(value, str) and len(value) > limit:
             found.append((f"questions.{question.key}", Problem(field_id(question), question.label,
-                                                                _too_long(value, limit))))
+                                                                too_long(len(value), limit))))
         elif question.type == QuestionType.TABLE and any(len(cell) > VALUE_LIMIT for row in value or []
                                                           for cell in row.values()):
             found.append((f"questions.{question.key}", Problem(field_id(question), question.label,
@@ -139,7 +134,7 @@ def _question_problems(question: Question, value) -> list[Problem]:
         return [Problem(anchor, label, "réponse obligatoire.")] if question.required else []
     if question.type in (QuestionType.SHORT_TEXT, QuestionType.LONG_TEXT):
         if len(value) > length_limit(question):
-            return [Problem(anchor, label, _too_long(value, length_limit(question)))]
+            return [Problem(anchor, label, too_long(len(value), length_limit(question)))]
     elif question.type == QuestionType.NUMBER:
         if not re.fullmatch(r"-?\d+([.,]\d+)?", value.replace(" ", "")):
             return [Problem(anchor, label, f"« {value} » n'est pas un nombre (exemple : 12 ou 2,5).")]

@@ -49,6 +49,11 @@ def number_fr(value: Decimal | int | float) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+def too_long(length: int, limit: int) -> str:
+    """The French message for a text past its limit, said the same way by every form that announces one."""
+    return f"{number_fr(length)} caractères pour {number_fr(limit)} au plus : raccourcissez de {number_fr(length - limit)}."
+
+
 def register(app) -> None:
     app.add_template_filter(date_fr)
     app.add_template_filter(time_fr)

@@ -11,6 +11,7 @@ from portal.applications.models import Application
 from portal.catalog.models import Call
 from portal.catalog.schema import Criterion
 from portal.core import audit
+from portal.core.formatting import number_fr, too_long
 from portal.extensions import db
 from portal.reviews import permissions, queries, rounds, scoring
 from portal.reviews.errors import ReviewError
@@ -18,6 +19,10 @@ from portal.reviews.models import OPINIONS, Review, ReviewVersion, Score
 from portal.reviews.phases import PHASES
 
 COMMENT_MAX = 5000  # each comment, announced under its field
+
+
+def comment_hint() -> str:
+    return f"{number_fr(COMMENT_MAX)} caractères au maximum."
 
 
 class ReviewInvalid(ReviewError):
@@ -87,8 +92,7 @@ def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | Non
 
 def _comments_too_long(comments: dict[str, str], comment: str | None) -> dict[str, str]:
     texts = {f"comment_{key}": text for key, text in comments.items()} | {"comment": comment}
-    return {field: f"{len(text)} caractères pour {COMMENT_MAX} au plus : raccourcissez de {len(text) - COMMENT_MAX}."
-            for field, text in texts.items() if text and len(text) > COMMENT_MAX}
+    return {field: too_long(len(text), COMMENT_MAX) for field, text in texts.items() if text and len(text) > COMMENT_MAX}
 
 
 def _clean(text: str | None) -> str | None:

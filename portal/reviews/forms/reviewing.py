@@ -10,7 +10,7 @@ from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 from portal.catalog.schema import Criterion
 from portal.reviews import scoring
 from portal.reviews.models import OPINIONS, Review
-from portal.reviews.reviewing import COMMENT_MAX, is_scored
+from portal.reviews.reviewing import COMMENT_MAX, comment_hint, is_scored
 
 
 def score_field(key: str) -> str:
@@ -30,8 +30,7 @@ def level_choices(criterion: Criterion) -> list[SelectChoice]:
 
 def _limited() -> dict:
     """Every comment announces its limit, which reviewing.save checks."""
-    return {"description": f"{COMMENT_MAX:,} caractères au maximum.".replace(",", "\u202f"),
-            "render_kw": {"maxlength": COMMENT_MAX}}
+    return {"description": comment_hint(), "render_kw": {"maxlength": COMMENT_MAX}}
 
 
 def review_form(criteria: list[Criterion], review: Review | None, formdata=None):
