@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from flask import current_app
+from flask import Response, current_app, send_file
 
 from portal.core.files import sniff
 
@@ -144,3 +144,9 @@ def _fsync_dir(folder: Path) -> None:
 
 def storage() -> Storage:
     return LocalStorage(Path(current_app.config["UPLOAD_DIR"]))
+
+
+def send_stored(key: str, name: str, mime: str) -> Response:
+    """A stored file as a download: always an attachment (never shown in the portal's own pages), under its checked
+    name and type, never kept by a cache (max_age 0; core.security adds no-store behind sign-in)."""
+    return send_file(storage().open(key), as_attachment=True, download_name=name, mimetype=mime, max_age=0)

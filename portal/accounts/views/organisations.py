@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, session, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts import organisations as services
@@ -14,7 +14,7 @@ from portal.accounts.forms import AgrementForm, EmptyForm, InviteForm, Organisat
 from portal.accounts.identifiers import directory_url
 from portal.accounts.models import LEGAL_FORMS, VAULT_KINDS
 from portal.core import outages
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.core.time import today_paris
 
 bp = Blueprint("organisations", __name__, url_prefix="/organisations")
@@ -205,8 +205,7 @@ def download_document(organisation_id: uuid.UUID, document_id: uuid.UUID):
     if document is None:
         abort(404)
 
-    return send_file(storage().open(document.storage_key), mimetype=document.mime, as_attachment=True,
-                     download_name=document.original_name, max_age=0)
+    return send_stored(document.storage_key, document.original_name, document.mime)
 
 
 @bp.post("/<uuid:organisation_id>/coffre/<uuid:document_id>/supprimer")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.models import Organisation
@@ -15,7 +15,7 @@ from portal.applications.errors import ApplicationError
 from portal.applications.views.applicant import bp, member_application
 from portal.core import outages
 from portal.core.files import mime_of
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.core.time import arrival, now, today_paris
 from portal.extensions import db
 
@@ -132,8 +132,7 @@ def remove_file(application_id: uuid.UUID, file_id: uuid.UUID):
 def download(application_id: uuid.UUID, file_id: uuid.UUID):
     application = member_application(application_id)
     file = queries.file_of(application, file_id) or abort(404)
-    return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
-                     mimetype=mime_of(file.format), max_age=0)
+    return send_stored(file.storage_key, file.original_name, mime_of(file.format))
 
 
 @bp.post("/<uuid:application_id>/pieces-complementaires/<uuid:request_id>/transmettre")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.permissions import can_manage_call
@@ -14,7 +14,7 @@ from portal.applications.errors import ApplicationError
 from portal.applications.forms import PieceRequestForm
 from portal.catalog.queries import get_call
 from portal.core.files import mime_of
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.core.time import now
 
 bp = Blueprint("applications_staff", __name__, url_prefix="/gestion")
@@ -107,8 +107,7 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
     if file.is_blocked:
         flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
         return redirect(url_for(".show", application_id=application.id))
-    return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
-                     mimetype=mime_of(file.format), max_age=0)
+    return send_stored(file.storage_key, file.original_name, mime_of(file.format))
 
 
 @bp.post("/candidatures/<uuid:application_id>/demande-pieces")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.permissions import is_reviewer_of
@@ -15,7 +15,7 @@ from portal.applications import cerfa
 from portal.applications import queries as applications
 from portal.catalog.queries import get_call
 from portal.core.files import mime_of
-from portal.core.storage import storage
+from portal.core.storage import send_stored
 from portal.core.time import now
 from portal.reviews import permissions, queries, reviewing, rounds, scoring
 from portal.reviews.errors import ReviewError
@@ -106,8 +106,7 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
     if file.is_blocked:
         flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
         return redirect(url_for("committee.application", application_id=found.id))
-    return send_file(storage().open(file.storage_key), as_attachment=True, download_name=file.original_name,
-                     mimetype=mime_of(file.format), max_age=0)
+    return send_stored(file.storage_key, file.original_name, mime_of(file.format))
 
 
 @committee.route("/candidatures/<uuid:application_id>/evaluation", methods=["GET", "POST"])
