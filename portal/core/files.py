@@ -81,6 +81,8 @@ DESCRIPTIONS = {
     "text/rtf": "un document RTF", "image/gif": "une image GIF", "image/webp": "une image WebP",
     "image/heic": "une photo HEIC", "image/tiff": "une image TIFF", "image/bmp": "une image BMP",
 }
+# What zipfile and zlib raise on a damaged or unusual container; NotImplementedError is zipfile's answer to a
+# compression method it does not know (not a stub of ours): such a file is refused as damaged too.
 ZIP_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, RuntimeError, NotImplementedError,
               ValueError, struct.error)
 
