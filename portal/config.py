@@ -27,6 +27,10 @@ def _trusted_hosts(base_url: str, listed: str) -> list[str]:
     return list(dict.fromkeys([urlsplit(base_url).hostname or "localhost", "localhost", "127.0.0.1", *extra]))
 
 
+# The fictitious issuer of the demo data (portal demo load) and the default publisher's name.
+DEMO_ISSUER = "Département de démonstration"
+
+
 class Config:
     def __init__(self, env: dict[str, str] | None = None) -> None:
         env = dict(os.environ if env is None else env)
@@ -42,7 +46,8 @@ class Config:
         # Every absolute link is built from BASE_URL (core.urls), and a request for another host is refused.
         self.TRUSTED_HOSTS = _trusted_hosts(self.BASE_URL, env.get("PORTAL_TRUSTED_HOSTS", ""))
         self.SITE_NAME = env.get("PORTAL_SITE_NAME", "Portail des appels à projets")
-        self.ISSUER_NAME = env.get("PORTAL_ISSUER_NAME", "Département du Pas-de-Calais")
+        # By default the fictitious issuer of the demo calls, so that a local portal names one issuer throughout.
+        self.ISSUER_NAME = env.get("PORTAL_ISSUER_NAME", DEMO_ISSUER)
         # The issuer's logo in the header: a file under static/ (img/logo.svg) or a path on this site; none by default.
         self.ISSUER_LOGO = env.get("PORTAL_ISSUER_LOGO") or None
         # Publisher's postal address and publication director, and the host, for the legal notice (LCEN, art. 6).

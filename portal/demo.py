@@ -16,6 +16,7 @@ from portal.accounts import auth, organisations, queries, roles
 from portal.accounts.models import Membership
 from portal.catalog import services
 from portal.catalog.schema import CallSpec
+from portal.config import DEMO_ISSUER
 from portal.core.time import now, today_paris
 from portal.extensions import db
 
@@ -27,7 +28,7 @@ _NAMESPACE = uuid.UUID("6f1d3c52-0000-4000-8000-000000000000")
 def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
     common = {
         "kind": "AAP",
-        "issuer": {"body": "Département de démonstration", "service": "Service fictif de démonstration"},
+        "issuer": {"body": DEMO_ISSUER, "service": "Service fictif de démonstration"},
         "themes": ["démonstration"],
         "territories": [{"name": "Territoire de démonstration"}],
         "carriers": {"types": ["association"], "description": "Associations (exemple fictif)."},
@@ -88,7 +89,7 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
 DEMO_PASSWORD = "demonstration-portail"
 DEMO_PEOPLE = [
     ("admin@demo.example.org", "Alice Administratrice", [("admin", {})]),
-    ("gestionnaire@demo.example.org", "Gaston Gestionnaire", [("manager", {"issuer": "Département de démonstration"})]),
+    ("gestionnaire@demo.example.org", "Gaston Gestionnaire", [("manager", {"issuer": DEMO_ISSUER})]),
     ("evaluatrice1@demo.example.org", "Églantine Évaluatrice", [("reviewer", {"call": "open"}), ("reviewer", {"call": "selection"})]),
     ("evaluateur2@demo.example.org", "Émile Évaluateur", [("reviewer", {"call": "open"}), ("reviewer", {"call": "selection"})]),
     ("presidente@asso-logement.demo.example.org", "Paule Présidente", []),

@@ -26,6 +26,15 @@ PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pa
        b"trailer<</Root 1 0 R>>\n%%EOF\n")
 ASSOCIATIONS = ["Toit d'Abord", "Clés en Main", "Habitat Partagé", "Pas-à-Pas Logement", "Le Relais du Foyer",
                 "Entraide Locative"]
+# The last one is screened out, so that the « irrecevable » letter can be tried beside the committee's decisions.
+INELIGIBLE = len(ASSOCIATIONS)
+INELIGIBLE_REASON = ("Le budget prévisionnel ne concerne pas le territoire de l'appel (motif fictif de "
+                     "démonstration).")
+
+
+def applicant_email(index: int) -> str:
+    """The demo account of the index-th association (1-based), listed in the README."""
+    return f"contact@asso{index}.demo.example.org"
 
 
 def _answers(index: int) -> MultiDict:
@@ -46,8 +55,9 @@ def _score(*parts: object, top: int = 5) -> int:
 def load_selection(manager, reviewers: list, deposit_day: dt.date) -> None:
     call = get_call(SLUG)
     window = call.windows[0]
+    ineligible_organisation_id = None
     for index, name in enumerate(ASSOCIATIONS, start=1):
-        email = f"contact@asso{index}.demo.example.org"
+        email = applicant_email(index)
         person = queries.user_by_email(email)
         if person is None:
             person = auth.create_confirmed_user(email, f"Contact {name}", "demonstration-portail")
@@ -60,7 +70,9 @@ def load_selection(manager, reviewers: list, deposit_day: dt.date) -> None:
                 representative_name=f"Contact {name}", representative_role="Président(e)"), by=person)
         if of_organisation_in_window(organisation.id, window.id) is None:
             _deposit(window, organisation, person, index, deposit_day)
-    _screen_assign_and_score(call, manager, reviewers)
+        if index == INELIGIBLE:
+            ineligible_organisation_id = organisation.id
+    _screen_assign_and_score(call, manager, reviewers, ineligible_organisation_id)
 
 
 def _deposit(window, organisation, person, index: int, deposit_day: dt.date) -> None:
@@ -77,7 +89,7 @@ def _deposit(window, organisation, person, index: int, deposit_day: dt.date) -> 
     click.echo(f"candidature de démonstration : {organisation.legal_name}")
 
 
-def _screen_assign_and_score(call, manager, reviewers: list) -> None:
+def _screen_assign_and_score(call, manager, reviewers: list, ineligible_organisation_id) -> None:
     window = call.windows[0]
     round_ = rounds.round_of(window, time.now())
     db.session.commit()
@@ -89,7 +101,10 @@ def _screen_assign_and_score(call, manager, reviewers: list) -> None:
     for application in applications:
         if eligibility_of(application) is None:
             checked = {item.key: bool(item.automatic) for item in eligibility.checklist(application)}
-            eligibility.record(application, "eligible", checked, None, manager, time.now())
+            ineligible = application.organisation_id == ineligible_organisation_id
+            eligibility.record(application, "ineligible" if ineligible else "eligible", checked,
+                               INELIGIBLE_REASON if ineligible else None, manager, time.now())
+    applications = [a for a in applications if eligibility_of(a).is_eligible]
     rounds.change_phase(round_, "review", manager, time.now())
     criteria = call.spec.selection_criteria
     for application in applications:

@@ -28,15 +28,49 @@ def test_demo_people_and_organisations_can_sign_in(app, client, sign_in):
 
 
 def test_demo_selection_round_is_ready_to_rank_and_decide(app, client, sign_in):
-    """Six fictitious applications screened, each scored by both demo reviewers, the round in deliberation."""
+    """Six fictitious applications screened, five found eligible and each scored by both demo reviewers, the round in
+    deliberation."""
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
     sign_in(client, "gestionnaire@demo.example.org", DEMO_PASSWORD)
     page = client.get("/gestion/selection/demonstration-appel-en-selection/fenetres/unique/classement")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert text.count("Association fictive") == 6 and "2 / 2" in text
+    assert "5 candidatures classées, 1 irrecevable en fin de tableau" in text
     sign_in(client, "evaluatrice1@demo.example.org", DEMO_PASSWORD)
     link = "/evaluation/demonstration-appel-en-selection/fenetres/unique/classement"
     assert f'href="{link}"' in client.get("/evaluation/").get_data(as_text=True)  # her home leads to it
     ranking = client.get(link)
-    assert ranking.status_code == 200 and ranking.get_data(as_text=True).count("Association fictive") == 6
+    assert ranking.status_code == 200 and ranking.get_data(as_text=True).count("Association fictive") == 5  # the committee ranks the eligible ones
+
+
+def test_readme_lists_every_demo_account_applicants_included():
+    from portal.demo import DEMO_PEOPLE
+    from portal.demo_selection import ASSOCIATIONS, applicant_email
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    emails = [email for email, _, _ in DEMO_PEOPLE] + [applicant_email(i) for i in range(1, len(ASSOCIATIONS) + 1)]
+    assert len(emails) == 14
+    assert [e for e in emails if f"`{e}`" not in text] == []
+
+
+def test_demo_selection_holds_one_ineligible_application_to_try_the_irrecevable_letter(app, client, sign_in):
+    from portal.reviews.models import Eligibility
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    verdicts = db.session.query(Eligibility).all()
+    refused = [e for e in verdicts if not e.is_eligible]
+    assert len(verdicts) == 6 and len(refused) == 1 and refused[0].reason
+    sign_in(client, "gestionnaire@demo.example.org", DEMO_PASSWORD)
+    text = client.get("/gestion/selection/demonstration-appel-en-selection/fenetres/unique/recevabilite"
+                      ).get_data(as_text=True)
+    assert "Irrecevable" in text or "irrecevable" in text
+
+
+def test_the_demo_header_names_the_issuer_of_the_demo_calls(app, client):
+    from portal.catalog.models import Call
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    issuers = {c.issuer for c in db.session.query(Call).all() if c.slug.startswith("demonstration")}
+    header = client.get("/appels/").get_data(as_text=True).split("</header>")[0]
+    assert len(issuers) == 1 and issuers.pop() in header

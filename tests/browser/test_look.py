@@ -99,6 +99,7 @@ def setting(app):
 
 def test_the_neutral_theme_shows_no_state_identity(client, setting):
     setting("THEME", "neutre")
+    setting("ISSUER_NAME", "Département du Pas-de-Calais")
     html = client.get("/appels/").get_data(as_text=True)
     assert 'class="theme-neutre"' in html
     assert "République française" not in html.replace("<br>", " ") and "bloc-marque" not in html
@@ -125,6 +126,7 @@ def test_the_state_theme_in_a_browser(page, checked, calls, setting):
 def test_the_issuer_logo_is_shown_with_the_issuer_name_as_its_text(page, checked, calls, setting, client):
     assert 'class="issuer-logo"' not in client.get("/appels/").get_data(as_text=True)  # none by default
     setting("ISSUER_LOGO", "img/logo-exemple.svg")
+    setting("ISSUER_NAME", "Département du Pas-de-Calais")
     page.goto("/appels/")
     logo = page.get_by_role("banner").get_by_role("img", name="Département du Pas-de-Calais")
     expect(logo).to_be_visible()
@@ -134,6 +136,7 @@ def test_the_issuer_logo_is_shown_with_the_issuer_name_as_its_text(page, checked
 
 def test_the_footer_leads_to_the_accessibility_statement_legal_notice_and_personal_data(page, checked, setting):
     setting("CONTACT_EMAIL", "accessibilite@pasdecalais.example.fr")
+    setting("ISSUER_NAME", "Département du Pas-de-Calais")
     setting("HOST", "Hébergeur Exemple SAS, 1 rue de l'Hébergement, 59000 Lille")
     page.goto("/appels/")
     footer = page.get_by_role("contentinfo")
