@@ -79,6 +79,7 @@ class Shortfall:
 class AutoReport:
     k: int
     limit: int | None
+    settings_changed: bool = False  # the run's k and limit became the call's objectives (settings)
     made: list[tuple[Application, User]] = field(default_factory=list)
     short: list[Shortfall] = field(default_factory=list)
 
@@ -246,13 +247,17 @@ def import_csv(call: Call, window: Window, stream, by, at: dt.datetime) -> Impor
 def auto_assign(window: Window, k: int, limit: int | None, by, at: dt.datetime) -> AutoReport:
     """Give each deposited application not found ineligible up to k reviewers, taking the least loaded members
     first (load = their assignments in the whole call), never one in conflict, never past `limit`; ties go by
-    name then id, so the same data always gives the same assignment."""
+    name then id, so the same data always gives the same assignment. The k and limit of the run become the call's
+    settings (one source of truth for the objective the matrix shows and the limit every other way respects)."""
     if k < 1 or (limit is not None and limit < 1):
         raise ReviewError("Le nombre d'évaluateurs par candidature et le plafond doivent être au moins 1.")
     phase_refusal = _assigning_phase(window, at)
     if phase_refusal:
         raise ReviewError(phase_refusal)
     call = window.call
+    settings = rounds.settings_of(call)
+    changed = (settings.reviews_per_application, settings.max_per_reviewer) != (k, limit)
+    rounds.update_settings(settings, by, at, reviews_per_application=k, max_per_reviewer=limit)
     conflicts.sync_automatic(call, by, at)
     visible = _visible(by, call)
     applications = [a for a in deposited_in_window(window) if visible is None or a.id in visible]
@@ -266,7 +271,7 @@ def auto_assign(window: Window, k: int, limit: int | None, by, at: dt.datetime) 
             Assignment.application_id, Assignment.reviewer_id).where(
             Assignment.application_id.in_([a.id for a in applications]))):
         assigned[application_id].add(reviewer_id)
-    report = AutoReport(k=k, limit=limit)
+    report = AutoReport(k=k, limit=limit, settings_changed=changed)
     for application in applications:
         have = assigned[application.id] & {r.id for r in reviewers}
         need = k - len(have)

@@ -228,7 +228,7 @@ def auto_assign(slug: str, key: str):
         flash(refused.message, "error")
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
     return _report(call, window, "Affectation automatique", made=report.made, short=report.short, k=report.k,
-                   limit=report.limit)
+                   limit=report.limit, settings_changed=report.settings_changed)
 
 
 @manage.route("/candidatures/<uuid:application_id>/comite", methods=["GET", "POST"])
