@@ -29,7 +29,7 @@ def _rows(rows: list[Application]):
         except ValueError:
             requested = None
         yield [application.number or "", organisation.legal_name, organisation.rna or "", organisation.siret or "",
-               application.window.label or application.window.key, application.status_label,
+               application.window.display_label or "", application.status_label,
                version.number if version else "", to_paris(version.submitted_at) if version else "",
                requested, cerfa.totals(figures.get("budget", {})).charges if version else None,
                len(version.snapshot.get("files", [])) if version else 0,

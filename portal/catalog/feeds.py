@@ -66,7 +66,7 @@ def _ics(calls: list[Call], name: str, filename: str = "appels.ics") -> Response
     for call in calls:
         url = external_url("catalog.detail", slug=call.slug)
         for window in call.windows:
-            suffix = f" ({window.label})" if window.label and len(call.windows) > 1 else ""
+            suffix = f" ({window.display_label})" if window.display_label else ""
             if window.opens_at is not None:
                 calendar.add_component(_event(f"{call.uuid}-{window.key}-ouverture", stamp, window.opens_at,
                                               f"Ouverture : {call.title}{suffix}", url,

@@ -12,6 +12,7 @@ from sqlalchemy.types import JSON
 
 from portal.catalog.schema import CallSpec, Kind
 from portal.core.db import UTCDateTime
+from portal.core.formatting import date_fr
 from portal.extensions import db
 
 
@@ -86,6 +87,14 @@ class Window(db.Model):
     @property
     def spec(self):
         return next(w for w in self.call.spec.windows if w.key == self.key)
+
+    @property
+    def display_label(self) -> str | None:
+        """What a person reads for this window: nothing when the call has only one (its key, often « unique », is a
+        name for the call files), else its label or, when the file gives none, its closing date — never the key."""
+        if len(self.call.windows) <= 1:
+            return None
+        return self.label or f"Fenêtre clôturant le {date_fr(self.closes_at)}"
 
 
 class CallTag(db.Model):

@@ -69,7 +69,8 @@ def change_phase(slug: str, key: str):
         db.session.rollback()
         flash(refused.message, "error")
     else:
-        flash(f"« {window.label or window.key} » est maintenant en phase « {PHASES[target].label} ».", "success")
+        where = f" de « {window.display_label} »" if window.display_label else ""
+        flash(f"La sélection{where} est maintenant en phase « {PHASES[target].label} ».", "success")
     return redirect(url_for(".overview", slug=call.slug))
 
 
