@@ -307,6 +307,7 @@ class CallSpec(Strict):
     territories: list[Territory] = Field(min_length=1)
     published_on: dt.date | None = None
     windows: list[Window] = []
+    imminent_days: int | None = None  # « Clôture imminente » in a window's last days; portal's default when None
     period: Period | None = None  # for a framework without application windows
     carriers: Carriers | None = None
     selection_criteria: list[Criterion] = []
@@ -324,6 +325,15 @@ class CallSpec(Strict):
     allocations: list[Allocation] = []
     allocations_note: Text | None = None
     sources: list[Source] = []
+
+    @field_validator("imminent_days", mode="before")
+    @classmethod
+    def _imminent_days(cls, value):
+        # Checked before parsing, so a text (« deux semaines ») and a number out of range get the same sentence.
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 60):
+            raise ValueError("nombre de jours de « Clôture imminente » : un nombre entier de 1 à 60 est attendu, "
+                             f"reçu « {value} »")
+        return value
 
     @model_validator(mode="after")
     def _coherent(self) -> CallSpec:
@@ -359,7 +369,8 @@ FIELD_LABELS = {
     "id": "Identifiant", "kind": "Type d'appel", "title": "Titre", "summary": "Résumé",
     "reference": "Référence", "issuer": "Organisme", "axis": "Axe", "themes": "Thèmes",
     "territories": "Territoires", "published_on": "Date de publication",
-    "windows": "Dates et fenêtres de candidature", "period": "Période", "carriers": "Porteurs éligibles",
+    "windows": "Dates et fenêtres de candidature", "imminent_days": "Clôture imminente",
+    "period": "Période", "carriers": "Porteurs éligibles",
     "selection_criteria": "Critères de sélection", "funding": "Financement", "evaluation": "Évaluation",
     "required_documents": "Pièces à fournir", "questions": "Questions du dossier",
     "declarations": "Déclarations sur l'honneur", "contacts": "Contacts", "selection_date": "Date de sélection",

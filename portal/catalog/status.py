@@ -9,7 +9,8 @@ from enum import StrEnum
 from portal.core.formatting import date_fr, datetime_fr
 from portal.core.time import today_paris
 
-CLOSING_SOON_DAYS = 30
+# « Clôture imminente » in the last week by default; a call file may set its own number (CallSpec.imminent_days).
+CLOSING_SOON_DAYS = 7
 
 
 class Status(StrEnum):
@@ -51,11 +52,12 @@ class CallStatus:
 def call_status(call, moment: dt.datetime) -> CallStatus:
     """Status of a call at `moment`, computed in Europe/Paris from its windows."""
     windows = sorted(call.windows, key=lambda w: w.closes_at)
+    imminent_days = call.spec.imminent_days or CLOSING_SOON_DAYS
     for window in windows:
         if window.is_open_at(moment):
             # Days counted on the Paris calendar: on the closing day itself it is « dernier jour ».
             days_left = (today_paris(window.closes_at) - today_paris(moment)).days
-            if days_left <= CLOSING_SOON_DAYS:
+            if days_left <= imminent_days:
                 text = "dernier jour" if days_left == 0 else f"J-{days_left}"
                 return CallStatus(Status.CLOSING_SOON, f"Clôture imminente — {text}", window, days_left)
             return CallStatus(Status.OPEN, f"Ouvert — clôture le {datetime_fr(window.closes_at)}", window, days_left)

@@ -78,7 +78,7 @@ def test_a_visitor_finds_an_open_call_reads_it_and_adds_its_deadline_to_her_cale
     page.get_by_role("link", name=CALL_TITLE).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(CALL_TITLE)
     facts = page.get_by_role("complementary", name="L'essentiel")
-    expect(facts).to_contain_text("Clôture imminente — J-24")
+    expect(facts).to_contain_text(f"Ouvert — clôture le {DEADLINE}")  # J-24: not imminent, that is the last 7 days
     expect(facts).to_contain_text("Temps restant : 24 jours, 14 heures, 0 minute.")
     expect(facts).to_contain_text(f"du 1er avril 2025 jusqu'au {DEADLINE}")
     expect(facts).to_contain_text("Pas-de-Calais")

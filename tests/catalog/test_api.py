@@ -57,7 +57,7 @@ def test_one_call_with_instants_in_iso_8601_with_paris_offset(client, five_calls
     assert window["cloture"] == "2025-05-05T23:59:59+02:00"
     assert window["ouverture"] == "2025-04-01T00:00:00+02:00"
     assert dt.datetime.fromisoformat(window["cloture"]).utcoffset() == dt.timedelta(hours=2)
-    assert data["statut"] == {"code": "cloture-imminente", "libelle": "Clôture imminente — J-15"}
+    assert data["statut"] == {"code": "ouvert", "libelle": "Ouvert — clôture le 5 mai 2025 à 23 h 59 (heure de Paris)"}
     assert data["donnees"]["windows"][0]["closes_on"] == "2025-05-05"
 
 

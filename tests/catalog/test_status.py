@@ -42,12 +42,13 @@ def test_open_call_shows_its_deadline_with_time_and_zone(publish_call):
 
 
 @pytest.mark.parametrize(("moment", "label"), [
-    ("2025-04-08 23:59", "Ouvert — clôture le 9 mai 2025 à 23 h 59 (heure de Paris)"),  # 31 days left
-    ("2025-04-09 00:00", "Clôture imminente — J-30"),
+    ("2025-04-09 00:00", "Ouvert — clôture le 9 mai 2025 à 23 h 59 (heure de Paris)"),  # J-30: not imminent yet
+    ("2025-05-01 23:59:59", "Ouvert — clôture le 9 mai 2025 à 23 h 59 (heure de Paris)"),  # J-8
+    ("2025-05-02 00:00", "Clôture imminente — J-7"),
     ("2025-05-04 12:00", "Clôture imminente — J-5"),
     ("2025-05-09 23:59:59", "Clôture imminente — dernier jour"),
 ])
-def test_closing_soon_within_30_days_counts_paris_calendar_days(publish_call, moment, label):
+def test_closing_soon_in_the_last_7_days_counts_paris_calendar_days(publish_call, moment, label):
     call = publish_call(windows=[{"key": "unique", "opens_on": "2025-01-02", "closes_on": "2025-05-09"}])
     assert call_status(call, at(moment)).label == label
 
