@@ -101,3 +101,11 @@ def reviewers_of(call_id: uuid.UUID) -> list[User]:
     return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
                                    .where(RoleGrant.role == "reviewer", RoleGrant.call_id == call_id)
                                    .order_by(User.name)))
+
+
+def managers_of(call_id: uuid.UUID, issuer: str) -> list[User]:
+    """The managers of a call: named for it or for its issuer (the platform's administrators are not listed)."""
+    return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
+                                   .where(RoleGrant.role == "manager",
+                                          or_(RoleGrant.call_id == call_id, RoleGrant.issuer == issuer))
+                                   .distinct().order_by(User.name)))

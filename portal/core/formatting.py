@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
@@ -23,9 +23,9 @@ def date_fr(value: dt.date | dt.datetime | None) -> str:
     return "1er" + text[1:] if value.day == 1 else text
 
 
-def time_fr(value: dt.datetime) -> str:
-    """« 23 h 59 », Paris time."""
-    local = value.astimezone(PARIS)
+def time_fr(value: dt.datetime | dt.time) -> str:
+    """« 23 h 59 », Paris time (a time of day alone is taken as already in Paris time)."""
+    local = value.astimezone(PARIS) if isinstance(value, dt.datetime) else value
     return f"{local.hour} h {local.minute:02d}"
 
 
@@ -49,6 +49,15 @@ def number_fr(value: Decimal | int | float) -> str:
     return format_decimal(value, locale=LOCALE)
 
 
+def figure_fr(value: Decimal | int | float | None) -> str:
+    """A score or a statistic, always with two decimals and a true minus sign: « 14,00 », « −1,25 », « — » for none.
+    The ranking page and the procès-verbal write their figures with this one, so they never differ."""
+    if value is None:
+        return "—"
+    rounded = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) + 0  # never « −0,00 »
+    return format_decimal(rounded, format="#,##0.00", locale=LOCALE).replace("-", "\u2212")
+
+
 def too_long(length: int, limit: int) -> str:
     """The French message for a text past its limit, said the same way by every form that announces one."""
     return f"{number_fr(length)} caractères pour {number_fr(limit)} au plus : raccourcissez de {number_fr(length - limit)}."
@@ -60,3 +69,4 @@ def register(app) -> None:
     app.add_template_filter(datetime_fr)
     app.add_template_filter(money_fr)
     app.add_template_filter(number_fr)
+    app.add_template_filter(figure_fr)

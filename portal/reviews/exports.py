@@ -19,7 +19,9 @@ from portal.catalog.models import Call, Window
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.pdf import render_pdf
 from portal.extensions import db
-from portal.reviews import queries, ranking
+from portal.reviews import meeting, queries, ranking
+from portal.reviews.decisions import decisions_by_application
+from portal.reviews.meeting import CommitteeMeeting, StoodAside
 from portal.reviews.models import OUTCOMES, Review, ReviewRound
 from portal.reviews.permissions import reviewable
 from portal.reviews.phases import PHASES
@@ -70,6 +72,9 @@ class Minutes:
     ranking: ranking.Ranking
     eligibility: dict  # application id → Eligibility
     total_awarded: Decimal
+    meeting: CommitteeMeeting | None  # None until the manager records it
+    stood_aside: list[StoodAside]
+    decisions: dict  # application id → Decision (its motivation)
 
     @property
     def phase_label(self) -> str:
@@ -94,7 +99,8 @@ def minutes_of(call: Call, window: Window, round_: ReviewRound, user, at: dt.dat
     awarded = sum((row.amount for row in result.rows if row.outcome == "retenu" and row.amount is not None),
                   Decimal("0.00"))
     return Minutes(call, window, round_, at, [u.name for u in queries.committee_of(call)], result, verdicts,
-                   awarded)
+                   awarded, meeting.meeting_of(round_), meeting.stood_aside(call, window, user),
+                   decisions_by_application(row.application_id for row in result.rows if row.outcome))
 
 
 def minutes_pdf(call: Call, window: Window, round_: ReviewRound, user, at: dt.datetime) -> bytes:

@@ -118,8 +118,9 @@ def test_the_minutes_give_the_ranking_the_eligibility_reasons_the_decisions_and_
     assert "Procès-verbal du comité de sélection" in text
     assert "Évaluateur 1, Évaluateur 2, Évaluateur 3" in text
     # Alpha: totals 18 and 12 (blank budget left out) → mean 15 from 2 reviews; Bêta: 4 from 1.
-    assert f"1 {alpha.number} Association Alpha 15 2 / 2" in text
-    assert f"2 {beta.number} Association Bêta 4 1 / 1" in text
+    # Rank, number, organisation, mean, median, standard deviation, reviews — figures as on the ranking page.
+    assert f"1 {alpha.number} Association Alpha 15,00 15,00 3,00 2 / 2" in text
+    assert f"2 {beta.number} Association Bêta 4,00 4,00 0,00 1 / 1" in text
     assert plain(REASON) in text and "irrecevable" in text
     assert f"{alpha.number} Association Alpha Retenu 12 000,50 €" in text
     assert "Total attribué (candidatures retenues) 20 000,50 €" in text

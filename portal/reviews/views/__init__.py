@@ -17,6 +17,7 @@ def register(app: Flask) -> None:
         decisions,
         eligibility,
         exports,
+        meeting,
         ranking,
         reviewer,
         rounds,
