@@ -12,6 +12,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Date,
     ForeignKey,
     Integer,
     Numeric,
@@ -26,7 +27,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.core.db import Base, UTCDateTime
 
 OPINIONS = {"favorable": "Favorable", "reserve": "Réservé", "defavorable": "Défavorable"}
-OUTCOMES = {"retenu": "Retenu", "liste_complementaire": "Liste complémentaire", "non_retenu": "Non retenu"}
+# What the committee decides; a laureate's withdrawal after publication makes the fourth (waiting_list.py).
+COMMITTEE_OUTCOMES = {"retenu": "Retenu", "liste_complementaire": "Liste complémentaire", "non_retenu": "Non retenu"}
+WITHDRAWN = "desiste"
+OUTCOMES = {**COMMITTEE_OUTCOMES, WITHDRAWN: "Désistement"}
+CHANGE_KINDS = {"withdrawal": "Désistement", "promotion": "Retenue sur la liste complémentaire"}
 CONFLICT_KINDS = {
     "member": "Membre de l'organisation candidate",  # automatic
     "partner": "Membre d'une organisation partenaire",  # automatic
@@ -228,7 +233,7 @@ class Decision(Base):
 
     __tablename__ = "decisions"
     __table_args__ = (
-        CheckConstraint("outcome IN ('retenu', 'liste_complementaire', 'non_retenu')", name="outcome"),
+        CheckConstraint("outcome IN ('retenu', 'liste_complementaire', 'non_retenu', 'desiste')", name="outcome"),
         CheckConstraint("outcome <> 'non_retenu' OR motivation IS NOT NULL", name="motivated_refusal"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_positive"),
     )
@@ -244,6 +249,42 @@ class Decision(Base):
     decided_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
+    changes: Mapped[list[DecisionChange]] = relationship(back_populates="decision", order_by="DecisionChange.id")
+
     @property
     def outcome_label(self) -> str:
         return OUTCOMES[self.outcome]
+
+
+class DecisionChange(Base):
+    """A change to a published decision, notified by its own letter: a laureate's withdrawal (with its reason and
+    date) or a promotion from the liste complémentaire (with the amount). The rows, in order, are the history."""
+
+    __tablename__ = "decision_changes"
+    __table_args__ = (CheckConstraint("kind IN ('withdrawal', 'promotion')", name="kind"),
+                      CheckConstraint("kind <> 'withdrawal' OR (reason IS NOT NULL AND effective_on IS NOT NULL)",
+                                      name="withdrawal_reason_and_date"),
+                      CheckConstraint("kind <> 'promotion' OR amount_after IS NOT NULL", name="promotion_amount"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    outcome_before: Mapped[str] = mapped_column(String(22))
+    outcome_after: Mapped[str] = mapped_column(String(22))
+    amount_before: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    amount_after: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    reason: Mapped[str | None] = mapped_column(Text)
+    effective_on: Mapped[dt.date | None] = mapped_column(Date)  # the day the laureate withdrew or declined
+    out_of_order: Mapped[bool] = mapped_column(Boolean, default=False)  # promoted before one ranked higher
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+    decision: Mapped[Decision] = relationship(back_populates="changes")
+
+    @property
+    def kind_label(self) -> str:
+        return CHANGE_KINDS[self.kind]
+
+    @property
+    def outcome_before_label(self) -> str:
+        return OUTCOMES[self.outcome_before]

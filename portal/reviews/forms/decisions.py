@@ -19,27 +19,30 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts import identifiers
-from portal.reviews.models import OUTCOMES
+from portal.reviews.models import COMMITTEE_OUTCOMES
 from portal.reviews.scdl import CONDITIONS, DATES_PATTERN, NATURES
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Décision du comité", choices=[SelectChoice(k, v) for k, v in OUTCOMES.items()],
+    outcome = RadioField("Décision du comité", choices=[SelectChoice(k, v) for k, v in COMMITTEE_OUTCOMES.items()],
                          validators=[InputRequired("Choisissez la décision du comité.")])
+    # Each of these two is required for one outcome only: the label says for which (templates: required_when).
     amount = StringField("Montant attribué (en euros)", validators=[Optional(), Length(max=30)],
-                         description="Obligatoire pour une candidature retenue ; laissé vide pour un refus. "
-                                     "Exemple : 12 000,50")
+                         description="Laissé vide pour une candidature non retenue ; facultatif pour la liste "
+                                     "complémentaire (montant envisagé). Exemple : 12 000,50")
     duration_years = IntegerField("Durée (en années)", validators=[
         Optional(), NumberRange(1, 10, "La durée est comprise entre 1 et 10 ans.")],
         description="Laissée vide, la durée de sélection de l'appel s'applique si l'appel en indique une.")
     motivation = TextAreaField("Motivation", validators=[Length(max=5000, message="5 000 caractères au plus.")],
-                               description="Obligatoire pour un refus : elle figure dans la lettre envoyée au candidat.")
+                               description="Elle figure dans la lettre envoyée au candidat ; facultative sinon "
+                                           "(observations du comité).")
     confirm_above_request = BooleanField("Je confirme un montant supérieur au montant demandé")
 
 
 class PublishForm(FlaskForm):
     confirm = BooleanField("J'ai relu les lettres et les messages", validators=[
         DataRequired("Cochez la case pour confirmer que vous avez relu les lettres et les messages.")])
+    confirm_over_envelope = BooleanField("Je confirme publier des décisions dont le total dépasse l'enveloppe")
 
 
 class ScdlForm(FlaskForm):
