@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Organisation, User
-from portal.applications import answers
+from portal.applications import answers, permissions
 from portal.applications.errors import ApplicationError
 from portal.applications.models import Application
 from portal.applications.queries import of_organisation_in_window
@@ -46,6 +46,32 @@ def ensure_editable(application: Application, at: dt.datetime) -> None:
     if not application.window.is_open_at(at):
         raise ApplicationError(f"La date limite ({datetime_fr(application.window.closes_at)}) est passée : le dossier "
                                "ne peut plus être modifié. Il est conservé tel quel.")
+
+
+def seen_by_service(application: Application, at: dt.datetime) -> str:
+    """What the service instructeur sees of this application, said alike by the flashes, the banners and autosave:
+    nothing of a draft never deposited; of a deposited one, its last version and not the changes saved since."""
+    latest = application.latest_version
+    if latest is None:
+        return "Ce dossier n'est pas encore déposé : le service instructeur ne le voit pas."
+    seen = f"Le service instructeur voit la version {latest.number} déposée le {datetime_fr(latest.submitted_at)}"
+    if not application.has_pending_changes:
+        return seen + "."
+    if application.window.has_closed_at(at):
+        if permissions.open_piece_request(application, at) is not None:
+            return seen + " ; les pièces ajoutées depuis ne lui sont transmises qu'avec « Transmettre les pièces »."
+        return seen + " ; les modifications enregistrées depuis ne lui ont pas été transmises avant la date limite."
+    return (seen + " ; vos modifications enregistrées depuis ne lui sont pas transmises tant que vous n'avez pas "
+            "cliqué sur « Déposer les modifications ».")
+
+
+def saved_message(application: Application, at: dt.datetime) -> str:
+    """« Brouillon enregistré le … par … », or « Modifications enregistrées … » once deposited, then what the service
+    sees."""
+    what = ("Brouillon enregistré" if application.latest_version is None
+            else "Modifications enregistrées" if application.has_pending_changes else "Enregistré")
+    return (f"{what} le {datetime_fr(application.updated_at)} par {application.updated_by_name}. "
+            f"{seen_by_service(application, at)}")
 
 
 @dataclass(frozen=True)

@@ -318,4 +318,4 @@ def test_the_page_warns_at_seven_days_one_day_and_one_hour(client, draft, clock,
     page = html.unescape(client.get(draft).get_data(as_text=True))
     for text in ("Moins de 7 jours", "Moins d'un jour", "Moins d'une heure"):
         assert (text in page) == (text == warning), text
-    assert "pas déposé" in page  # a saved draft is not a submission, plainly
+    assert "pas encore déposé" in page  # a saved draft is not a submission, plainly

@@ -8,6 +8,7 @@ import uuid
 from flask import Flask
 
 from portal.applications.documents import hint as document_hint
+from portal.applications.drafts import seen_by_service
 from portal.core.time import now
 
 
@@ -20,6 +21,7 @@ def register(app: Flask) -> None:
     app.add_template_global(now, "now_utc")
     app.add_template_global(applicant.deadline_warning, "deadline_warning")
     app.add_template_global(document_hint, "document_hint")
+    app.add_template_global(lambda application: seen_by_service(application, now()), "seen_by_service")
     app.add_template_filter(lambda value: uuid.UUID(str(value)), "uuid")
     app.register_blueprint(applicant.bp)
     app.register_blueprint(staff.bp)

@@ -27,7 +27,6 @@ from portal.applications.errors import ApplicationError
 from portal.applications.forms import PartnerForm, WithdrawForm
 from portal.applications.models import Application
 from portal.catalog.models import Window
-from portal.core.formatting import datetime_fr
 from portal.core.time import arrival, now
 from portal.extensions import db
 
@@ -124,11 +123,13 @@ def form(application_id: uuid.UUID):
                                problems={p.anchor: p.message for p in result.refused}), 422
             return _form_page(application, editable, result.typed,
                               {p.anchor: p.message for p in result.refused}), 422
-        saved = f"Enregistré le {datetime_fr(application.updated_at)} par {application.updated_by_name}."
+        saved = drafts.saved_message(application, now())
         if autosave:
-            return jsonify(saved=True, message=saved, warning=warning, revision=application.revision)
-        flash(warning or "Brouillon enregistré. Il n'est pas encore déposé : le service instructeur ne le voit pas.",
-              "info" if warning else "success")
+            return jsonify(saved=True, message=saved, warning=warning and f"{warning} {saved}",
+                           revision=application.revision)
+        if warning:
+            flash(warning, "info")
+        flash(saved, "success")
         target = request.form.get("next") == "summary"
         return redirect(url_for(".summary", application_id=application.id) if target
                         else url_for(".form", application_id=application.id))
