@@ -23,17 +23,18 @@ def date_fr(value: dt.date | dt.datetime | None) -> str:
     return "1er" + text[1:] if value.day == 1 else text
 
 
-def time_fr(value: dt.datetime | dt.time) -> str:
-    """« 23 h 59 », Paris time (a time of day alone is taken as already in Paris time)."""
+def time_fr(value: dt.datetime | dt.time, seconds: bool = False) -> str:
+    """« 23 h 59 », Paris time (a time of day alone is taken as already in Paris time); « 23 h 59 min 59 s » with
+    the seconds (a receipt's instant of deposit), never their fraction."""
     local = value.astimezone(PARIS) if isinstance(value, dt.datetime) else value
-    return f"{local.hour} h {local.minute:02d}"
+    return f"{local.hour} h {local.minute:02d}" + (f" min {local.second:02d} s" if seconds else "")
 
 
-def datetime_fr(value: dt.datetime | None) -> str:
-    """« 9 mai 2025 à 23 h 59 (heure de Paris) »."""
+def datetime_fr(value: dt.datetime | None, seconds: bool = False) -> str:
+    """« 9 mai 2025 à 23 h 59 (heure de Paris) », or « … à 23 h 59 min 59 s (heure de Paris) » with the seconds."""
     if value is None:
         return ""
-    return f"{date_fr(value)} à {time_fr(value)} (heure de Paris)"
+    return f"{date_fr(value)} à {time_fr(value, seconds)} (heure de Paris)"
 
 
 def money_fr(amount: Decimal | int | None) -> str:

@@ -10,6 +10,7 @@ from urllib.request import url2pathname
 
 from flask import current_app, render_template
 from weasyprint import HTML, URLFetcher
+from weasyprint.document import Document
 
 
 class OfflineFetcher(URLFetcher):
@@ -48,7 +49,12 @@ def render_pdf(template: str, **context) -> bytes:
 
     Relative references resolve against the static folder (`href="css/pdf.css"`), so a template also renders in a
     command-line job; `url_for('static', ...)` paths, which need a request, are mapped to the same folder."""
+    return layout_pdf(template, **context).write_pdf()
+
+
+def layout_pdf(template: str, **context) -> Document:
+    """The laid-out pages of `template` before they are written: their boxes tell where each text stands."""
     html = render_template(template, **context)
     static = Path(current_app.static_folder or "static").resolve()
     fetcher = OfflineFetcher(static, current_app.static_url_path or "/static")
-    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=fetcher).render()
