@@ -316,3 +316,87 @@ def declared_by_reviewer(user, call: Call) -> list:
         .where(Application.call_id == call.id, Conflict.email == user.email.lower(),
                Conflict.declared_by_role == "reviewer", Conflict.declared_by_id == user.id)
         .order_by(Conflict.declared_at, Conflict.id)))
+
+
+# ---- the committee's progress (the manager's hub, the move to deliberation) ---------------------------------
+
+def _committee_work(window: Window, visible):
+    """Each assignment of the window's deposited, not ineligible, visible applications to a person still on the
+    committee, with her submitted review's id (None while it is not submitted) — the reviews still expected."""
+    from sqlalchemy import and_, exists
+
+    from portal.accounts.models import RoleGrant
+
+    ineligible = select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
+    query = (select(Assignment.application_id, Assignment.reviewer_id, Review.id.label("review_id"),
+                    Review.status.label("status"))
+             .join(Application, Application.id == Assignment.application_id)
+             .join(Call, Call.id == Application.call_id)
+             .outerjoin(Review, and_(Review.application_id == Assignment.application_id,
+                                     Review.reviewer_id == Assignment.reviewer_id))
+             .where(Application.window_id == window.id, Application.status == "submitted",
+                    Application.id.not_in(ineligible),
+                    exists().where(RoleGrant.user_id == Assignment.reviewer_id, RoleGrant.role == "reviewer",
+                                   RoleGrant.call_id == Call.uuid)))
+    return query if visible is None else query.where(Application.id.in_(visible))
+
+
+class Progress(NamedTuple):
+    """Submitted / assigned reviews: per application (its number and organisation), per reviewer, in total."""
+
+    applications: list  # rows: application_id, number, organisation, submitted, assigned
+    reviewers: list  # rows: reviewer_id, name, submitted, assigned
+    submitted: int
+    assigned: int
+
+
+def review_progress(window: Window, visible) -> Progress:
+    """One statement: the counts per application (every visible deposited application not found ineligible,
+    none assigned included), per reviewer and in total, grouped by the database."""
+    from sqlalchemy import Integer, Uuid, case, literal, null, type_coerce, union_all
+
+    from portal.accounts.models import Organisation
+
+    work = _committee_work(window, visible).cte("work")
+    done = func.count(case((work.c.status == "submitted", 1)))
+    ineligible = select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
+    per_application = (
+        select(literal("application").label("kind"), Application.id.label("application_id"),
+               type_coerce(null(), Integer).label("reviewer_id"), Application.number.label("label"),
+               Organisation.legal_name.label("organisation"), done.label("submitted"),
+               func.count(work.c.reviewer_id).label("assigned"))
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .outerjoin(work, work.c.application_id == Application.id)
+        .where(Application.window_id == window.id, Application.status == "submitted",
+               Application.id.not_in(ineligible), Application.id.in_(visible))
+        .group_by(Application.id, Application.number, Organisation.legal_name))
+    per_reviewer = (
+        select(literal("reviewer"), type_coerce(null(), Uuid), work.c.reviewer_id, User.name, null(), done,
+               func.count(work.c.application_id))
+        .join(User, User.id == work.c.reviewer_id).group_by(work.c.reviewer_id, User.name))
+    total = select(literal("total"), type_coerce(null(), Uuid), type_coerce(null(), Integer), null(), null(), done,
+                   func.count(work.c.application_id)).select_from(work)
+    rows = db.session.execute(union_all(per_application, per_reviewer, total)).all()
+    by_kind = {kind: [r for r in rows if r.kind == kind] for kind in ("application", "reviewer", "total")}
+    overall = by_kind["total"][0] if by_kind["total"] else None
+    return Progress(
+        applications=sorted(by_kind["application"], key=lambda r: r.label or ""),
+        reviewers=sorted(by_kind["reviewer"], key=lambda r: ((r.label or "").casefold(), r.reviewer_id)),
+        submitted=int(overall.submitted) if overall else 0, assigned=int(overall.assigned) if overall else 0)
+
+
+def unsubmitted_reviews(window: Window, visible=None) -> list:
+    """The reviews still expected from the committee (assigned, not submitted), each with the application's number
+    and organisation, the reviewer's name and whether she has a draft, by number then name; among `visible` when
+    given (a select of application ids)."""
+    from portal.accounts.models import Organisation
+
+    work = _committee_work(window, visible).subquery("work")
+    return list(db.session.execute(
+        select(work.c.application_id, Application.number, Organisation.legal_name.label("organisation"),
+               User.name.label("reviewer"), work.c.status)
+        .join(Application, Application.id == work.c.application_id)
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .join(User, User.id == work.c.reviewer_id)
+        .where((work.c.status.is_(None)) | (work.c.status != "submitted"))
+        .order_by(Application.number, User.name)))

@@ -18,7 +18,7 @@ from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.core import audit
 from portal.extensions import db
-from portal.reviews import scoring
+from portal.reviews import permissions, queries, scoring
 from portal.reviews.errors import ReviewError
 from portal.reviews.models import Eligibility, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES, Phase
@@ -91,9 +91,29 @@ def unscreened_count(window: Window) -> int:
         .where(Application.window_id == window.id, Application.status == "submitted", Eligibility.id.is_(None))) or 0
 
 
-def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime) -> None:
+def confirm_missing_label(missing: int) -> str:
+    """The checkbox a manager ticks to open the deliberation before every assigned review is in."""
+    return f"Ouvrir la délibération malgré {missing} évaluation{'s' if missing > 1 else ''} non remise" + (
+        "s" if missing > 1 else "")
+
+
+class MissingReviews(ReviewError):
+    """The deliberation would open with reviews still undone, and the manager has not confirmed as many."""
+
+    def __init__(self, missing: int) -> None:
+        super().__init__(f"Cochez « {confirm_missing_label(missing)} » pour ouvrir la délibération sans elles.")
+        self.missing = missing
+
+
+def missing_reviews(window: Window, by) -> list:
+    """The reviews still expected on the applications this person may see (all of them for the platform)."""
+    return queries.unsubmitted_reviews(window, None if by is None else permissions.reviewable(by, window.call))
+
+
+def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime, missing_confirmed: int = 0) -> None:
     """Move to an allowed next phase. Reviewing starts only once every application is screened, and it freezes
-    the files; « decided » is reached by publishing the decisions, not from here."""
+    the files; the deliberation opens with assigned reviews undone only if the manager confirmed at least as many
+    as there are (the audit entry records how many); « decided » is reached by publishing the decisions."""
     window = db.session.get(Window, round_.window_id)
     if inspect(round_).transient:  # the first phase, read but not stored yet
         round_ = ensure_round(window, at)
@@ -108,8 +128,14 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime) -> None:
                               "l'évaluation ne peut pas commencer.")
         submission.lock_for_review(list(db.session.scalars(select(Application).where(
             Application.window_id == window.id, Application.number.is_not(None)))), at)
+    extra = {}
+    if to == "deliberation":
+        missing = len(missing_reviews(window, by))
+        if missing > missing_confirmed:
+            raise MissingReviews(missing)
+        extra["missing_reviews"] = missing
     audit.record("review.phase", actor=by, target=f"round:{round_.id}", window=window.key,
-                 before=round_.phase, after=to)
+                 before=round_.phase, after=to, **extra)
     round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = to, at, getattr(by, "id", None)
     db.session.commit()
 

@@ -28,19 +28,13 @@ SETTINGS_FIELDS = ("blind", "others_after_own", "reviews_per_application", "max_
                    "min_reviews_for_normalisation", "disagreement_threshold")
 
 
-
-
-
-
 def move_label(current: str, target: str) -> str:
     action, consequence = MOVES.get((current, target), (f"Passer à la phase « {PHASES[target].label} »", ""))
     return f"{action} — {consequence}" if consequence else action
 
 
-@manage.get("/<slug>/")
-@login_required
-def overview(slug: str):
-    call = managed_call(slug)
+def _overview(call, refused: dict[str, str] | None = None):
+    """The hub; `refused` holds, by window key, the French error of a move to deliberation left unconfirmed."""
     moment = now()
     visible = permissions.reviewable(current_user, call)
     windows = [{"window": w, "round": rounds.round_of(w, moment), "counts": queries.screening_counts(w, visible)}
@@ -49,7 +43,19 @@ def overview(slug: str):
         phase = rounds.phase_of(row["round"])
         row["phase"] = phase
         row["moves"] = [(to, move_label(phase.key, to)) for to in phase.next if to != "decided"] if phase else []
-    return render_template("reviews/overview.html", call=call, windows=windows, phases=PHASES)
+        row["progress"] = queries.review_progress(row["window"], visible) if phase else None
+        row["missing"] = (rounds.missing_reviews(row["window"], current_user)
+                          if phase and "deliberation" in phase.next else [])
+        row["error"] = (refused or {}).get(row["window"].key)
+    return render_template("reviews/overview.html", call=call, windows=windows, phases=PHASES,
+                           confirm_label=rounds.confirm_missing_label,
+                           refused=[row for row in windows if row["error"]]), 422 if refused else 200
+
+
+@manage.get("/<slug>/")
+@login_required
+def overview(slug: str):
+    return _overview(managed_call(slug))
 
 
 @manage.post("/<slug>/fenetres/<key>/phase")
@@ -63,8 +69,13 @@ def change_phase(slug: str, key: str):
         flash("Le dépôt est encore ouvert : la sélection commence après la date limite.", "error")
         return redirect(url_for(".overview", slug=call.slug))
     target = request.form.get("to", "")
+    confirmed = request.form.get("confirm_missing", "")
     try:
-        rounds.change_phase(round_, target, by=current_user, at=moment)
+        rounds.change_phase(round_, target, by=current_user, at=moment,
+                            missing_confirmed=int(confirmed) if confirmed.isdigit() else 0)
+    except rounds.MissingReviews as unconfirmed:
+        db.session.rollback()
+        return _overview(call, {window.key: unconfirmed.message})
     except ReviewError as refused:
         db.session.rollback()
         flash(refused.message, "error")
