@@ -96,6 +96,11 @@ class Window(db.Model):
             return None
         return self.label or f"Fenêtre clôturant le {date_fr(self.closes_at)}"
 
+    @property
+    def file_stem(self) -> str:
+        """The start of a downloaded file's name: the call's slug, plus the key only when there are several windows."""
+        return self.call.slug if len(self.call.windows) <= 1 else f"{self.call.slug}-{self.key}"
+
 
 class CallTag(db.Model):
     """A filterable value of a call: carrier type, territory or theme."""

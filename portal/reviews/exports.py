@@ -56,7 +56,7 @@ def score_rows(call: Call, window: Window, user) -> Iterator[list]:
 
 
 def scores_response(call: Call, window: Window, user, extension: str):
-    name = f"notes-{call.slug}-{window.key}.{extension}"
+    name = f"notes-{window.file_stem}.{extension}"
     if extension == "xlsx":
         return xlsx_response(name, "Notes", score_header(call), score_rows(call, window, user))
     return csv_response(name, score_header(call), score_rows(call, window, user))

@@ -65,9 +65,8 @@ def export(slug: str, extension: str):
 @login_required
 def window_zip(slug: str, key: str):
     call = managed_call(slug)
-    if not any(w.key == key for w in call.windows):
-        abort(404)
-    return exports.files_zip(f"{call.slug}-{key}-pieces.zip",
+    window = next((w for w in call.windows if w.key == key), None) or abort(404)
+    return exports.files_zip(f"{window.file_stem}-pieces.zip",
                              [a for a in queries.of_call(call, key, user=current_user) if a.latest_version is not None])
 
 

@@ -25,7 +25,7 @@ def scores_export(slug: str, key: str, extension: str):
 @login_required
 def minutes(slug: str, key: str):
     call, window, round_ = managed_window(slug, key)
-    name = f"proces-verbal-{call.slug}-{window.key}.pdf"
+    name = f"proces-verbal-{window.file_stem}.pdf"
     return exports.minutes_pdf(call, window, round_, current_user, now()), 200, {
         "Content-Type": "application/pdf", "Content-Disposition": content_disposition(name)}
 
