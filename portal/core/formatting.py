@@ -59,6 +59,14 @@ def figure_fr(value: Decimal | int | float | None) -> str:
     return format_decimal(rounded, format="#,##0.00", locale=LOCALE).replace("-", "\u2212")
 
 
+def size_fr(size: int) -> str:
+    """A file's size as the upload hints write their limits: « 512 octets », « 35,4 Ko », « 1,2 Mo » (1 Mo = 1 024 Ko)."""
+    if size < 1024:
+        return f"{size} octet{'s' if size > 1 else ''}"
+    value, unit = (size / 1024, "Ko") if size < 1024 * 1024 else (size / (1024 * 1024), "Mo")
+    return f"{format_decimal(round(value, 1), format='#,##0.#', locale=LOCALE)} {unit}"
+
+
 def too_long(length: int, limit: int) -> str:
     """The French message for a text past its limit, said the same way by every form that announces one."""
     return f"{number_fr(length)} caractères pour {number_fr(limit)} au plus : raccourcissez de {number_fr(length - limit)}."
@@ -70,4 +78,5 @@ def register(app) -> None:
     app.add_template_filter(datetime_fr)
     app.add_template_filter(money_fr)
     app.add_template_filter(number_fr)
+    app.add_template_filter(size_fr)
     app.add_template_filter(figure_fr)

@@ -102,7 +102,7 @@ def test_the_partner_adds_her_documents_but_neither_answers_nor_deposits(lead, n
     join(nadia, lead, url, mailbox)
 
     response = upload(nadia, url, "annexes", pdf() + b"% convention de partenariat\n", "convention.pdf")
-    assert "Pièce enregistrée : convention.pdf." in text_of(nadia.get(response.headers["Location"]))
+    assert "Pièce ajoutée : convention.pdf (" in text_of(nadia.get(response.headers["Location"]))
     added = next(f for f in get_application(url).current_files if f.original_name == "convention.pdf")
     assert added.organisation_id == nadia.organisation.id and added.uploaded_by_id == nadia.user.id
 

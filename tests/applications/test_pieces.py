@@ -82,7 +82,7 @@ def test_requested_pieces_are_mailed_uploaded_and_transmitted_as_a_new_version(d
     refused = uploaded(deposited, url, "cerfa-12156", pdf() + b"% autre\n", "cerfa.pdf")
     assert "Le dépôt de pièces est clos pour ce dossier." in refused
     accepted = uploaded(deposited, url, "statuts", NEW_STATUTS, "statuts signés.pdf")
-    assert "Pièce enregistrée : statuts signés.pdf." in accepted
+    assert "Pièce ajoutée : statuts signés.pdf (" in accepted
 
     response = transmit(deposited, url)
     assert response.headers["Location"].endswith("/versions/2")

@@ -164,7 +164,7 @@ def test_an_upload_on_a_full_disk_is_refused_in_french_and_the_draft_is_intact(c
 
     small_disk.free()  # the operator makes room: no restart needed
     page = readable(client, upload(client, draft, "cerfa-12156", cerfa(), "cerfa 12156.pdf"))
-    assert "Pièce enregistrée" in page
+    assert "Pièce ajoutée" in page
     assert sorted(f.slot for f in get_application(draft).current_files) == ["cerfa-12156", "statuts"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.models import Organisation
@@ -15,9 +15,12 @@ from portal.applications.errors import ApplicationError
 from portal.applications.views.applicant import bp, member_application
 from portal.core import outages
 from portal.core.files import mime_of
+from portal.core.formatting import size_fr
 from portal.core.storage import send_stored
 from portal.core.time import arrival, now, today_paris
 from portal.extensions import db
+
+OUTCOME = "slot_outcome"
 
 
 def _acting_organisation(application):
@@ -27,11 +30,20 @@ def _acting_organisation(application):
     return permissions.partner_organisation_of(current_user, application)
 
 
-def _answer(application, message: str, ok: bool, status: int = 200):
+def _answer(application, message: str, ok: bool, status: int = 200, field: str = "file", key: str | None = None):
+    """JSON for the upload script; without JavaScript, back to the slot, where the page says what happened: the
+    outcome waits in the session for that one page (as a flash would), beside the field it concerns."""
     if request.headers.get("X-Upload") == "1":
         return jsonify(ok=ok, message=message), status
-    flash(message, "success" if ok else "error")
-    return redirect(url_for(".documents", application_id=application.id) + f"#doc-{request.view_args.get('key', '')}")
+    key = key or request.view_args.get("key", "")
+    session[OUTCOME] = {"application": str(application.id), "slot": key, "field": field, "ok": ok,
+                        "message": message}
+    return redirect(url_for(".documents", application_id=application.id) + f"#doc-{key}")
+
+
+def _outcome_for(application) -> dict | None:
+    outcome = session.pop(OUTCOME, None)
+    return outcome if outcome and outcome.get("application") == str(application.id) else None
 
 
 @bp.get("/<uuid:application_id>/pieces", endpoint="documents")
@@ -45,8 +57,8 @@ def documents_page(application_id: uuid.UUID):
                            slots=completeness.slots(application),
                            can_add=permissions.can_add_documents(current_user, application, moment),
                            piece_request=permissions.open_piece_request(application, moment),
-                           vault=vault_of(organisation), today=today_paris(moment))
-
+                           vault=vault_of(organisation), today=today_paris(moment),
+                           outcome=_outcome_for(application))
 
 
 def _may_upload(application, key: str, moment):
@@ -71,20 +83,23 @@ def upload(application_id: uuid.UUID, key: str):
     files = [f for f in request.files.getlist("file") if f.filename]
     if not files:
         return _answer(application, "Choisissez un fichier à téléverser.", False, 400)
-    names = []
+    added = []
     try:
         for file in files:
-            stored = documents.upload(application, key, file.stream, file.filename, current_user,
-                                      _acting_organisation(application), moment,
-                                      piece_request_id=piece_request.id if piece_request else None)
-            names.append(stored.original_name)
+            added.append(documents.upload(application, key, file.stream, file.filename, current_user,
+                                          _acting_organisation(application), moment,
+                                          piece_request_id=piece_request.id if piece_request else None))
     except ApplicationError as refused:
-        return _answer(application, refused.message, False, 422)
+        return _answer(application, _already(added, refused.message), False, 422)
     except OSError as error:
-        message = outages.disk_full_message(error)
-        saved = f" Déjà enregistré : {', '.join(names)}." if names else ""
-        return _answer(application, message + saved, False, 507)
-    return _answer(application, f"Pièce enregistrée : {', '.join(names)}.", True)
+        return _answer(application, _already(added, outages.disk_full_message(error)), False, 507)
+    listed = ", ".join(f"{f.original_name} ({size_fr(f.size)})" for f in added)
+    return _answer(application, f"{'Pièces ajoutées' if len(added) > 1 else 'Pièce ajoutée'} : {listed}.", True)
+
+
+def _already(added: list, message: str) -> str:
+    """A refusal after some files of the same sending were kept says which were."""
+    return message + (f" Déjà enregistré : {', '.join(f.original_name for f in added)}." if added else "")
 
 
 @bp.post("/<uuid:application_id>/pieces/<key>/coffre")
@@ -100,14 +115,14 @@ def from_vault(application_id: uuid.UUID, key: str):
     except ValueError:
         chosen = None
     if chosen is None:
-        return _answer(application, "Choisissez un document du coffre-fort.", False, 400)
+        return _answer(application, "Choisissez un document du coffre-fort.", False, 400, field="vault")
     try:
         documents.attach_from_vault(application, key, chosen, current_user, moment)
     except ApplicationError as refused:
-        return _answer(application, refused.message, False, 422)
+        return _answer(application, refused.message, False, 422, field="vault")
     except OSError as error:  # the application's own copy could not be written
-        return _answer(application, outages.disk_full_message(error), False, 507)
-    return _answer(application, f"« {chosen.label} » est repris du coffre-fort.", True)
+        return _answer(application, outages.disk_full_message(error), False, 507, field="vault")
+    return _answer(application, f"« {chosen.label} » est repris du coffre-fort.", True, field="vault")
 
 
 @bp.post("/<uuid:application_id>/fichiers/<uuid:file_id>/retirer")
@@ -120,11 +135,9 @@ def remove_file(application_id: uuid.UUID, file_id: uuid.UUID):
     _, allowed = _may_upload(application, file.slot, arrival())
     if not allowed or (file.organisation_id != _acting_organisation(application)
                        and not permissions.is_lead_member(current_user, application)):
-        flash("Vous ne pouvez plus retirer ce fichier.", "error")
-    else:
-        documents.remove(application, file, current_user, arrival())
-        flash(f"« {file.original_name} » est retiré du dossier.", "success")
-    return redirect(url_for(".documents", application_id=application.id) + f"#doc-{file.slot}")
+        return _answer(application, "Vous ne pouvez plus retirer ce fichier.", False, key=file.slot)
+    documents.remove(application, file, current_user, arrival())
+    return _answer(application, f"« {file.original_name} » est retiré du dossier.", True, key=file.slot)
 
 
 @bp.get("/<uuid:application_id>/fichiers/<uuid:file_id>")
