@@ -28,7 +28,11 @@ _NAMESPACE = uuid.UUID("6f1d3c52-0000-4000-8000-000000000000")
 def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
     common = {
         "kind": "AAP",
-        "issuer": {"body": DEMO_ISSUER, "service": "Service fictif de démonstration"},
+        "issuer": {"body": DEMO_ISSUER, "service": "Service fictif de démonstration",
+                   # Fictitious, as the whole demo: who signs its letters and where they may be contested.
+                   "appeals_court": "Tribunal administratif de Démonstration",
+                   "signatory": {"name": "Dominique Exemple", "title": "Directrice fictive de la solidarité",
+                                 "by_delegation": True}},
         "themes": ["démonstration"],
         "territories": [{"name": "Territoire de démonstration"}],
         "carriers": {"types": ["association"], "description": "Associations (exemple fictif)."},

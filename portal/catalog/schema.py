@@ -68,11 +68,33 @@ CARRIER_LABELS = {
 }
 
 
+class Signatory(Strict):
+    """Who signs the decision letters (CRPA L212-1: name, first name and title of the author of a decision)."""
+
+    name: Text  # « Marie Dupont »
+    title: Text  # « Directrice des Politiques d'Inclusion Durable »
+    by_delegation: bool = False  # signs « Par délégation » of the head of the issuer
+
+
+def _court(value: str | None) -> str | None:
+    # Code de justice administrative L211-1: the tribunaux administratifs judge these disputes in first instance.
+    if value is not None and not value.lower().startswith("tribunal administratif"):
+        raise ValueError(f"« {value} » : écrivez le nom du tribunal, par exemple « Tribunal administratif de Lille »")
+    return value
+
+
 class Issuer(Strict):
     body: Text  # « Département du Pas-de-Calais »
     direction: Text | None = None
     service: Text | None = None
     siren: Annotated[str, Field(pattern=r"^\d{9}$")] | None = None
+    appeals_court: Text | None = None  # named in the letters' « voies et délais de recours »
+    signatory: Signatory | None = None  # a call may name its own (CallSpec.signatory)
+
+    @field_validator("appeals_court")
+    @classmethod
+    def _named_court(cls, value: str | None) -> str | None:
+        return _court(value)
 
 
 class Territory(Strict):
@@ -302,6 +324,8 @@ class CallSpec(Strict):
     summary: Annotated[str, Field(min_length=10, max_length=180)]
     reference: Text | None = None
     issuer: Issuer
+    appeals_court: Text | None = None  # overrides the issuer's
+    signatory: Signatory | None = None  # overrides the issuer's
     axis: Text | None = None
     themes: list[Text] = []
     territories: list[Territory] = Field(min_length=1)
@@ -325,6 +349,11 @@ class CallSpec(Strict):
     allocations: list[Allocation] = []
     allocations_note: Text | None = None
     sources: list[Source] = []
+
+    @field_validator("appeals_court")
+    @classmethod
+    def _named_court(cls, value: str | None) -> str | None:
+        return _court(value)
 
     @field_validator("imminent_days", mode="before")
     @classmethod
@@ -363,11 +392,21 @@ class CallSpec(Strict):
     def carrier_types(self) -> list[CarrierType]:
         return list(self.carriers.types) if self.carriers else []
 
+    @property
+    def letter_signatory(self) -> Signatory | None:
+        """Who signs this call's decision letters: the call's own signatory, else the issuer's."""
+        return self.signatory or self.issuer.signatory
+
+    @property
+    def letter_appeals_court(self) -> str | None:
+        return self.appeals_court or self.issuer.appeals_court
+
 
 # French names of the parts of a call, as shown in « Mis à jour le … : ce qui a changé ».
 FIELD_LABELS = {
     "id": "Identifiant", "kind": "Type d'appel", "title": "Titre", "summary": "Résumé",
-    "reference": "Référence", "issuer": "Organisme", "axis": "Axe", "themes": "Thèmes",
+    "reference": "Référence", "issuer": "Organisme", "appeals_court": "Tribunal des recours",
+    "signatory": "Signataire des lettres", "axis": "Axe", "themes": "Thèmes",
     "territories": "Territoires", "published_on": "Date de publication",
     "windows": "Dates et fenêtres de candidature", "imminent_days": "Clôture imminente",
     "period": "Période", "carriers": "Porteurs éligibles",

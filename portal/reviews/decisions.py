@@ -17,14 +17,14 @@ from portal.accounts.queries import members_of
 from portal.applications import cerfa
 from portal.applications.models import Application
 from portal.applications.queries import organisations_by_id
-from portal.catalog.models import Window
+from portal.catalog.models import Call, Window
 from portal.core import audit, mail
 from portal.core.formatting import money_fr
 from portal.core.urls import external_url
 from portal.extensions import db
-from portal.reviews import queries, rounds
+from portal.reviews import envelope, queries, rounds
 from portal.reviews.errors import ReviewError
-from portal.reviews.models import OUTCOMES, Decision, Eligibility, ReviewRound
+from portal.reviews.models import COMMITTEE_OUTCOMES, OUTCOMES, Decision, Eligibility, ReviewRound
 from portal.reviews.phases import PHASES
 
 INELIGIBLE = "irrecevable"
@@ -50,7 +50,7 @@ def amount_requested(application: Application) -> Decimal | None:
         return None  # the deposit checks refuse it; an old version may still hold one
 
 
-def _parse_amount(value: str | Decimal | None) -> Decimal | None:
+def parse_amount(value: str | Decimal | None) -> Decimal | None:
     if value is None or isinstance(value, Decimal):
         return value.quantize(Decimal("0.01")) if isinstance(value, Decimal) else None
     try:
@@ -65,6 +65,37 @@ def _state(decision: Decision | None) -> dict | None:
     return {"outcome": decision.outcome, "amount": None if decision.amount is None else format(decision.amount, "f"),
             "duration_years": decision.duration_years, "motivation": decision.motivation,
             "above_request_confirmed": decision.above_request_confirmed}
+
+
+AMOUNT_REQUIRED = ("Le montant attribué est obligatoire pour une candidature retenue : indiquez-le en euros, "
+                   "par exemple 12 000,50.")
+
+
+def check_above_request(application: Application, amount: Decimal | None, confirmed: bool) -> bool:
+    """An amount above the request needs the manager's confirmation; says whether it is above."""
+    requested = amount_requested(application)
+    above = amount is not None and requested is not None and amount > requested
+    if above and not confirmed:
+        raise DecisionError(f"Le montant attribué ({money_fr(amount)}) dépasse le montant demandé "
+                            f"({money_fr(requested)}) : cochez la case de confirmation pour l'enregistrer.",
+                            "confirm_above_request")
+    return above
+
+
+def missing_letter_settings(call: Call) -> list[str]:
+    """What the call file must still say before its decision letters can go out, in French (empty when nothing):
+    a letter names its signatory (CRPA L212-1)."""
+    if call.spec.letter_signatory is None:
+        return ["le signataire des lettres de décision (« signatory » : nom, fonction et, s'il y a lieu, "
+                "« by_delegation: true »), dans le bloc « issuer » du fichier de l'appel ou à la racine de celui-ci"]
+    return []
+
+
+def check_letters_can_go(call: Call) -> None:
+    lacking = missing_letter_settings(call)
+    if lacking:
+        raise ReviewError(f"Les lettres ne peuvent pas partir : le fichier de l'appel doit indiquer "
+                          f"{' ; '.join(lacking)}.")
 
 
 def check_deciding(round_: ReviewRound | None) -> None:
@@ -82,23 +113,18 @@ def record(application: Application, outcome: str, amount: str | Decimal | None,
     if eligibility is None or not eligibility.is_eligible:
         raise DecisionError("Cette candidature n'est pas recevable : elle ne reçoit pas de décision du comité ; "
                             "la lettre d'irrecevabilité part à la publication des décisions.")
-    if outcome not in OUTCOMES:
+    if outcome not in COMMITTEE_OUTCOMES:
         raise DecisionError("Choisissez la décision du comité.", "outcome")
-    amount = _parse_amount(amount)
+    amount = parse_amount(amount)
     motivation = (motivation or "").strip() or None
     if outcome == "retenu" and not amount:
-        raise DecisionError("Indiquez le montant attribué à une candidature retenue.", "amount")
+        raise DecisionError(AMOUNT_REQUIRED, "amount")
     if outcome == "non_retenu" and amount is not None:
         raise DecisionError("Une candidature non retenue ne reçoit pas de montant : laissez ce champ vide.", "amount")
     if outcome == "non_retenu" and motivation is None:
-        raise DecisionError("Motivez le refus : la motivation figure dans la lettre envoyée au candidat.",
-                            "motivation")
-    requested = amount_requested(application)
-    above = amount is not None and requested is not None and amount > requested
-    if above and not confirm_above_request:
-        raise DecisionError(f"Le montant attribué ({money_fr(amount)}) dépasse le montant demandé "
-                            f"({money_fr(requested)}) : cochez la case de confirmation pour l'enregistrer.",
-                            "confirm_above_request")
+        raise DecisionError("La motivation est obligatoire pour une candidature non retenue : elle figure dans la "
+                            "lettre envoyée au candidat.", "motivation")
+    above = check_above_request(application, amount, confirm_above_request)
     if duration_years is None:
         duration_years = application.call.spec.selection_years
     elif not 1 <= duration_years <= MAX_YEARS:
@@ -199,15 +225,23 @@ def preview(round_: ReviewRound) -> list[Notice]:
     return notices(round_)
 
 
-def publish(round_: ReviewRound, by, at: dt.datetime) -> int:
+def publish(round_: ReviewRound, by, at: dt.datetime, over_envelope_confirmed: bool = False) -> int:
     """Publish every decision of the round, notify every applying organisation (members each get the e-mail) and
-    close the round for good; one transaction. Returns the number of e-mails queued."""
+    close the round for good; one transaction. Returns the number of e-mails queued.
+
+    A total above the envelope is published only once the manager confirms it: the deliberating body may have
+    raised the credits, which the call file cannot know; the audit entry keeps the excess."""
     check_deciding(round_)
     lacking = missing(round_)
     if lacking:
         raise ReviewError(f"{len(lacking)} candidature(s) n'ont pas encore de décision : "
                           f"{', '.join(a.number or '' for a in lacking)}. Les décisions ne peuvent pas être publiées.")
     window, applications = _round_applications(round_)
+    check_letters_can_go(window.call)
+    budget = envelope.envelope_of(window.call, window)
+    if budget.exceeded and not over_envelope_confirmed:
+        raise DecisionError(f"{budget.refusal()} Cochez la case de confirmation pour publier malgré le dépassement.",
+                            "confirm_over_envelope")
     for decision in decisions_by_application(a.id for a in applications).values():
         decision.published_at = at
     sent = 0
@@ -219,7 +253,8 @@ def publish(round_: ReviewRound, by, at: dt.datetime) -> int:
             mail.enqueue(recipient, notice.subject, "decision", **notice.context)
             sent += 1
     audit.record("review.publish", actor=by, target=f"round:{round_.id}", window=window.key,
-                 before=round_.phase, after="decided", messages=sent, **counts)
+                 before=round_.phase, after="decided", messages=sent, over_envelope=budget.refusal() or None,
+                 **counts)
     round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = "decided", at, getattr(by, "id", None)
     round_.decisions_published_at = at
     db.session.commit()

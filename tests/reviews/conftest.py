@@ -29,6 +29,9 @@ CRITERIA = [
     {"key": "remarques", "label": "Points d'attention", "counted": False, "required": False},
 ]
 AFTER_CLOSING = "2025-05-12 09:00:00"  # the Monday after the 9 May deadline
+# Who signs the letters: without one, decisions cannot be published (test_letters.py).
+SIGNATORY = {"name": "Marie Exemple", "title": "Directrice des Politiques d'Inclusion Durable",
+             "by_delegation": True}
 
 
 @dataclass
@@ -61,7 +64,7 @@ def selection(publish_call, clock, make_user, make_organisation) -> Selection:
     clock("2025-04-15 10:00:00")
     call = publish_call(windows=[{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}],
                         required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS,
-                        selection_criteria=CRITERIA, issuer={"body": ISSUER, "siren": "226200012"})
+                        selection_criteria=CRITERIA, issuer={"body": ISSUER, "siren": "226200012", "signatory": SIGNATORY})
     manager = make_user("gestion@pasdecalais.fr", "Gaëlle Gestion", grants=[("manager", {"issuer": ISSUER})])
     reviewers = [make_user(f"evaluateur{i}@pasdecalais.fr", f"Évaluateur {i}",
                            grants=[("reviewer", {"call_id": call.uuid})]) for i in (1, 2, 3)]

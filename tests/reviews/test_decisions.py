@@ -121,10 +121,10 @@ def test_an_amount_above_the_request_is_refused_unless_confirmed(selection):
 
 def test_a_refusal_without_motivation_is_refused(selection):
     deliberate(selection)
-    with pytest.raises(decisions.DecisionError, match="Motivez le refus"):
+    with pytest.raises(decisions.DecisionError, match="La motivation est obligatoire pour une candidature non retenue"):
         decisions.record(selection.applications[1], "non_retenu", None, None, "  ", False, selection.manager,
                          time.now())
-    with pytest.raises(decisions.DecisionError, match="montant attribué"):
+    with pytest.raises(decisions.DecisionError, match="Le montant attribué est obligatoire pour une candidature retenue"):
         decisions.record(selection.applications[1], "retenu", "", None, "", False, selection.manager, time.now())
 
 

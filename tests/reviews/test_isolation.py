@@ -23,7 +23,8 @@ OBJECT_ARGUMENTS = {"application_id", "conflict_id"}
 REVIEWER_SIDE = {"selection", "committee"}
 EVERY_SIDE = REVIEWER_SIDE | {"selection_applicant", "applications", "applications_staff"}
 # What a person with every right still gets 404 on at this stage: nothing is decided nor published yet.
-NOT_YET = {"selection_applicant.decision", "selection_applicant.letter", "selection.letter_preview"}
+NOT_YET = {"selection_applicant.decision", "selection_applicant.letter", "selection.letter_preview",
+           "selection_applicant.change_letter", "selection.change_letter_preview"}
 
 
 def score(application, reviewer, at) -> None:
@@ -63,7 +64,7 @@ def scene(selection, make_user):
     db.session.commit()
     values = {"application_id": target.id, "conflict_id": conflict.id, "file_id": target.current_files[0].id,
               "user_id": clear.id, "request_id": request.id, "number": 1, "slug": selection.call.slug,
-              "key": selection.window.key, "extension": "csv"}
+              "key": selection.window.key, "extension": "csv", "change_id": 1}
     return dict(target=target, member=member, named=named, clear=clear, insider=insider, round=round_,
                 values=values, others=selection.applications[1:])
 
@@ -197,7 +198,8 @@ def test_a_reviewer_never_sees_an_application_she_is_not_assigned(app, client, s
     assigned, unassigned = selection.applications[1], selection.applications[2]
     assignment.assign(assigned, newcomer, selection.manager, time.now())
     values = {"application_id": unassigned.id, "file_id": unassigned.current_files[0].id, "conflict_id": 0,
-              "user_id": newcomer.id, "slug": selection.call.slug, "key": "unique", "extension": "csv"}
+              "user_id": newcomer.id, "slug": selection.call.slug, "key": "unique", "extension": "csv",
+              "change_id": 1}
     tried = all_404(app, client, newcomer, REVIEWER_SIDE, values)
     assert len(tried) >= 18
     home = client.get("/evaluation/").get_data(as_text=True)

@@ -1,6 +1,7 @@
 """The reviews domain's pages. Route modules attach to the blueprints of blueprints.py:
 rounds.py and eligibility.py (phases, settings, screening), committee_manage.py and conflicts.py (reviewers,
-assignment, conflicts), reviewer.py (a committee member's work), ranking.py, decisions.py and exports.py."""
+assignment, conflicts), reviewer.py (a committee member's work), ranking.py, decisions.py, waiting_list.py (after
+publication) and exports.py."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def register(app: Flask) -> None:
         ranking,
         reviewer,
         rounds,
+        waiting_list,
     )
     from portal.reviews.views.blueprints import applicant, committee, manage
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 
 from babel.numbers import format_decimal
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.applications import permissions as application_permissions
@@ -15,9 +15,10 @@ from portal.applications import queries as application_queries
 from portal.core.exports import content_disposition
 from portal.core.time import now
 from portal.extensions import db
-from portal.reviews import decisions, letters, queries, rounds
+from portal.reviews import decision_flow, decisions, envelope, letters, queries, rounds
 from portal.reviews.errors import ReviewError
 from portal.reviews.forms.decisions import DecisionForm, PublishForm
+from portal.reviews.forms.waiting_list import WithdrawalForm
 from portal.reviews.permissions import reviewable
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import applicant, manage
@@ -28,7 +29,8 @@ def _amount_text(amount) -> str:
     return "" if amount is None else format_decimal(amount, "#,##0.00", locale="fr_FR")
 
 
-def _application_page(application, form: DecisionForm | None = None, status: int = 200):
+def application_page(application, form: DecisionForm | None = None, status: int = 200,
+                      withdrawal_form: WithdrawalForm | None = None):
     round_ = rounds.round_of_application(application, now()) or abort(404)
     phase = PHASES[round_.phase]
     eligibility = queries.eligibility_of(application)
@@ -39,20 +41,24 @@ def _application_page(application, form: DecisionForm | None = None, status: int
             "duration_years": decision.duration_years, "motivation": decision.motivation or "",
             "confirm_above_request": decision.above_request_confirmed})
     organisation = application_queries.organisations_by_id([application.organisation_id])[application.organisation_id]
+    call = application.call
     return render_template(
-        "reviews/application.html", application=application, call=application.call, organisation=organisation,
+        "reviews/application.html", application=application, call=call, organisation=organisation,
         round=round_, phase=phase, eligibility=eligibility, decision=decision, form=form,
         can_decide=phase.deciding and eligibility is not None and eligibility.is_eligible,
         reviews=queries.counting_reviews_of(application), assigned=len(queries.assignments_of_application(application)),
-        criteria=application.call.spec.selection_criteria, requested=decisions.amount_requested(application),
+        criteria=call.spec.selection_criteria, requested=decisions.amount_requested(application),
         has_letter=letters.letter_of(application) is not None,
-        pending_requests=queries.pending_requests_on(application)), status
+        pending_requests=queries.pending_requests_on(application),
+        flow=decision_flow.flow_of(application, current_user),
+        envelope=envelope.envelope_of(call, application.window, reviewable(current_user, call)),
+        withdrawal_form=withdrawal_form or WithdrawalForm()), status
 
 
 @manage.get("/candidatures/<uuid:application_id>")
 @login_required
 def application(application_id: uuid.UUID):
-    return _application_page(managed_application(application_id))
+    return application_page(managed_application(application_id))
 
 
 @manage.post("/candidatures/<uuid:application_id>/decision")
@@ -70,23 +76,38 @@ def decision(application_id: uuid.UUID):
                 flash(refused.message, "error")
                 return redirect(url_for(".application", application_id=application.id))
             getattr(form, refused.field).errors.append(refused.message)
-            return _application_page(application, form, 422)
+            return application_page(application, form, 422)
+        db.session.commit()
         flash("Décision enregistrée. Elle reste confidentielle jusqu'à la publication des décisions.", "success")
-        return redirect(url_for(".application", application_id=application.id))
-    return _application_page(application, form, 422)
+        following = decision_flow.flow_of(application, current_user).next if request.form.get("then") == "next" else None
+        if following is not None:
+            return redirect(url_for(".application", application_id=following.application_id, _anchor="decision"))
+        if request.form.get("then") == "next":
+            flash("C'était la dernière candidature recevable du classement.", "info")
+        return redirect(url_for(".application", application_id=application.id, _anchor="decision"))
+    return application_page(application, form, 422)
+
+
+def _publication_page(call, window, round_, form: PublishForm | None = None, status: int = 200):
+    visible_ids = reviewable(current_user, call)
+    visible = set(db.session.scalars(visible_ids))
+    deciding = PHASES[round_.phase].deciding
+    notices = decisions.preview(round_) if deciding else []
+    return render_template(
+        "reviews/publication.html", call=call, window=window, round=round_, phase=PHASES[round_.phase],
+        notices=[n for n in notices if n.application.id in visible],
+        hidden=sum(1 for n in notices if n.application.id not in visible),
+        missing=decisions.missing(round_) if deciding else [], form=form or PublishForm(),
+        missing_settings=decisions.missing_letter_settings(call),
+        envelope=envelope.envelope_of(call, window, visible_ids),
+        # The whole window's total decides whether publishing needs the confirmation, hidden applications included.
+        over_envelope=envelope.envelope_of(call, window).exceeded), status
 
 
 @manage.get("/<slug>/fenetres/<key>/publication")
 @login_required
 def publication(slug: str, key: str):
-    call, window, round_ = managed_window(slug, key)
-    visible = set(db.session.scalars(reviewable(current_user, call)))
-    notices = decisions.preview(round_) if PHASES[round_.phase].deciding else []
-    return render_template(
-        "reviews/publication.html", call=call, window=window, round=round_, phase=PHASES[round_.phase],
-        notices=[n for n in notices if n.application.id in visible],
-        hidden=sum(1 for n in notices if n.application.id not in visible),
-        missing=decisions.missing(round_) if PHASES[round_.phase].deciding else [], form=PublishForm())
+    return _publication_page(*managed_window(slug, key))
 
 
 @manage.post("/<slug>/fenetres/<key>/publier")
@@ -95,14 +116,22 @@ def publish(slug: str, key: str):
     call, window, round_ = managed_window(slug, key)
     form = PublishForm()
     if not form.validate_on_submit():
-        flash(" ".join(form.confirm.errors) or "Le formulaire a expiré : recommencez.", "error")
-        return redirect(url_for(".publication", slug=slug, key=key))
+        return _publication_page(call, window, round_, form, 422)
     try:
-        sent = decisions.publish(round_, by=current_user, at=now())
+        sent = decisions.publish(round_, by=current_user, at=now(),
+                                 over_envelope_confirmed=form.confirm_over_envelope.data)
+    except decisions.DecisionError as refused:
+        db.session.rollback()
+        if refused.field is None:
+            flash(refused.message, "error")
+        else:
+            getattr(form, refused.field).errors.append(refused.message)
+        return _publication_page(call, window, round_, form, 422)
     except ReviewError as refused:
         db.session.rollback()
         flash(refused.message, "error")
         return redirect(url_for(".publication", slug=slug, key=key))
+    db.session.commit()
     flash(f"Décisions publiées : {sent} message(s) mis en file d'envoi.", "success")
     return redirect(url_for(".publication", slug=slug, key=key))
 
@@ -140,8 +169,10 @@ def published_application(application_id: uuid.UUID):
 @login_required
 def decision_page(application_id: uuid.UUID):
     application = published_application(application_id)
+    decision = queries.decision_of(application)
     return render_template("reviews/decision.html", application=application, call=application.call,
-                           letter=letters.letter_of(application))
+                           letter=letters.letter_of(application), current=decision,
+                           changes=decision.changes if decision else [])
 
 
 @applicant.get("/<uuid:application_id>/decision.pdf")

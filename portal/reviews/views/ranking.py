@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from portal.accounts.permissions import is_reviewer_of
 from portal.catalog.queries import get_call
 from portal.core.time import now
-from portal.reviews import ranking, rounds
+from portal.reviews import envelope, ranking, rounds
 from portal.reviews.models import OUTCOMES
-from portal.reviews.permissions import can_manage_selection
+from portal.reviews.permissions import can_manage_selection, reviewable
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import committee, manage
 from portal.reviews.views.loading import window_of
@@ -41,9 +41,11 @@ def sort_word(sort: str) -> str:
 def _render(call, window, round_, endpoint: str, manager: bool):
     sort, descending = _requested_sort()
     result = ranking.rank(call, window, current_user, sort=sort, descending=descending)
+    # The managers' ranking shows the total awarded against the envelope; the committee's does not.
+    budget = envelope.envelope_of(call, window, reviewable(current_user, call)) if manager else None
     return render_template("reviews/ranking.html", call=call, window=window, phase=PHASES[round_.phase],
                            ranking=result, endpoint=endpoint, manager=manager, sort_word=sort_word(result.sort),
-                           criterion_prefix=CRITERION_PREFIX, outcomes=OUTCOMES)
+                           criterion_prefix=CRITERION_PREFIX, outcomes=OUTCOMES, envelope=budget)
 
 
 @manage.get("/<slug>/fenetres/<key>/classement", endpoint="ranking")
