@@ -13,10 +13,13 @@ from portal.core.time import PARIS
 LOCALE = "fr_FR"
 
 
-def date_fr(value: dt.date | dt.datetime | None) -> str:
-    """« 9 mai 2025 »; the first of the month is written « 1er » as in French usage."""
-    if value is None:
+def date_fr(value: dt.date | dt.datetime | str | None) -> str:
+    """« 9 mai 2025 »; the first of the month is written « 1er » as in French usage. An instant written in ISO 8601
+    (as the versions' snapshots keep them) is read first, and its day is the day in Paris."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
         value = value.astimezone(PARIS).date()
     text = format_date(value, "d MMMM y", locale=LOCALE)

@@ -97,3 +97,10 @@ def test_the_public_verification_page_proves_the_deposit_without_naming_the_pers
     for name, content in FILES.values():
         assert name in page and hashlib.sha256(content).hexdigest() in page
         assert f"{len(content)} octets" in page.replace("\u202f", "").replace("\xa0", "")
+
+
+def test_the_declarations_are_dated_in_french_on_the_receipt_page_and_the_form(deposited):
+    page = page_text(deposited.get(f"{deposited.url}versions/1"))
+    assert "cochée par Claire Martin le 15 avril 2025" in page and "2025-04-15" not in page
+    form = page_text(deposited.get(f"{deposited.url}formulaire"))
+    assert "Cochée par Claire Martin le 15 avril 2025." in form and "2025-04-15" not in form
