@@ -183,6 +183,10 @@ class Review(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Changes saved after a submission and not submitted yet, seen by her alone: the rows above stay those of her
+    # last version, which the ranking and every other reader use (reviewing.save_pending).
+    pending: Mapped[dict | None] = mapped_column(JSON)
+    pending_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     scores: Mapped[list[Score]] = relationship(back_populates="review", cascade="all, delete-orphan",
                                                order_by="Score.id")

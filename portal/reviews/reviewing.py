@@ -102,8 +102,9 @@ def _clean(text: str | None) -> str | None:
 def save(application: Application, reviewer, values: dict[str, str], comments: dict[str, str], opinion: str | None,
          comment: str | None, submit: bool, at: dt.datetime) -> Review:
     """Create or update her review. A draft may be partial; a submission needs every required criterion and an
-    opinion, stores the total and freezes a new version (the earlier ones stay). A submitted review is changed
-    only by submitting again, so its scores always match its last version and its stored total."""
+    opinion, stores the total and freezes a new version (the earlier ones stay). Once submitted, the scores stay
+    those of her last version: changes saved without submitting wait aside (`pending`), seen by her alone, until
+    she submits them as the next version or abandons them."""
     _check_may_score(reviewer, application, at)
     criteria = application.call.spec.selection_criteria
     parsed, errors = _parse(criteria, values, opinion, submit)
@@ -111,20 +112,28 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
     if errors:
         raise ReviewInvalid(errors)
     review = queries.own_review(reviewer, application)
+    target = f"application:{application.id}"
+    cleaned = {c.key: _clean(comments.get(c.key)) for c in criteria}
     if review is not None and review.status == "submitted" and not submit:
-        raise ReviewError("Une évaluation soumise ne repasse pas en brouillon : soumettez vos modifications, "
-                          "elles formeront une nouvelle version.")
+        review.pending = {"scores": parsed, "comments": cleaned, "opinion": opinion or None,
+                          "comment": _clean(comment)}
+        review.pending_at = at
+        audit.record("review.save_pending", actor=reviewer, target=target, review=str(review.id),
+                     submitted_version=len(review.versions),
+                     **_changes(review, criteria, parsed, cleaned, opinion or None, _clean(comment)))
+        _commit_once()
+        return review
     if review is None:
         review = Review(application_id=application.id, reviewer_id=reviewer.id, status="draft", created_at=at)
         db.session.add(review)
-    changes = _apply(review, criteria, parsed, comments, opinion or None, _clean(comment))
+    changes = _apply(review, criteria, parsed, cleaned, opinion or None, _clean(comment))
     review.updated_at = at
-    target = f"application:{application.id}"
     if not submit:
         audit.record("review.save", actor=reviewer, target=target, review=str(review.id), **changes)
         _commit_once()
         return review
     review.status, review.submitted_at = "submitted", at
+    review.pending, review.pending_at = None, None
     review.total = scoring.total(criteria, parsed)
     rounds.ensure_settings(application.call)  # records the weights the stored totals follow (totals.py)
     db.session.flush()
@@ -134,6 +143,32 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
                  total=str(review.total) if review.total is not None else None, **changes)
     _commit_once()
     return review
+
+
+def discard_pending(application: Application, reviewer, at: dt.datetime) -> Review:
+    """Abandon the changes she saved since her last submission: her submitted version stays as it was. The caller
+    commits."""
+    _check_may_score(reviewer, application, at)
+    review = queries.own_review(reviewer, application)
+    if review is None or review.pending is None:
+        raise ReviewError("Vous n'avez pas de modifications en attente sur cette évaluation.")
+    audit.record("review.discard_pending", actor=reviewer, target=f"application:{application.id}",
+                 review=str(review.id), submitted_version=len(review.versions),
+                 saved_at=review.pending_at.isoformat() if review.pending_at else None)
+    review.pending, review.pending_at = None, None
+    db.session.flush()
+    return review
+
+
+def shown(review: Review | None) -> dict | None:
+    """What her grid shows: the changes she saved since submitting if any, else her review's rows."""
+    if review is None:
+        return None
+    if review.pending is not None:
+        return review.pending
+    return {"scores": {s.criterion: s.value for s in review.scores},
+            "comments": {s.criterion: s.comment for s in review.scores}, "opinion": review.opinion,
+            "comment": review.comment}
 
 
 def _commit_once() -> None:
@@ -147,22 +182,18 @@ def _commit_once() -> None:
                           "et vérifiez vos notes avant de recommencer.") from None
 
 
-def _apply(review: Review, criteria: list[Criterion], parsed: dict[str, int | None], comments: dict[str, str],
-           opinion: str | None, comment: str | None) -> dict:
-    """Write the values onto the review; return what changed, as « old → new », for the audit log."""
+def _changes(review: Review, criteria: list[Criterion], parsed: dict[str, int | None], comments: dict[str, str | None],
+             opinion: str | None, comment: str | None) -> dict:
+    """What these values change on the review's rows, as « old → new », for the audit log."""
     scores: dict[str, str] = {}
     commented: list[str] = []
     for criterion in criteria:
         row = review.score_of(criterion.key)
-        if row is None:
-            row = Score(criterion=criterion.key)
-            review.scores.append(row)
-        new_comment = _clean(comments.get(criterion.key))
-        if row.value != parsed[criterion.key]:
-            scores[criterion.key] = f"{_shown(row.value)} → {_shown(parsed[criterion.key])}"
-        if row.comment != new_comment:
+        old_value, old_comment = (row.value, row.comment) if row is not None else (None, None)
+        if old_value != parsed[criterion.key]:
+            scores[criterion.key] = f"{_shown(old_value)} → {_shown(parsed[criterion.key])}"
+        if old_comment != comments[criterion.key]:
             commented.append(criterion.key)
-        row.value, row.comment = parsed[criterion.key], new_comment
     changes: dict = {}
     if scores:
         changes["scores"] = scores
@@ -172,6 +203,19 @@ def _apply(review: Review, criteria: list[Criterion], parsed: dict[str, int | No
         changes["opinion"] = f"{_shown(review.opinion)} → {_shown(opinion)}"
     if review.comment != comment:
         changes["comment_changed"] = True
+    return changes
+
+
+def _apply(review: Review, criteria: list[Criterion], parsed: dict[str, int | None], comments: dict[str, str | None],
+           opinion: str | None, comment: str | None) -> dict:
+    """Write the values onto the review's rows; return what changed (_changes)."""
+    changes = _changes(review, criteria, parsed, comments, opinion, comment)
+    for criterion in criteria:
+        row = review.score_of(criterion.key)
+        if row is None:
+            row = Score(criterion=criterion.key)
+            review.scores.append(row)
+        row.value, row.comment = parsed[criterion.key], comments[criterion.key]
     review.opinion, review.comment = opinion, comment
     return changes
 

@@ -230,10 +230,11 @@ def test_submitting_stores_the_total_and_version_one_then_an_edit_makes_version_
     page = text_of(client.get(url(application, "/evaluation")))
     assert "Votre évaluation est soumise." in page and "14,67 / 20" in page and "Version 1" in page
 
-    # A submitted review does not go back to draft…
-    refused = send(client, application, {**FULL, "score_qualite": "1"}, submit=False)
-    assert refused.status_code == 302
-    assert "ne repasse pas en brouillon" in text_of(client.get(refused.headers["Location"]))
+    # A submitted review does not go back to draft: changes saved without submitting wait aside
+    # (test_review_drafts.py)…
+    kept = send(client, application, {**FULL, "score_qualite": "1"}, submit=False)
+    assert kept.status_code == 302
+    assert "la version 1 reste celle que voit le comité" in text_of(client.get(kept.headers["Location"]))
     assert review_of(alice, application).score_of("qualite").value == 4
     # …its edits are submitted as a new version, the first one kept.
     assert send(client, application, {**FULL, "score_qualite": "5", "score_budget": "10"}, submit=True

@@ -9,7 +9,7 @@ from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 
 from portal.catalog.schema import Criterion
 from portal.reviews import scoring
-from portal.reviews.models import OPINIONS, Review
+from portal.reviews.models import OPINIONS
 from portal.reviews.reviewing import COMMENT_MAX, comment_hint, is_scored
 
 
@@ -33,24 +33,28 @@ def _limited() -> dict:
     return {"description": comment_hint(), "render_kw": {"maxlength": COMMENT_MAX}}
 
 
-def review_form(criteria: list[Criterion], review: Review | None, formdata=None):
-    """The grid for these criteria, filled from her review on display and from the request once posted."""
+def review_form(criteria: list[Criterion], shown: dict | None, formdata=None):
+    """The grid for these criteria, filled on display from what reviewing.shown gives (her pending changes or her
+    review) and from the request once posted."""
 
     class ReviewForm(FlaskForm):
         opinion = RadioField("Avis général", choices=[SelectChoice(k, v) for k, v in OPINIONS.items()], validate_choice=False)
         comment = TextAreaField("Commentaire général", **_limited())
         save_draft = SubmitField("Enregistrer le brouillon")
         submit_review = SubmitField("Soumettre l'évaluation")
+        discard_changes = SubmitField("Abandonner les modifications")
 
-    data: dict = {"opinion": review.opinion if review else None, "comment": review.comment if review else None}
+    shown = shown or {}
+    scores, comments = shown.get("scores", {}), shown.get("comments", {})
+    data: dict = {"opinion": shown.get("opinion"), "comment": shown.get("comment")}
     for criterion in criteria:
-        score = review.score_of(criterion.key) if review else None
+        value = scores.get(criterion.key)
         if is_scored(criterion):
             setattr(ReviewForm, score_field(criterion.key),
                     RadioField(criterion.label, choices=level_choices(criterion), validate_choice=False))
-            data[score_field(criterion.key)] = str(score.value) if score and score.value is not None else None
+            data[score_field(criterion.key)] = str(value) if value is not None else None
         setattr(ReviewForm, comment_field(criterion.key), TextAreaField(f"Commentaire — {criterion.label}", **_limited()))
-        data[comment_field(criterion.key)] = score.comment if score else None
+        data[comment_field(criterion.key)] = comments.get(criterion.key)
     return ReviewForm(formdata=formdata, data=data) if formdata is not None else ReviewForm(data=data)
 
 

@@ -17,6 +17,7 @@ from portal.catalog.queries import get_call
 from portal.core.files import mime_of
 from portal.core.storage import send_stored
 from portal.core.time import now
+from portal.extensions import db
 from portal.reviews import permissions, queries, reviewing, rounds, scoring
 from portal.reviews.errors import ReviewError
 from portal.reviews.forms.reviewing import review_form, show_errors, values_of
@@ -75,20 +76,26 @@ def next(slug: str):  # noqa: A001 (the endpoint's name in the map)
     return redirect(url_for("committee.application", application_id=application.id))
 
 
+def _deposited(found) -> dict:
+    """What the templates rendering the deposited file need (its last version, answers, budget and files), for
+    the file's page and beside the review grid alike."""
+    version = found.latest_version
+    given = version.snapshot.get("answers", {})
+    return dict(version=version, spec=found.call.spec, given=given, cerfa=cerfa,
+                totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+                organisation=applications.organisations_by_id([found.organisation_id])[found.organisation_id],
+                files=applications.files_by_id(f["id"] for f in version.snapshot["files"]))
+
+
 @committee.get("/candidatures/<uuid:application_id>")
 @login_required
 def application(application_id: uuid.UUID):
     found, declare = _opened(application_id)
     if declare:
         return declare
-    version = found.latest_version
-    given = version.snapshot.get("answers", {})
     round_, own, may_read = _reading_rights(found)
     return render_template(
-        "reviews/reviewer_application.html", application=found, version=version, spec=found.call.spec,
-        given=given, cerfa=cerfa, totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
-        organisation=applications.organisations_by_id([found.organisation_id])[found.organisation_id],
-        files=applications.files_by_id(f["id"] for f in version.snapshot["files"]),
+        "reviews/reviewer_application.html", application=found, **_deposited(found),
         eligibility=queries.eligibility_of(found), phase=rounds.phase_of(round_), own=own, may_read=may_read,
         may_score=reviewing.may_score(current_user, found, now()), statuses=REVIEW_STATUS)
 
@@ -118,28 +125,47 @@ def review(application_id: uuid.UUID):
     criteria = found.call.spec.selection_criteria
     own = queries.own_review(current_user, found)
     # On a post the grid shows what she sent, never the stored values under it.
-    form = review_form(criteria, own if request.method == "GET" else None)
+    form = review_form(criteria, reviewing.shown(own) if request.method == "GET" else None)
     status = 200
     if form.validate_on_submit():
-        values, comments = values_of(form, criteria)
-        submit = bool(form.submit_review.data)
         try:
-            reviewing.save(found, current_user, values, comments, form.opinion.data, form.comment.data,
-                           submit=submit, at=now())
+            message = _save(found, own, form, criteria)
         except reviewing.ReviewInvalid as invalid:
             show_errors(form, invalid.errors)
             status = 422
         except ReviewError as refused:
+            db.session.rollback()
             flash(refused.message, "error")
             return redirect(url_for("committee.review", application_id=found.id))
         else:
-            flash("Votre évaluation est soumise." if submit else "Votre brouillon est enregistré.", "success")
+            flash(message, "success")
             return redirect(url_for("committee.review", application_id=found.id))
     round_, own, may_read = _reading_rights(found)
     return render_template("reviews/review_form.html", application=found, criteria=criteria, form=form, own=own,
                            may_score=reviewing.may_score(current_user, found, now()), may_read=may_read,
                            phase=rounds.phase_of(round_), opinions=OPINIONS, is_scored=reviewing.is_scored,
-                           scoring=scoring, statuses=REVIEW_STATUS), status
+                           scoring=scoring, statuses=REVIEW_STATUS, **_deposited(found)), status
+
+
+def _save(found, own, form, criteria) -> str:
+    """Do what the button pressed asks; return what to tell her."""
+    submitted = own is not None and own.status == "submitted"
+    if form.discard_changes.data:
+        review = reviewing.discard_pending(found, current_user, now())
+        db.session.commit()
+        return (f"Vos modifications sont abandonnées : la version {len(review.versions)} remise reste celle que "
+                "voit le comité.")
+    values, comments = values_of(form, criteria)
+    submit = bool(form.submit_review.data)
+    review = reviewing.save(found, current_user, values, comments, form.opinion.data, form.comment.data,
+                            submit=submit, at=now())
+    if submit:
+        return f"La version {len(review.versions)} de votre évaluation est remise." if submitted else \
+            "Votre évaluation est soumise."
+    if submitted:
+        return (f"Vos modifications sont enregistrées sans être remises : la version {len(review.versions)} reste "
+                "celle que voit le comité.")
+    return "Votre brouillon est enregistré."
 
 
 @committee.get("/candidatures/<uuid:application_id>/evaluations")
