@@ -4,6 +4,8 @@ grid. Both pass axe-core."""
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE
@@ -61,3 +63,23 @@ def test_on_a_phone_the_file_comes_first_and_a_link_leads_to_the_grid(new_page, 
     page.get_by_role("link", name="Aller directement à la grille d'évaluation").click()
     expect(page.get_by_role("group", name="Note — Qualité de l'accompagnement proposé")).to_be_in_viewport()
     checked(page, "grille et dossier telephone", screenshot=True, suffix="-mobile")
+
+
+def test_the_hub_lists_the_reviews_undone_and_asks_to_confirm_before_the_deliberation(page, checked, selection):
+    """The manager's side of the same round: the progress, and the box to tick, with its error when left empty."""
+    alpha, _ = ready_to_score(selection)
+    sign_in(page, checked, selection.manager.email)
+    page.goto(f"/gestion/selection/{selection.call.slug}/")
+    expect(page.get_by_role("row", name=f"{alpha.number} — Association Alpha")).to_contain_text(
+        "0 / 1 évaluation remise")
+    checked(page, "selection avancement")
+    page.get_by_role("button", name=re.compile("^Ouvrir la délibération")).click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Cochez « Ouvrir la délibération malgré 1 évaluation non remise »")
+    checked(page, "selection avancement erreur")
+    summary.get_by_role("link").click()
+    box = page.get_by_label("Ouvrir la délibération malgré 1 évaluation non remise")
+    expect(box).to_be_focused()
+    box.check()
+    page.get_by_role("button", name=re.compile("^Ouvrir la délibération")).click()
+    expect(page.get_by_text("est maintenant en phase « Délibération »")).to_be_visible()

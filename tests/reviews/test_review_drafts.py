@@ -76,6 +76,7 @@ def test_changes_saved_after_submitting_wait_aside_and_the_ranking_keeps_the_sub
                      r"reste celle que voit le comité\.", page)
     assert checked(page, "score_qualite") == "1" and checked(page, "opinion") == "reserve"  # her changes
     assert "Abandonner les modifications" in page
+    assert "Soumise — 14,67 / 20 — modifications non remises" in text_of(client.get(url(application)))
 
     review = review_of(alice, application)
     assert review.status == "submitted" and str(review.total) == "14.67" and len(review.versions) == 1
