@@ -68,6 +68,7 @@ def test_a_withdrawal_then_a_promotion_from_the_list_with_letters_audit_and_hist
     assert refresh_decision(alpha).outcome == "desiste"
     message = change_mails("Désistement pris en compte")["presidence@asso1.fr"]
     assert "Décision : Désistement (le 12 mai 2025)" in message.body and WITHDRAWAL in message.body
+    assert "La lettre indique les voies et délais de recours" in message.body
     letter_link = next(w for w in message.body.split() if "/decision/" in w and w.endswith(".pdf"))
     sign_in_as(client, selection.applicants[0])
     text = text_of(client.get(letter_link[letter_link.index("/candidatures"):]).get_data())

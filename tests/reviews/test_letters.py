@@ -11,7 +11,7 @@ from portal.reviews import decisions
 from portal.reviews.errors import ReviewError
 from tests.conftest import post_form
 from tests.reviews.conftest import AFTER_CLOSING, CRITERIA, ISSUER, SIGNATORY, sign_in_as
-from tests.reviews.test_decisions import REASON, deliberate, text_of, url_of
+from tests.reviews.test_decisions import REASON, decision_mails, deliberate, text_of, url_of
 
 COURT = "Tribunal administratif de Lille"
 
@@ -53,6 +53,8 @@ def test_every_letter_states_the_appeals_the_court_and_is_signed(client, selecti
                 f"auteur ({ISSUER}), et d'un recours contentieux devant {COURT}") in text
         assert "Télérecours citoyens" in text and "www.telerecours.fr" in text
         assert f"Par délégation, {SIGNATORY['title']} {SIGNATORY['name']}" in text
+    for message in decision_mails():
+        assert "La lettre indique les voies et délais de recours contre cette décision" in message.body
 
 
 def test_a_call_level_signatory_overrides_the_issuer_and_an_unnamed_court_is_the_competent_one(
