@@ -98,3 +98,32 @@ def test_on_a_desktop_the_whole_ranking_is_in_view_and_a_phone_scrolls_the_table
     assert phone.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), (
         "la page défile horizontalement sur un téléphone")
     checked(phone, "classement 375")
+
+
+def test_the_manager_records_the_meeting_without_javascript_and_the_minutes_report_it(new_page, checked, ranked):
+    page = new_page(java_script_enabled=False)
+    open_ranking(page, ranked)
+    page.goto(f"/gestion/selection/{ranked.call.slug}/")
+    expect(page.get_by_text("la réunion du comité n'est pas encore enregistrée")).to_be_visible()
+    page.get_by_role("link", name="Enregistrer la réunion du comité").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Réunion du comité de sélection")
+    checked(page, "reunion du comite")
+    # Nothing filled: the summary lists each error and leads to its field.
+    page.get_by_role("button", name="Enregistrer la réunion du comité").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Le formulaire contient 7 erreurs")  # date, place, chair, title, 3 members
+    checked(page, "reunion du comite erreurs")
+    expect(page.get_by_role("group", name="Évaluateur 1")).to_have_attribute("aria-describedby", re.compile("error"))
+    page.get_by_label("Date de la réunion").fill("2025-05-20")
+    page.get_by_label("Heure de début").fill("14:30")
+    page.get_by_label("Lieu de la réunion").fill("Arras, Hôtel du Département")
+    page.get_by_label("Nom de la personne qui préside le comité").fill("Marie Lefebvre")
+    page.get_by_label("Sa fonction").fill("Vice-présidente chargée du logement")
+    for name in ("Évaluateur 1", "Gaëlle Gestion"):
+        page.get_by_role("group", name=name).get_by_label("Présent", exact=True).check()
+    page.get_by_role("group", name="Évaluateur 2").get_by_label("Absent", exact=True).check()
+    page.get_by_role("button", name="Enregistrer la réunion du comité").click()
+    expect(page.get_by_text("La réunion du comité est enregistrée")).to_be_visible()
+    checked(page, "reunion du comite enregistree")
+    page.goto(f"/gestion/selection/{ranked.call.slug}/")
+    expect(page.get_by_text("réunion du 20 mai 2025, Arras, Hôtel du Département")).to_be_visible()

@@ -82,7 +82,7 @@ def test_the_meeting_form_refuses_in_french_and_ties_each_error_to_its_field(cli
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Le formulaire contient 6 erreurs" in html
-    assert "Indiquez la date de la réunion." in html and "Indiquez le lieu de la réunion." in html
+    assert "Indiquez la date de la réunion (par exemple 20/05/2025)." in html and "Indiquez le lieu de la réunion." in html
     assert "Choisissez « présent » ou « absent » pour Évaluateur 1." in html
     assert re.search(r'<input[^>]*aria-describedby="[^"]*held_on-error[^"]*"[^>]*id="held_on"', html)
     member = member_fields(client, selection)["Évaluateur 1"]

@@ -44,7 +44,9 @@ class FrenchTimeField(StringField):
 
 
 class _MeetingForm(FlaskForm):
-    held_on = DateField("Date de la réunion", validators=[DataRequired("Indiquez la date de la réunion.")])
+    # A browser without a date picker sends what the person typed: « 20/05/2025 » is read too.
+    held_on = DateField("Date de la réunion", format=["%Y-%m-%d", "%d/%m/%Y"],
+                        validators=[DataRequired("Indiquez la date de la réunion (par exemple 20/05/2025).")])
     starts_at = FrenchTimeField("Heure de début", validators=[Optional()], description="Par exemple 14:30.")
     place = StringField("Lieu de la réunion", description="Il figure aussi dans la formule « Fait à … » du "
                                                           "procès-verbal. Par exemple : Arras, Hôtel du Département.",
