@@ -99,18 +99,24 @@ def screening_counts(window: Window, visible=None) -> dict[str, int]:
 
 # ---- a committee member's work (reviewing.py, views/reviewer.py) -------------------------------------------
 
+def _on_committee(user_id, call_uuid):
+    """The person still holds the reviewer role for the call (columns or values)."""
+    from sqlalchemy import exists
+
+    from portal.accounts.models import RoleGrant
+
+    return exists().where(RoleGrant.user_id == user_id, RoleGrant.role == "reviewer", RoleGrant.call_id == call_uuid)
+
+
 def _counts(call: Call):
     """The condition under which a submitted review counts: its author is still assigned to the application and
     still holds the reviewer role for the call (a review written before a conflict came to light never counts)."""
     from sqlalchemy import and_, exists
 
-    from portal.accounts.models import RoleGrant
-
     return and_(Review.status == "submitted",
                 exists().where(Assignment.application_id == Review.application_id,
                                Assignment.reviewer_id == Review.reviewer_id),
-                exists().where(RoleGrant.user_id == Review.reviewer_id, RoleGrant.role == "reviewer",
-                               RoleGrant.call_id == call.uuid))
+                _on_committee(Review.reviewer_id, call.uuid))
 
 
 def calls_reviewed_by(user) -> list[Call]:
@@ -320,14 +326,15 @@ def declared_by_reviewer(user, call: Call) -> list:
 
 # ---- the committee's progress (the manager's hub, the move to deliberation) ---------------------------------
 
+def _ineligible():
+    return select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
+
+
 def _committee_work(window: Window, visible):
     """Each assignment of the window's deposited, not ineligible, visible applications to a person still on the
     committee, with her submitted review's id (None while it is not submitted) — the reviews still expected."""
-    from sqlalchemy import and_, exists
+    from sqlalchemy import and_
 
-    from portal.accounts.models import RoleGrant
-
-    ineligible = select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
     query = (select(Assignment.application_id, Assignment.reviewer_id, Review.id.label("review_id"),
                     Review.status.label("status"))
              .join(Application, Application.id == Assignment.application_id)
@@ -335,9 +342,7 @@ def _committee_work(window: Window, visible):
              .outerjoin(Review, and_(Review.application_id == Assignment.application_id,
                                      Review.reviewer_id == Assignment.reviewer_id))
              .where(Application.window_id == window.id, Application.status == "submitted",
-                    Application.id.not_in(ineligible),
-                    exists().where(RoleGrant.user_id == Assignment.reviewer_id, RoleGrant.role == "reviewer",
-                                   RoleGrant.call_id == Call.uuid)))
+                    Application.id.not_in(_ineligible()), _on_committee(Assignment.reviewer_id, Call.uuid)))
     return query if visible is None else query.where(Application.id.in_(visible))
 
 
@@ -359,7 +364,6 @@ def review_progress(window: Window, visible) -> Progress:
 
     work = _committee_work(window, visible).cte("work")
     done = func.count(case((work.c.status == "submitted", 1)))
-    ineligible = select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
     per_application = (
         select(literal("application").label("kind"), Application.id.label("application_id"),
                type_coerce(null(), Integer).label("reviewer_id"), Application.number.label("label"),
@@ -368,7 +372,7 @@ def review_progress(window: Window, visible) -> Progress:
         .join(Organisation, Organisation.id == Application.organisation_id)
         .outerjoin(work, work.c.application_id == Application.id)
         .where(Application.window_id == window.id, Application.status == "submitted",
-               Application.id.not_in(ineligible), Application.id.in_(visible))
+               Application.id.not_in(_ineligible()), Application.id.in_(visible))
         .group_by(Application.id, Application.number, Organisation.legal_name))
     per_reviewer = (
         select(literal("reviewer"), type_coerce(null(), Uuid), work.c.reviewer_id, User.name, null(), done,
