@@ -120,7 +120,8 @@ def test_a_withdrawal_then_a_promotion_from_the_list_with_letters_audit_and_hist
     history = read(client.get(url_of(beta)))
     assert "Historique de la décision" in history and "publiée — Liste complémentaire (6 000 €)" in history
     assert "retenue depuis la liste complémentaire, 7 000 €" in history
-    assert f"désistement (désistement du 12 mai 2025 ; motif : {WITHDRAWAL})" in read(client.get(url_of(alpha)))
+    assert (f"désistement enregistré (l'organisation s'est désistée le 12 mai 2025 ; motif : {WITHDRAWAL})"
+            in read(client.get(url_of(alpha))))
     assert "Désistement" in read(client.get(f"{url}/classement"))
 
     events = {e.action: e for e in db.session.scalars(select(AuditEvent).where(
