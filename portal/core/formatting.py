@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal
 
+from portal.core.text import addressed_to
 from portal.core.time import PARIS
 
 LOCALE = "fr_FR"
@@ -33,10 +34,13 @@ def time_fr(value: dt.datetime | dt.time, seconds: bool = False) -> str:
     return f"{local.hour} h {local.minute:02d}" + (f" min {local.second:02d} s" if seconds else "")
 
 
-def datetime_fr(value: dt.datetime | None, seconds: bool = False) -> str:
-    """« 9 mai 2025 à 23 h 59 (heure de Paris) », or « … à 23 h 59 min 59 s (heure de Paris) » with the seconds."""
-    if value is None:
+def datetime_fr(value: dt.datetime | str | None, seconds: bool = False) -> str:
+    """« 9 mai 2025 à 23 h 59 (heure de Paris) », or « … à 23 h 59 min 59 s (heure de Paris) » with the seconds. An
+    instant written in ISO 8601 (a declaration's, in the answers) is read first."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
     return f"{date_fr(value)} à {time_fr(value, seconds)} (heure de Paris)"
 
 
@@ -82,4 +86,5 @@ def register(app) -> None:
     app.add_template_filter(money_fr)
     app.add_template_filter(number_fr)
     app.add_template_filter(size_fr)
+    app.add_template_filter(addressed_to)
     app.add_template_filter(figure_fr)

@@ -1,4 +1,4 @@
-"""Text helpers: accent- and case-insensitive matching keys."""
+"""Text helpers: accent- and case-insensitive matching keys, safe redirect targets, French articles."""
 
 from __future__ import annotations
 
@@ -34,3 +34,32 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+# The head nouns of French public bodies that are feminine (« à la Région »); the others are taken as masculine
+# (« au Département », « au Conseil départemental »). A name starting with a vowel is elided (« à l'État »).
+_FEMININE = {"agence", "association", "banque", "caisse", "chambre", "collectivite", "commune", "communaute",
+             "cour", "delegation", "direction", "federation", "fondation", "inspection", "maison", "mairie",
+             "metropole", "mission", "mutualite", "prefecture", "region", "sous-prefecture", "ville"}
+_SINGULAR_IN_S = {"fonds", "pays", "corps", "concours"}
+
+
+def addressed_to(name: str) -> str:
+    """« à » and the article of a body's name, contracted as French does: « au Département du Pas-de-Calais »,
+    « à la Préfecture du Nord », « à l'État », « aux Services de l'État »; a name that carries its own article keeps
+    it (« à La Poste », « au Département du Nord » for « Le Département du Nord »)."""
+    name = name.strip()
+    first, _, rest = name.partition(" ")
+    article = fold(first)
+    if article == "le" and rest:
+        return f"au {rest}"
+    if article == "les" and rest:
+        return f"aux {rest}"
+    if article == "la" or article.startswith("l'"):
+        return f"à {name}"
+    head = fold(first).rstrip(",")
+    if head and head[0] in "aeiouy":
+        return f"à l'{name}"
+    if head.endswith(("s", "x")) and head not in _SINGULAR_IN_S:
+        return f"aux {name}"
+    return f"à la {name}" if head in _FEMININE else f"au {name}"

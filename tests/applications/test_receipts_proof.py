@@ -103,4 +103,4 @@ def test_the_declarations_are_dated_in_french_on_the_receipt_page_and_the_form(d
     page = page_text(deposited.get(f"{deposited.url}versions/1"))
     assert "cochée par Claire Martin le 15 avril 2025" in page and "2025-04-15" not in page
     form = page_text(deposited.get(f"{deposited.url}formulaire"))
-    assert "Cochée par Claire Martin le 15 avril 2025." in form and "2025-04-15" not in form
+    assert "Cochée par Claire Martin le 15 avril 2025 à " in form and "2025-04-15" not in form

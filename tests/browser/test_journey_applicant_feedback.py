@@ -59,6 +59,9 @@ def test_the_association_is_told_what_the_service_sees_and_what_became_of_each_f
     # With JavaScript: a refused file is the field's error, announced; an accepted one is listed with its size.
     page.goto(f"{dossier}pieces")
     slot = page.get_by_role("region", name="Statuts de l'association")
+    expect(slot).to_contain_text("Manquante : pièce obligatoire.")  # said once, not again after the heading
+    heading = slot.get_by_role("heading", level=2)
+    assert heading.evaluate("h => getComputedStyle(h, '::after').content") in ("none", "normal")
     field = slot.get_by_label("Choisir le fichier")
     field.set_input_files({"name": "statuts.docx", "mimeType": "application/pdf", "buffer": docx()})
     slot.get_by_role("button", name="Téléverser").click()

@@ -121,8 +121,7 @@ def form(application_id: uuid.UUID):
             if autosave:
                 return jsonify(saved=False, message=message, revision=application.revision,
                                problems={p.anchor: p.message for p in result.refused}), 422
-            return _form_page(application, editable, result.typed,
-                              {p.anchor: p.message for p in result.refused}), 422
+            return _form_page(application, editable, result.typed, result.refused), 422
         saved = drafts.saved_message(application, now())
         if autosave:
             return jsonify(saved=True, message=saved, warning=warning and f"{warning} {saved}",
@@ -136,14 +135,18 @@ def form(application_id: uuid.UUID):
     return _form_page(application, editable, application.answers or {})
 
 
-def _form_page(application: Application, editable: bool, given: dict, refused: dict[str, str] | None = None) -> str:
+def _form_page(application: Application, editable: bool, given: dict, refused: list | None = None) -> str:
     """The answers form showing `given`, with what stops a deposit — and first the values just refused — at their
     fields."""
     spec = application.call.spec
-    problems = {p.anchor: p.message for p in answers.problems(spec, given)} if given else {}
-    problems = {**(refused or {}), **{k: v for k, v in problems.items() if k not in (refused or {})}}
+    found = [*(refused or []), *(answers.problems(spec, given) if given else [])]
+    problems = {}  # the first problem of each field, said at the field
+    for problem in found:
+        problems.setdefault(problem.anchor, problem)
     return render_template("applications/form.html", application=application, spec=spec, given=given,
-                           problems=problems, editable=editable, cerfa=cerfa,
+                           problems={anchor: p.message for anchor, p in problems.items()},
+                           summary=[(anchor, f"{p.label} : {p.message}") for anchor, p in problems.items()],
+                           editable=editable, cerfa=cerfa,
                            totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
                            row_count=answers.row_count, length_limit=answers.length_limit, yes_no=answers.YES_NO)
 
