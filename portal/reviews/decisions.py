@@ -91,6 +91,13 @@ def missing_letter_settings(call: Call) -> list[str]:
     return []
 
 
+def letterhead_of(call: Call) -> dict:
+    """The signatory and court of the letters sent now, stored with them: a later edit of the call file does not
+    rewrite a letter already notified."""
+    signatory = call.spec.letter_signatory
+    return {"signatory": signatory.model_dump() if signatory else None, "appeals_court": call.spec.letter_appeals_court}
+
+
 def check_letters_can_go(call: Call) -> None:
     lacking = missing_letter_settings(call)
     if lacking:
@@ -257,5 +264,6 @@ def publish(round_: ReviewRound, by, at: dt.datetime, over_envelope_confirmed: b
                  **counts)
     round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = "decided", at, getattr(by, "id", None)
     round_.decisions_published_at = at
+    round_.letterhead = letterhead_of(window.call)
     db.session.commit()
     return sent

@@ -13,6 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from portal.accounts.models import Organisation
 from portal.applications.models import Application
 from portal.catalog.schema import Signatory
@@ -21,7 +23,7 @@ from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import queries
 from portal.reviews.decisions import INELIGIBLE, OUTCOME_WORDS
-from portal.reviews.models import Decision, DecisionChange, Eligibility
+from portal.reviews.models import Decision, DecisionChange, Eligibility, ReviewRound
 
 UNNAMED_COURT = "le tribunal administratif territorialement compétent"
 
@@ -46,6 +48,7 @@ class Letter:
     dated: dt.datetime
     draft: bool  # not published yet: the manager's preview, marked as such
     change: DecisionChange | None = None  # a later letter: the withdrawal acknowledged, or the promotion
+    letterhead: dict | None = None  # signatory and court stored when it was sent (decisions.letterhead_of)
 
     @property
     def outcome_label(self) -> str:
@@ -57,11 +60,16 @@ class Letter:
 
     @property
     def signatory(self) -> Signatory | None:
-        return self.application.call.spec.letter_signatory
+        if self.letterhead is None:  # a draft (or sent before letterheads were kept): as the call file says now
+            return self.application.call.spec.letter_signatory
+        stored = self.letterhead.get("signatory")
+        return Signatory(**stored) if stored else None
 
     @property
     def appeals_court(self) -> str:
-        return self.application.call.spec.letter_appeals_court or UNNAMED_COURT
+        if self.letterhead is None:
+            return self.application.call.spec.letter_appeals_court or UNNAMED_COURT
+        return self.letterhead.get("appeals_court") or UNNAMED_COURT
 
     @property
     def template(self) -> str:
@@ -85,11 +93,14 @@ def letter_of(application: Application) -> Letter | None:
     decision = queries.decision_of(application) if eligibility.is_eligible else None
     if eligibility.is_eligible and decision is None:
         return None
-    published_at = queries.round_published_at(application)
+    published_at, letterhead = db.session.execute(
+        select(ReviewRound.decisions_published_at, ReviewRound.letterhead)
+        .where(ReviewRound.window_id == application.window_id)).one_or_none() or (None, None)
     terms = _terms(decision) if decision is not None else None
     organisation = db.session.get(Organisation, application.organisation_id)
     return Letter(application, organisation, terms.outcome if terms else INELIGIBLE, terms, eligibility,
-                  published_at or now(), draft=published_at is None)
+                  published_at or now(), draft=published_at is None,
+                  letterhead=letterhead if published_at is not None else None)
 
 
 def change_letter(application: Application, change: DecisionChange) -> Letter:
@@ -98,7 +109,7 @@ def change_letter(application: Application, change: DecisionChange) -> Letter:
     terms = Terms(change.outcome_after, change.amount_after, decision.duration_years, decision.motivation)
     organisation = db.session.get(Organisation, application.organisation_id)
     return Letter(application, organisation, change.outcome_after, terms, queries.eligibility_of(application),
-                  change.recorded_at, draft=False, change=change)
+                  change.recorded_at, draft=False, change=change, letterhead=change.letterhead)
 
 
 def render(letter: Letter) -> bytes:

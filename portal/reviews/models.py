@@ -79,6 +79,8 @@ class ReviewRound(Base):
     phase_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     phase_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decisions_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Who signed the published letters and which court they name, as the call file said then (letters.py).
+    letterhead: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Eligibility(Base):
@@ -282,6 +284,7 @@ class DecisionChange(Base):
     out_of_order: Mapped[bool] = mapped_column(Boolean, default=False)  # promoted before one ranked higher
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     recorded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    letterhead: Mapped[dict | None] = mapped_column(JSON)  # signatory and court of its letter, as then
 
     decision: Mapped[Decision] = relationship(back_populates="changes")
 

@@ -25,6 +25,7 @@ from portal.reviews.decisions import (
     DecisionError,
     check_above_request,
     check_letters_can_go,
+    letterhead_of,
     parse_amount,
 )
 from portal.reviews.models import WITHDRAWN, Decision, DecisionChange
@@ -71,7 +72,8 @@ def record_withdrawal(application: Application, reason: str | None, effective_on
     check_letters_can_go(application.call)
     change = DecisionChange(kind="withdrawal", outcome_before=decision.outcome, outcome_after=WITHDRAWN,
                             amount_before=decision.amount, amount_after=None, reason=reason,
-                            effective_on=effective_on, recorded_by_id=getattr(by, "id", None), recorded_at=at)
+                            effective_on=effective_on, recorded_by_id=getattr(by, "id", None), recorded_at=at,
+                            letterhead=letterhead_of(application.call))
     decision.changes.append(change)
     decision.outcome, decision.amount = WITHDRAWN, None
     db.session.flush()
@@ -111,7 +113,8 @@ def promote(application: Application, amount: str | Decimal | None, confirm_abov
     check_letters_can_go(application.call)
     change = DecisionChange(kind="promotion", outcome_before=LISTED, outcome_after="retenu",
                             amount_before=decision.amount, amount_after=amount, out_of_order=out_of_order,
-                            recorded_by_id=getattr(by, "id", None), recorded_at=at)
+                            recorded_by_id=getattr(by, "id", None), recorded_at=at,
+                            letterhead=letterhead_of(application.call))
     decision.changes.append(change)
     decision.outcome, decision.amount, decision.above_request_confirmed = "retenu", amount, above
     db.session.flush()

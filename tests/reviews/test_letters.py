@@ -105,3 +105,16 @@ def test_a_court_that_is_not_a_tribunal_administratif_is_refused_in_french(write
     assert ("issuer.appeals_court", "« Lille » : écrivez le nom du tribunal, par exemple « Tribunal administratif "
                                     "de Lille »") in messages
     assert ("issuer.signatory.title", "champ obligatoire manquant") in messages
+
+
+def test_a_sent_letter_keeps_the_signatory_and_court_of_its_day(client, selection, publish_call, clock):
+    republish(selection, publish_call, clock, {"appeals_court": COURT, "signatory": SIGNATORY})
+    round_ = deliberate(selection)
+    decide_each_outcome(selection)
+    decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    decisions.publish(round_, selection.manager, time.now())
+    # The call file changes afterwards: a new director, no court any more.
+    republish(selection, publish_call, clock, {"signatory": {"name": "Nouvelle Directrice", "title": "Directrice"}})
+    sign_in_as(client, selection.applicants[0])
+    text = text_of(client.get(f"/candidatures/{selection.applications[0].id}/decision.pdf").get_data())
+    assert SIGNATORY["name"] in text and COURT in text and "Nouvelle Directrice" not in text
