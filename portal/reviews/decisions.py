@@ -114,7 +114,8 @@ def check_deciding(round_: ReviewRound | None) -> None:
 
 def record(application: Application, outcome: str, amount: str | Decimal | None, duration_years: int | None,
            motivation: str | None, confirm_above_request: bool, by, at: dt.datetime) -> Decision:
-    """Record (or change) the committee's decision on one eligible application; it stays pending until published."""
+    """Record (or change) the committee's decision on one eligible application; it stays pending until published.
+    The caller commits."""
     check_deciding(rounds.round_of_application(application, at))
     eligibility = queries.eligibility_of(application)
     if eligibility is None or not eligibility.is_eligible:
@@ -147,7 +148,7 @@ def record(application: Application, outcome: str, amount: str | Decimal | None,
     db.session.add(decision)
     audit.record("review.decision", actor=by, target=f"application:{application.id}", number=application.number,
                  before=before, after=_state(decision))
-    db.session.commit()
+    db.session.flush()
     return decision
 
 
@@ -234,7 +235,7 @@ def preview(round_: ReviewRound) -> list[Notice]:
 
 def publish(round_: ReviewRound, by, at: dt.datetime, over_envelope_confirmed: bool = False) -> int:
     """Publish every decision of the round, notify every applying organisation (members each get the e-mail) and
-    close the round for good; one transaction. Returns the number of e-mails queued.
+    close the round for good, in the caller's one transaction. Returns the number of e-mails queued.
 
     A total above the envelope is published only once the manager confirms it: the deliberating body may have
     raised the credits, which the call file cannot know; the audit entry keeps the excess."""
@@ -265,5 +266,5 @@ def publish(round_: ReviewRound, by, at: dt.datetime, over_envelope_confirmed: b
     round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = "decided", at, getattr(by, "id", None)
     round_.decisions_published_at = at
     round_.letterhead = letterhead_of(window.call)
-    db.session.commit()
+    db.session.flush()
     return sent

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.core import time
+from portal.extensions import db
 from portal.reviews import decisions
 from tests.applications.conftest import DECLARATIONS, DOCUMENTS, QUESTIONS
 from tests.browser.conftest import PHONE
@@ -61,6 +62,7 @@ def ranked(publish_call, clock, make_user, make_organisation) -> Selection:
     decisions.record(first, "retenu", "120 000", None, "", True, manager, now)
     decisions.record(second, "liste_complementaire", "45 000,50", None, "", True, manager, now)
     decisions.record(third, "non_retenu", None, None, "Projet trop peu abouti.", False, manager, now)
+    db.session.commit()
     return selection
 
 

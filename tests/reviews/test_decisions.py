@@ -77,6 +77,7 @@ def decide_all(selection, skip: tuple[int, ...] = ()) -> None:
         else:
             decisions.record(application, "non_retenu", None, None, "Projet moins abouti que les autres.", False,
                              selection.manager, time.now())
+    db.session.commit()
 
 
 def decision_mails() -> list[OutboxMessage]:
@@ -251,6 +252,7 @@ def test_the_applicant_reads_her_decision_and_letter_only_once_published(client,
     assert client.get(f"/candidatures/{application.id}/decision").status_code == 404
     assert client.get(f"/candidatures/{application.id}/decision.pdf").status_code == 404
     decisions.publish(round_, selection.manager, time.now())
+    db.session.commit()
 
     page = plain(client.get(f"/candidatures/{application.id}/decision").get_data(as_text=True))
     assert "Retenu" in page and "12 000,50 €" in page
@@ -268,9 +270,23 @@ def test_an_ineligible_application_letter_gives_the_reason(client, selection):
     round_ = deliberate(selection, {3: REASON})
     decide_all(selection)
     decisions.publish(round_, selection.manager, time.now())
+    db.session.commit()
     sign_in_as(client, selection.applicants[3])
     application = selection.applications[3]
     assert REASON.replace("'", "&#39;") in client.get(f"/candidatures/{application.id}/decision").get_data(
         as_text=True)
     text = text_of(client.get(f"/candidatures/{application.id}/decision.pdf").get_data())
     assert "irrecevable" in text and REASON in text
+
+
+def test_recording_and_publishing_wait_for_the_callers_single_commit(selection):
+    """The use cases flush and audit; the request commits once, so a request that fails afterwards leaves nothing."""
+    round_ = deliberate(selection)
+    decisions.record(selection.applications[0], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    db.session.rollback()
+    assert db.session.scalar(select(Decision)) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.decision")) is None
+    decide_all(selection)
+    decisions.publish(round_, selection.manager, time.now())
+    db.session.rollback()
+    assert refresh(round_).phase == "deliberation" and not decision_mails()

@@ -38,6 +38,7 @@ def published(client, selection, publish_call, clock):
     decisions.record(beta, "liste_complementaire", "6 000", None, "", False, manager, now)
     decisions.record(gamma, "liste_complementaire", None, None, "", False, manager, now)
     decisions.record(delta, "retenu", "8 000", None, "", False, manager, now)
+    db.session.commit()
     sign_in_as(client, manager)
     url = f"/gestion/selection/{selection.call.slug}/fenetres/unique"
     response = post_form(client, f"{url}/publier", {"confirm": "y", "confirm_over_envelope": "y"},

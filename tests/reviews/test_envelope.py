@@ -36,6 +36,7 @@ def pages(client, selection) -> dict[str, str]:
 def award(selection, amounts: list[str]) -> None:
     for application, amount in zip(selection.applications, amounts, strict=True):
         decisions.record(application, "retenu", amount, None, "", False, selection.manager, time.now())
+    db.session.commit()
 
 
 def test_the_three_pages_compare_the_total_with_the_envelope_and_the_window_budget(

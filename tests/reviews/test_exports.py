@@ -111,6 +111,7 @@ def test_the_minutes_give_the_ranking_the_eligibility_reasons_the_decisions_and_
     decisions.record(alpha, "retenu", "12 000,50", 3, "", True, manager, now)
     decisions.record(beta, "retenu", "8 000", None, "", False, manager, now)
     decisions.record(gamma, "non_retenu", None, None, "Aucune évaluation favorable.", False, manager, now)
+    db.session.commit()
     sign_in_as(client, manager)
     response = client.get(f"/gestion/selection/{selection.call.slug}/fenetres/unique/proces-verbal.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"

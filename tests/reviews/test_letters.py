@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from portal.core import time
+from portal.extensions import db
 from portal.reviews import decisions
 from portal.reviews.errors import ReviewError
 from tests.conftest import post_form
@@ -34,6 +35,7 @@ def decide_each_outcome(selection) -> None:
     decisions.record(apps[0], "retenu", "10 000", None, "", False, manager, now)
     decisions.record(apps[1], "liste_complementaire", None, None, "", False, manager, now)
     decisions.record(apps[2], "non_retenu", None, None, "Le budget n'est pas détaillé.", False, manager, now)
+    db.session.commit()
 
 
 def test_every_letter_states_the_appeals_the_court_and_is_signed(client, selection, publish_call, clock):
@@ -42,6 +44,7 @@ def test_every_letter_states_the_appeals_the_court_and_is_signed(client, selecti
     round_ = deliberate(selection, {3: REASON})
     decide_each_outcome(selection)
     decisions.publish(round_, selection.manager, time.now())
+    db.session.commit()
     for applicant, application, outcome in zip(selection.applicants, selection.applications,
                                                ["Retenu", "Liste complémentaire", "Non retenu", "irrecevable"],
                                                strict=True):
@@ -65,6 +68,7 @@ def test_a_call_level_signatory_overrides_the_issuer_and_an_unnamed_court_is_the
     decide_each_outcome(selection)
     decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
     decisions.publish(round_, selection.manager, time.now())
+    db.session.commit()
     sign_in_as(client, selection.applicants[2])
     text = text_of(client.get(f"/candidatures/{selection.applications[2].id}/decision.pdf").get_data())
     assert "devant le tribunal administratif territorialement compétent" in text
@@ -78,6 +82,7 @@ def test_without_a_signatory_the_page_says_what_is_missing_and_publication_is_re
     round_ = deliberate(selection)
     decide_each_outcome(selection)
     decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    db.session.commit()
     sign_in_as(client, selection.manager)
     url = f"/gestion/selection/{selection.call.slug}/fenetres/unique"
     page = client.get(f"{url}/publication").get_data(as_text=True)
@@ -113,6 +118,7 @@ def test_a_sent_letter_keeps_the_signatory_and_court_of_its_day(client, selectio
     decide_each_outcome(selection)
     decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
     decisions.publish(round_, selection.manager, time.now())
+    db.session.commit()
     # The call file changes afterwards: a new director, no court any more.
     republish(selection, publish_call, clock, {"signatory": {"name": "Nouvelle Directrice", "title": "Directrice"}})
     sign_in_as(client, selection.applicants[0])

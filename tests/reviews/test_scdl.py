@@ -44,6 +44,7 @@ def published(selection):
     decisions.record(beta, "retenu", "8 000", None, "", False, manager, now)
     decisions.record(gamma, "liste_complementaire", "5 000", None, "", False, manager, now)
     decisions.publish(refresh(round_), manager, now)
+    db.session.commit()
     return selection
 
 
@@ -100,6 +101,7 @@ def test_a_bad_siret_is_refused_in_french(client, published):
 def test_nothing_is_exported_before_publication(client, selection):
     deliberate(selection)
     decisions.record(selection.applications[0], "retenu", "1 000", None, "", False, selection.manager, time.now())
+    db.session.commit()
     sign_in_as(client, selection.manager)
     response = post_form(client, url(selection), FORM)
     assert response.mimetype == "text/html" and "une fois les décisions publiées" in response.get_data(as_text=True)
