@@ -45,7 +45,7 @@ def test_the_manager_decides_one_after_the_other_publishes_and_uses_the_liste_co
 
     page.get_by_role("table").get_by_role("link", name=numbers["Association Alpha"], exact=True).click()
     heading(page, f"{numbers['Association Alpha']} — Association Alpha")
-    expect(page.locator(".key-facts").first).to_contain_text("rang 1 sur 3 au classement brut")
+    expect(page.locator(".decision-facts")).to_contain_text("rang 1 sur 3 au classement brut")
     checked(page, "decision flux")
     page.get_by_label("Retenu", exact=True).check()
     page.get_by_label(re.compile("^Montant attribué")).fill("10 000")
