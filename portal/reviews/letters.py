@@ -67,9 +67,10 @@ class Letter:
 
     @property
     def appeals_court(self) -> str:
-        if self.letterhead is None:
-            return self.application.call.spec.letter_appeals_court or UNNAMED_COURT
-        return self.letterhead.get("appeals_court") or UNNAMED_COURT
+        """As the letter writes it after « devant » : « le tribunal administratif de Lille »."""
+        named = (self.application.call.spec.letter_appeals_court if self.letterhead is None
+                 else self.letterhead.get("appeals_court"))
+        return f"le {named[0].lower()}{named[1:]}" if named else UNNAMED_COURT
 
     @property
     def template(self) -> str:

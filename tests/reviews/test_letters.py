@@ -53,7 +53,7 @@ def test_every_letter_states_the_appeals_the_court_and_is_signed(client, selecti
         assert outcome in text
         assert "Voies et délais de recours" in text
         assert (f"dans un délai de deux mois à compter de sa notification, d'un recours gracieux auprès de son "
-                f"auteur ({ISSUER}), et d'un recours contentieux devant {COURT}") in text
+                f"auteur ({ISSUER}), et d'un recours contentieux devant le tribunal administratif de Lille.") in text
         assert "Télérecours citoyens" in text and "www.telerecours.fr" in text
         assert f"Par délégation, {SIGNATORY['title']} {SIGNATORY['name']}" in text
     for message in decision_mails():
@@ -123,4 +123,5 @@ def test_a_sent_letter_keeps_the_signatory_and_court_of_its_day(client, selectio
     republish(selection, publish_call, clock, {"signatory": {"name": "Nouvelle Directrice", "title": "Directrice"}})
     sign_in_as(client, selection.applicants[0])
     text = text_of(client.get(f"/candidatures/{selection.applications[0].id}/decision.pdf").get_data())
-    assert SIGNATORY["name"] in text and COURT in text and "Nouvelle Directrice" not in text
+    assert SIGNATORY["name"] in text and "devant le tribunal administratif de Lille" in text
+    assert "Nouvelle Directrice" not in text
