@@ -17,6 +17,9 @@ from portal.core import audit
 from portal.core.formatting import datetime_fr
 from portal.extensions import db
 
+DEPOSITED_STAYS = ("Une candidature déposée ne se supprime pas : le service instructeur l'a reçue. Vous pouvez vous "
+                   "désister.")
+
 
 def start(window: Window, organisation: Organisation, by: User, at: dt.datetime) -> tuple[Application, bool]:
     """The organisation's application to this window: the existing one, or a new draft. Returns (it, created)."""
@@ -72,6 +75,26 @@ def saved_message(application: Application, at: dt.datetime) -> str:
             else "Modifications enregistrées" if application.has_pending_changes else "Enregistré")
     return (f"{what} le {datetime_fr(application.updated_at)} par {application.updated_by_name}. "
             f"{seen_by_service(application, at)}")
+
+
+def delete(application: Application, by: User) -> None:
+    """Delete a draft never deposited, with its partners' invitations and its files' rows: the stored copies, named
+    by no row any more, are left to `portal storage gc` (core/storage_gc.py), so nothing is lost if this fails."""
+    if application.status != "draft" or application.versions:
+        raise ApplicationError(DEPOSITED_STAYS)
+    names = [f.original_name for f in application.files]
+    partners = [p.name for p in application.partners]
+    for row in [*application.files, *application.partners, *application.piece_requests]:
+        db.session.delete(row)
+    db.session.delete(application)
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # another domain keeps something of it (a review, a conflict)
+        db.session.rollback()
+        raise ApplicationError("Ce brouillon est déjà suivi par le service instructeur : il ne peut pas être "
+                               "supprimé.") from error
+    audit.record("application.delete", actor=by, target=f"application:{application.id}",
+                 call=application.call.slug, window=application.window.key, files=names, partners=partners)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,17 @@ def can_edit_answers(user, application: Application, moment: dt.datetime) -> boo
             and application.window.is_open_at(moment))
 
 
+def can_delete_draft(user, application: Application) -> bool:
+    """The lead organisation's members, while the application has never been deposited: once deposited, the
+    service has seen it, and it is withdrawn instead."""
+    return is_lead_member(user, application) and application.status == "draft" and not application.versions
+
+
+def can_withdraw(user, application: Application) -> bool:
+    """The lead organisation's members, once the application is deposited (a draft never deposited is deleted)."""
+    return is_lead_member(user, application) and application.status == "submitted"
+
+
 def can_add_documents(user, application: Application, moment: dt.datetime) -> bool:
     """Lead and partner members while the window is open; after closing, only through a request for pieces."""
     return (can_view_application(user, application) and application.status != "withdrawn"

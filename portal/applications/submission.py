@@ -19,6 +19,8 @@ from portal.core.formatting import datetime_fr
 from portal.core.time import to_paris
 from portal.extensions import db
 
+NOT_DEPOSITED = "Un brouillon jamais déposé se supprime ; le désistement concerne une candidature déposée."
+
 
 class Incomplete(ApplicationError):
     def __init__(self, problems: list[Problem]) -> None:
@@ -78,6 +80,8 @@ def deposit_pieces(application: Application, request: PieceRequest, by: User, at
 def withdraw(application: Application, reason: str, by: User, at: dt.datetime) -> None:
     if application.status == "withdrawn":
         raise ApplicationError("Cette candidature a déjà fait l'objet d'un désistement.")
+    if application.status == "draft":
+        raise ApplicationError(NOT_DEPOSITED)
     if not reason.strip():
         raise ApplicationError("Indiquez la raison du désistement.")
     application.status, application.withdrawn_at, application.withdrawal_reason = "withdrawn", at, reason.strip()

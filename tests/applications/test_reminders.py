@@ -85,16 +85,20 @@ def test_changes_saved_after_a_deposit_and_not_deposited_are_reminded_too(app, d
     assert "des modifications enregistrées n'ont pas été déposées" in body
 
 
-def test_no_reminder_once_the_deadline_has_passed_or_for_a_withdrawn_application(app, client, draft, clock, mailbox,
-                                                                               sign_in, applicant):
+def test_no_reminder_once_the_deadline_has_passed_or_for_a_withdrawn_or_deleted_application(
+        app, client, draft, deposited, clock, mailbox, sign_in, applicant):
     from tests.conftest import post_form
 
+    fill(deposited, deposited.url, {**ANSWERS, "q.objectifs": "Objectifs révisés"})  # changes not deposited
     clock("2025-05-10 08:00:00")
     assert remind(app).strip() == "0 candidature(s) rappelée(s)."
     clock("2025-05-07 08:00:00")
+    post_form(deposited, f"{deposited.url}desistement", {"reason": "Nous ne candidaterons pas."},
+              form_page=deposited.url)
+    assert get_application(deposited.url).status == "withdrawn"
     sign_in(client, applicant[0].email)
-    post_form(client, f"{draft}desistement", {"reason": "Nous ne candidaterons pas."}, form_page=draft)
-    assert get_application(draft).status == "withdrawn"
+    post_form(client, f"{draft}supprimer", {}, form_page=f"{draft}supprimer")
+    assert get_application(draft) is None
     assert remind(app).strip() == "0 candidature(s) rappelée(s)."
     assert reminders(mailbox) == {}
 

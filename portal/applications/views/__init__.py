@@ -14,7 +14,7 @@ from portal.core.time import now
 
 def register(app: Flask) -> None:
     from portal.applications import call_usage
-    from portal.applications.views import applicant, documents, staff, verification  # noqa: F401 (routes)
+    from portal.applications.views import applicant, deletion, documents, staff, verification  # noqa: F401 (routes)
 
     call_usage.register()  # the catalogue asks before a call file drops a window or a document
 

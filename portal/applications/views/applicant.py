@@ -90,6 +90,8 @@ def show(application_id: uuid.UUID):
     return render_template("applications/show.html", application=application,
                            problems=completeness.problems(application), slots=completeness.slots(application),
                            is_lead=permissions.is_lead_member(current_user, application),
+                           can_delete=permissions.can_delete_draft(current_user, application),
+                           can_withdraw=permissions.can_withdraw(current_user, application),
                            editable=permissions.can_edit_answers(current_user, application, now()),
                            piece_request=permissions.open_piece_request(application, now()),
                            organisations=queries.organisations_by_id(

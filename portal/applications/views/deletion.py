@@ -1,0 +1,47 @@
+"""Deleting a draft never deposited: a confirmation page (no JavaScript needed), then the deletion itself. Once
+deposited, an application is withdrawn instead (applicant.withdraw)."""
+
+from __future__ import annotations
+
+import uuid
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
+
+from portal.applications import drafts, permissions
+from portal.applications.errors import ApplicationError
+from portal.applications.views.applicant import bp, member_application
+from portal.extensions import db
+
+
+def _refused(application):
+    """Why this person may not delete it: the application was deposited, or she acts for a partner."""
+    reason = (drafts.DEPOSITED_STAYS if application.status != "draft" or application.versions
+              else "Seuls les membres de l'organisation qui candidate peuvent supprimer ce brouillon.")
+    return render_template("applications/delete.html", application=application, refusal=reason), 403
+
+
+@bp.get("/<uuid:application_id>/supprimer")
+@login_required
+def confirm_delete(application_id: uuid.UUID):
+    application = member_application(application_id)
+    if not permissions.can_delete_draft(current_user, application):
+        return _refused(application)
+    return render_template("applications/delete.html", application=application, refusal=None)
+
+
+@bp.post("/<uuid:application_id>/supprimer")
+@login_required
+def delete(application_id: uuid.UUID):
+    application = member_application(application_id)
+    if not permissions.can_delete_draft(current_user, application):
+        return _refused(application)
+    title = application.call.title
+    try:
+        drafts.delete(application, current_user)
+    except ApplicationError as refused:
+        flash(refused.message, "error")
+        return redirect(url_for(".show", application_id=application.id))
+    db.session.commit()
+    flash(f"Le brouillon de candidature à « {title} » est supprimé.", "success")
+    return redirect(url_for(".mine"))
