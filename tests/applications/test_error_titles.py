@@ -4,7 +4,7 @@ the decision and the eligibility forms, walked here with bad input."""
 
 import re
 
-from tests.applications.conftest import ANSWERS, fill, start, upload
+from tests.applications.conftest import ANSWERS, deposit, fill, ready, start, upload
 from tests.applications.test_deposit import sign_in_as
 from tests.conftest import post_form
 from tests.fakes import samples
@@ -23,7 +23,7 @@ def followed(client, response):
     return client.get(response.headers["Location"]) if response.status_code == 302 else response
 
 
-def test_the_applicants_forms_with_errors_say_erreur_in_their_title(client, open_call, applicant):
+def test_the_applicants_forms_with_errors_say_erreur_in_their_title(client, open_call, applicant, clock):
     claire, _, organisation = applicant
     sign_in_as(client, claire)
     url = start(client, open_call, organisation)
@@ -32,6 +32,11 @@ def test_the_applicants_forms_with_errors_say_erreur_in_their_title(client, open
     response = followed(client, upload(client, url, "statuts", samples.docx(), "statuts.pdf"))
     assert title_of(response).startswith("Erreur — Pièces justificatives")
     assert not title_of(client.get(f"{url}pieces")).startswith("Erreur")  # the refusal was said once
+
+    ready(client, url)
+    clock("2025-05-10 00:00:00")  # one second late: the deposit is refused with a message, on the page it leads to
+    response = followed(client, deposit(client, url))
+    assert "Dépôt refusé" in response.get_data(as_text=True) and title_of(response).startswith("Erreur — ")
 
     response = post_form(client, "/organisations/nouvelle", {"legal_name": ""})
     assert title_of(response).startswith("Erreur — "), title_of(response)
