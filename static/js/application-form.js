@@ -1,5 +1,6 @@
 // Progressive enhancement of the application form: autosave a moment after each change, live budget totals
-// and character counters. Without JavaScript the "Enregistrer le brouillon" button does the same on the server.
+// and character counters. Without JavaScript the "Enregistrer le brouillon" button (« Enregistrer les
+// modifications » once deposited) does the same on the server.
 (function () {
   var form = document.querySelector("form[data-autosave]");
   if (!form || !window.fetch || !window.FormData) return;
@@ -21,7 +22,8 @@
           form.querySelector("input[name=revision]").value = data.revision;
           say(data.warning ? data.warning : data.message);
         } else {
-          say(data.message || "Enregistrement impossible : utilisez le bouton « Enregistrer le brouillon ».");
+          say(data.message || "Enregistrement impossible : vos dernières réponses ne sont pas enregistrées. Utilisez le " +
+              "bouton « " + form.querySelector("button[type=submit]").textContent.trim() + " ».");
         }
       })
       .catch(function () { say("Connexion perdue : vos réponses ne sont pas enregistrées. Réessayez dans un instant."); })

@@ -53,6 +53,8 @@ def test_a_saved_edit_of_a_deposited_application_says_the_service_sees_version_1
         assert "pas encore déposé" not in page and "ne le voit pas" not in page
         assert "Un brouillon enregistré n'est pas une candidature déposée" not in page
         assert "Moins de 7 jours avant la date limite" in page
+    form = visible(client.get(f"{url}formulaire"))
+    assert "Enregistrer les modifications" in form and "Enregistrer le brouillon" not in form
     saved = autosave(client, url, {**ANSWERS, "q.objectifs": "Objectifs révisés encore"})
     assert saved["message"].startswith("Modifications enregistrées le 5 mai 2025 à 10 h 00 (heure de Paris) par "
                                        "Claire Martin.")
