@@ -86,7 +86,12 @@ def start():
 @bp.get("/<uuid:application_id>/")
 @login_required
 def show(application_id: uuid.UUID):
-    application = member_application(application_id)
+    return _show_page(member_application(application_id))
+
+
+def _show_page(application: Application, withdraw_form: WithdrawForm | None = None,
+               partner_form: PartnerForm | None = None) -> str:
+    """The application's page; a form sent from it and refused comes back in it, its errors at its fields."""
     return render_template("applications/show.html", application=application,
                            problems=completeness.problems(application), slots=completeness.slots(application),
                            is_lead=permissions.is_lead_member(current_user, application),
@@ -96,7 +101,7 @@ def show(application_id: uuid.UUID):
                            piece_request=permissions.open_piece_request(application, now()),
                            organisations=queries.organisations_by_id(
                                [application.organisation_id, *(p.organisation_id for p in application.partners)]),
-                           withdraw_form=WithdrawForm(), partner_form=PartnerForm())
+                           withdraw_form=withdraw_form or WithdrawForm(), partner_form=partner_form or PartnerForm())
 
 
 @bp.route("/<uuid:application_id>/formulaire", methods=["GET", "POST"])
@@ -214,8 +219,7 @@ def withdraw(application_id: uuid.UUID):
     application = lead_application(application_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
-        flash("Indiquez la raison du désistement.", "error")
-        return redirect(url_for(".show", application_id=application.id) + "#desistement")
+        return _show_page(application, withdraw_form=form), 422
     try:
         submission.withdraw(application, form.reason.data, current_user, now())
     except ApplicationError as refused:
@@ -231,9 +235,7 @@ def invite_partner(application_id: uuid.UUID):
     application = lead_application(application_id)
     form = PartnerForm()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(" ".join(errors), "error")
-        return redirect(url_for(".show", application_id=application.id) + "#partenaires")
+        return _show_page(application, partner_form=form), 422
     try:
         partners.invite(application, form.name.data, form.email.data, current_user, now())
     except ApplicationError as refused:
