@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from tests.browser import accessibility
+from tests.conftest import call_data
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # `scripts/screenshots` sets this to docs/screenshots to refresh the README's pictures; a plain test run writes
@@ -33,6 +34,8 @@ def portal_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
+    # The journeys' calls are the Pas-de-Calais's (call_data): its portal names it in the header, as a real one would.
+    app.config["ISSUER_NAME"] = call_data()["issuer"]["body"]
     yield app.config["BASE_URL"]
     server.shutdown()
 
@@ -95,6 +98,24 @@ def _twin_of(page, browser, portal_server):
     twin.route(url, lambda route: route.fulfill(content_type="text/html; charset=utf-8", body=html))
     twin.goto(url)
     return twin
+
+
+@pytest.fixture
+def pdf_screenshot():
+    """pdf_screenshot(path, "name") draws the PDF's first page as <name>.png beside the other screenshots
+    (docs/screenshots/ when scripts/screenshots refreshes them): a printed document is shown as printed."""
+
+    def draw(path: str, name: str) -> None:
+        import pypdfium2
+
+        document = pypdfium2.PdfDocument(path)
+        try:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            document[0].render(scale=1.5).to_pil().save(SCREENSHOTS / f"{name}.png")
+        finally:
+            document.close()
+
+    return draw
 
 
 @pytest.fixture

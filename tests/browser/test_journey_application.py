@@ -36,7 +36,7 @@ def cerfa_pdf(megabytes: int = 4) -> bytes:
 
 
 def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, checked, clock, publish_call,
-                                                                 make_user, make_organisation):
+                                                                 make_user, make_organisation, pdf_screenshot):
     from portal.accounts import vault
 
     moment = clock("2025-04-15 10:00:00")
@@ -173,6 +173,7 @@ def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, 
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger l'accusé de réception (PDF)").click()
     assert download.value.suggested_filename == f"accuse-reception-{number}-v1.pdf"
+    pdf_screenshot(download.value.path(), "accuse-reception-pdf")
     text = "".join(p.extract_text() for p in PdfReader(download.value.path()).pages)
     flat = re.sub(r"\s+", "", text)
     assert number in flat

@@ -50,7 +50,7 @@ def test_on_a_wide_screen_the_answers_stand_beside_the_grid(new_page, checked, s
     assert answers["x"] + answers["width"] <= score["x"], (answers, score)  # side by side, the file on the left
     assert abs(answers["y"] - score["y"]) < WIDE["height"] / 2
     expect(page.get_by_role("link", name="Aller directement à la grille d'évaluation")).to_be_hidden()
-    checked(page, "grille et dossier cote a cote", screenshot=True)
+    checked(page, "grille-evaluation", screenshot=True)
 
 
 def test_on_a_phone_the_file_comes_first_and_a_link_leads_to_the_grid(new_page, checked, selection):
@@ -62,7 +62,7 @@ def test_on_a_phone_the_file_comes_first_and_a_link_leads_to_the_grid(new_page, 
     assert answers["y"] + answers["height"] <= score["y"]  # stacked, the file first
     page.get_by_role("link", name="Aller directement à la grille d'évaluation").click()
     expect(page.get_by_role("group", name="Note — Qualité de l'accompagnement proposé")).to_be_in_viewport()
-    checked(page, "grille et dossier telephone", screenshot=True, suffix="-mobile")
+    checked(page, "grille-evaluation", screenshot=True, suffix="-mobile")
 
 
 def test_the_hub_lists_the_reviews_undone_and_asks_to_confirm_before_the_deliberation(page, checked, selection):
