@@ -26,10 +26,12 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from portal.core import formatting, security
+    from portal.core import errors, formatting, security, unit_of_work
 
     formatting.register(app)
     security.register(app)
+    unit_of_work.register(app)  # the request commits once, at the end (core/unit_of_work.py)
+    errors.register(app)
 
     # Five domains read better as an explicit list than as auto-discovery.
     from portal.catalog import alert_views, api, feeds, opendata, views
