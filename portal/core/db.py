@@ -6,8 +6,9 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import StrEnum
 
-from sqlalchemy import Connection, DateTime, Engine, MetaData, TypeDecorator, event
+from sqlalchemy import CheckConstraint, Connection, DateTime, Engine, MetaData, TypeDecorator, event
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic migrations read the same on SQLite and PostgreSQL.
@@ -49,6 +50,16 @@ def foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
         # As the connection came: the pool hands it to the application next.
         connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
         connection.commit()
+
+
+def check_in(column: str, enum: type[StrEnum], name: str, nullable: bool = False) -> CheckConstraint:
+    """The column holds one of the enum's values (or NULL when nullable): the constraint follows the enum, so a
+    state added to the code and forgotten in the table cannot happen. Values are listed in the enum's order."""
+    values = ", ".join("'" + member.value.replace("'", "''") + "'" for member in enum)
+    condition = f"{column} IN ({values})"
+    if nullable:
+        condition = f"{column} IS NULL OR {condition}"
+    return CheckConstraint(condition, name=name)
 
 
 class Base(DeclarativeBase):
