@@ -34,10 +34,18 @@ def portal_server(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     app.config["BASE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    # The journeys' calls are the Pas-de-Calais's (call_data): its portal names it in the header, as a real one would.
-    app.config["ISSUER_NAME"] = call_data()["issuer"]["body"]
     yield app.config["BASE_URL"]
     server.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _issuer_of_the_journeys_calls(app):
+    """The journeys' calls are the Pas-de-Calais's (call_data): its portal names it in the header, as a real one
+    would; put back afterwards, so that the tests after the journeys meet the default settings."""
+    saved = app.config["ISSUER_NAME"]
+    app.config["ISSUER_NAME"] = call_data()["issuer"]["body"]
+    yield
+    app.config["ISSUER_NAME"] = saved
 
 
 @pytest.fixture(scope="session")
