@@ -26,9 +26,10 @@ def create_app(config: Config | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
 
-    from portal.core import errors, formatting, security, unit_of_work
+    from portal.core import errors, formatting, hooks, security, unit_of_work
 
     formatting.register(app)
+    hooks.register(app)  # the slots through which a domain adds to an upstream page (core/hooks.py)
     security.register(app)
     unit_of_work.register(app)  # the request commits once, at the end (core/unit_of_work.py)
     errors.register(app)
@@ -42,6 +43,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(opendata.bp)
     csrf.exempt(api.bp)  # read-only JSON API: GET only
+    hooks.contribute(app, "account.sections", hooks.fragment("catalog/_account_alerts.html"))
 
     from portal.accounts import views as accounts_views
 
@@ -59,6 +61,7 @@ def create_app(config: Config | None = None) -> Flask:
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
+    hooks.contribute(app, "navigation", admin.menu_entry, order=0)
     security.public_blueprints(app, views.bp.name, feeds.bp.name, api.bp.name, opendata.bp.name, pages.bp.name)
 
     from portal.accounts.cli import users_cli

@@ -15,6 +15,7 @@ from portal.accounts import permissions, queries, roles
 from portal.accounts.models import ROLES, User
 from portal.catalog.queries import all_calls, facets
 from portal.core import audit, mail
+from portal.core.hooks import NavEntry
 from portal.core.time import now
 from portal.extensions import db
 
@@ -32,6 +33,11 @@ class GrantRoleForm(FlaskForm):
         self.issuer.choices = [("", "—"), *((name, name) for name in facets()["issuer"])]
         self.call.choices = [("", "—"), *((str(item.call.uuid), item.call.title) for item in all_calls(now()))]
         return self
+
+
+def menu_entry(user) -> NavEntry | None:
+    """« Administration » in the header, for the platform's administrators."""
+    return NavEntry("Administration", "admin.users", marks_current=False) if permissions.is_admin(user) else None
 
 
 @bp.before_request

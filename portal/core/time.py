@@ -53,6 +53,8 @@ def register(app) -> None:
     """Must run before any other before_request hook (CSRF reads the body): create_app calls it first."""
     from flask import g
 
+    app.add_template_global(now, "now_utc")  # the clock, for every domain's templates (a countdown, a deadline)
+
     @app.before_request
     def _note_arrival() -> None:
         g.arrived_at = now()

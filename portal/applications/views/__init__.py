@@ -9,6 +9,7 @@ from flask import Flask
 
 from portal.applications.documents import hint as document_hint
 from portal.applications.drafts import seen_by_service
+from portal.core import hooks
 from portal.core.time import now
 
 
@@ -17,8 +18,10 @@ def register(app: Flask) -> None:
     from portal.applications.views import applicant, deletion, documents, staff, verification  # noqa: F401 (routes)
 
     call_usage.register()  # the catalogue asks before a call file drops a window or a document
+    # The catalogue's call page and the header show this domain's parts through slots, without naming it.
+    hooks.contribute(app, "call.apply", hooks.fragment("applications/_apply.html"))
+    hooks.contribute(app, "navigation", lambda user: hooks.NavEntry("Mes candidatures", "applications.mine"), order=20)
 
-    app.add_template_global(now, "now_utc")
     app.add_template_global(applicant.deadline_warning, "deadline_warning")
     app.add_template_global(document_hint, "document_hint")
     app.add_template_global(lambda application: seen_by_service(application, now()), "seen_by_service")

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from flask import Flask
 
+from portal.core import hooks
+
 
 def register(app: Flask) -> None:
     from portal.applications.permissions import exclude_from_staff
@@ -32,5 +34,16 @@ def register(app: Flask) -> None:
     exclude_from_staff(permissions.conflicted)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
     app.add_template_global(queries.round_published_at, "decisions_published")
+    # The applications domain's pages, the call page and the header show this domain's links through slots.
+    hooks.contribute(app, "navigation", menu_entry, order=10)
+    hooks.contribute(app, "call.staff_links", hooks.fragment("reviews/_call_staff_links.html"))
+    hooks.contribute(app, "staff_list.links", hooks.fragment("reviews/_staff_list_links.html"))
+    hooks.contribute(app, "staff_application.links", hooks.fragment("reviews/_staff_application_links.html"))
+    hooks.contribute(app, "applicant_application.sections", hooks.fragment("reviews/_applicant_selection.html"))
     for blueprint in (manage, committee, applicant):
         app.register_blueprint(blueprint)
+
+
+def menu_entry(user) -> hooks.NavEntry | None:
+    """« Évaluation » in the header, for a member of a committee."""
+    return hooks.NavEntry("Évaluation", "committee.home") if any(g.role == "reviewer" for g in user.grants) else None
