@@ -15,6 +15,7 @@ from portal.accounts import permissions, queries, roles
 from portal.accounts.models import ROLES, User
 from portal.catalog.queries import all_calls, facets
 from portal.core import audit, mail
+from portal.core.errors import Refusal
 from portal.core.hooks import NavEntry
 from portal.core.time import now
 from portal.extensions import db
@@ -78,7 +79,7 @@ def user(user_id: int):
         try:
             roles.grant_role(person, form.role.data, by=current_user, issuer=form.issuer.data or None,
                              call_id=uuid.UUID(form.call.data) if form.call.data else None)
-        except roles.RoleError as refused:
+        except Refusal as refused:  # shown at the role's field
             form.role.errors.append(refused.message)
         else:
             flash(f"Rôle accordé à {person.name}.", "success")

@@ -13,7 +13,7 @@ import click
 from flask.cli import AppGroup
 
 from portal.accounts import auth, organisations, queries, roles
-from portal.accounts.models import Membership
+from portal.accounts.models import Membership, MembershipRole
 from portal.catalog import services
 from portal.catalog.schema import CallSpec
 from portal.config import DEMO_ISSUER
@@ -137,10 +137,10 @@ def _load_people() -> dict:
         person = queries.user_by_email(email)
         if person is None:
             person = auth.create_confirmed_user(email, name, DEMO_PASSWORD)
-            db.session.commit()
             for role, scope in grants:
                 call_id = uuid.uuid5(_NAMESPACE, scope["call"]) if "call" in scope else None
                 roles.grant_role(person, role, by=None, issuer=scope.get("issuer"), call_id=call_id)
+            db.session.commit()  # one loaded thing, one transaction: the person with her roles
             click.echo(f"compte de démonstration : {email}")
         people[email] = person
     for identity, admin, members in DEMO_ORGANISATIONS:
@@ -148,7 +148,7 @@ def _load_people() -> dict:
             continue
         organisation = organisations.create_organisation(organisations.Identity(**identity), by=people[admin])
         for email in members:
-            db.session.add(Membership(organisation=organisation, user=people[email], role="member", joined_at=now()))
-        db.session.commit()
+            db.session.add(Membership(organisation=organisation, user=people[email], role=MembershipRole.MEMBER, joined_at=now()))
+        db.session.commit()  # the organisation with its members
         click.echo(f"organisation de démonstration : {identity['legal_name']}")
     return people

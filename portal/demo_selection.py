@@ -61,18 +61,19 @@ def load_selection(manager, reviewers: list, deposit_day: dt.date) -> None:
         person = queries.user_by_email(email)
         if person is None:
             person = auth.create_confirmed_user(email, f"Contact {name}", "demonstration-portail")
-            db.session.commit()
         organisation = next((m.organisation for m in person.memberships), None)
         if organisation is None:
             organisation = organisations.create_organisation(organisations.Identity(
                 legal_name=f"Association fictive {name}", legal_form="association", rna=f"W62200000{index}",
                 address=f"{index} rue de l'Exemple", postcode="62000", city="Arras",
                 representative_name=f"Contact {name}", representative_role="Président(e)"), by=person)
+        db.session.commit()  # one loaded thing, one transaction: the person and her organisation
         if of_organisation_in_window(organisation.id, window.id) is None:
             _deposit(window, organisation, person, index, deposit_day)
         if index == INELIGIBLE:
             ineligible_organisation_id = organisation.id
     _screen_assign_and_score(call, manager, reviewers, ineligible_organisation_id)
+    db.session.commit()  # the committee's work, as one
 
 
 def _deposit(window, organisation, person, index: int, deposit_day: dt.date) -> None:
@@ -84,6 +85,7 @@ def _deposit(window, organisation, person, index: int, deposit_day: dt.date) -> 
         for key in ("cerfa-12156", "statuts", "note"):
             documents.upload(application, key, io.BytesIO(PDF), f"{key}.pdf", person, organisation.id, at)
         submission.submit(application, person, at)
+        db.session.commit()  # the application, deposited
     finally:
         time.set_clock(None)
     click.echo(f"candidature de démonstration : {organisation.legal_name}")
@@ -113,8 +115,8 @@ def _screen_assign_and_score(call, manager, reviewers: list, ineligible_organisa
                 assignment.assign(application, reviewer, manager, time.now(), "auto")
             conflicts.declare_none(assignment_of(reviewer, application), reviewer, time.now())
             values = {c.key: str(_score(application.number, reviewer.email, c.key)) for c in criteria}
-            reviewing.save(application, reviewer, values, {}, "favorable" if _score(application.number, reviewer.id,
-                                                                                   top=2) else "reserve",
+            reviewing.save(application, reviewer, values, {}, "favourable" if _score(application.number, reviewer.id,
+                                                                                   top=2) else "reserved",
                            "Évaluation de démonstration (fictive).", True, time.now())
     rounds.change_phase(round_, "deliberation", manager, time.now())
     click.echo(f"sélection de démonstration : {len(applications)} candidatures évaluées, phase de délibération")

@@ -9,22 +9,13 @@ from portal.accounts import passwords, sessions
 from portal.accounts.models import User
 from portal.accounts.queries import normalise_email, user_by_email
 from portal.core import audit, mail, tokens
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.core.urls import external_url
 from portal.extensions import db
 
 CONFIRM_HOURS = 48
 RESET_HOURS = 1
-
-
-class AuthError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class NotConfirmed(AuthError):
-    pass
 
 
 def sign_up(email: str, name: str, password: str) -> None:
@@ -45,7 +36,7 @@ def sign_up(email: str, name: str, password: str) -> None:
         db.session.flush()
         _send_confirmation(user)
         audit.record("account.sign_up", actor=user, target=f"user:{user.id}")
-    db.session.commit()
+    db.session.flush()
 
 
 def _send_confirmation(user: User) -> None:
@@ -63,30 +54,31 @@ def confirm_email(token: str) -> User:
         raise tokens.InvalidToken("Ce lien a déjà été utilisé : votre adresse est confirmée, vous pouvez vous connecter.")
     user.confirmed_at = now()
     audit.record("account.confirm", actor=user, target=f"user:{user.id}")
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def authenticate(email: str, password: str) -> User:
-    """The user whose e-mail and password match, or AuthError with one message for every failure."""
+    """The user whose e-mail and password match, or a Refusal with one message for every failure."""
     user = user_by_email(email)
     if user is None:
         passwords.verify(passwords.DUMMY_HASH, password)  # same work as for a real account
-        raise AuthError("Adresse électronique ou mot de passe incorrect.")
+        raise Refusal("Adresse électronique ou mot de passe incorrect.")
     if not passwords.verify(user.password_hash, password):
+        # Kept although refused: the view calls unit_of_work.keep(), so the log shows the attempts.
         audit.record("account.sign_in_failed", target=f"user:{user.id}")
-        db.session.commit()
-        raise AuthError("Adresse électronique ou mot de passe incorrect.")
+        db.session.flush()
+        raise Refusal("Adresse électronique ou mot de passe incorrect.")
     if user.confirmed_at is None:
-        _send_confirmation(user)
-        db.session.commit()
-        raise NotConfirmed("Votre adresse n'est pas encore confirmée : nous venons de vous renvoyer le lien de "
+        _send_confirmation(user)  # kept as the failed attempt is (the view keeps the refused request's writes)
+        db.session.flush()
+        raise Refusal("Votre adresse n'est pas encore confirmée : nous venons de vous renvoyer le lien de "
                            "confirmation par courriel.")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.last_login_at = now()
     audit.record("account.sign_in", actor=user, target=f"user:{user.id}")
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -97,7 +89,7 @@ def request_password_reset(email: str) -> None:
         mail.enqueue(user.email, "Choisir un nouveau mot de passe", "reset_password", name=user.name,
                      url=external_url("accounts.reset_password", token=token), hours=RESET_HOURS)
         audit.record("account.reset_requested", target=f"user:{user.id}")
-        db.session.commit()
+        db.session.flush()
 
 
 def _reset_state(user: User) -> str:
@@ -120,23 +112,23 @@ def reset_password(token: str, password: str) -> User:
     if user.confirmed_at is None:
         user.confirmed_at = now()  # the link reached the mailbox: the address is proven
     audit.record("account.password_reset", actor=user, target=f"user:{user.id}")
-    db.session.commit()
+    db.session.flush()
     return user
 
 
 def change_password(user: User, current: str, new: str) -> None:
     if not passwords.verify(user.password_hash, current):
-        raise AuthError("Le mot de passe actuel est incorrect.")
+        raise Refusal("Le mot de passe actuel est incorrect.")
     _set_password(user, new)
     sessions.end_all(user, now(), "password_changed", keep_current=True)  # the other devices, not this one
     audit.record("account.password_changed", actor=user, target=f"user:{user.id}")
-    db.session.commit()
+    db.session.flush()
 
 
 def _set_password(user: User, password: str) -> None:
     problem = passwords.password_problem(password, user.email)
     if problem:
-        raise AuthError(problem)
+        raise Refusal(problem)
     user.password_hash = passwords.hash_password(password)
 
 
@@ -144,9 +136,9 @@ def create_confirmed_user(email: str, name: str, password: str, at: dt.datetime 
     """For the command line and demo data: an account whose address is taken as confirmed."""
     problem = passwords.password_problem(password, email)
     if problem:
-        raise AuthError(problem)
+        raise Refusal(problem)
     if user_by_email(email) is not None:
-        raise AuthError(f"Un compte existe déjà pour {normalise_email(email)}.")
+        raise Refusal(f"Un compte existe déjà pour {normalise_email(email)}.")
     moment = at or now()
     user = User(email=normalise_email(email), name=name, password_hash=passwords.hash_password(password),
                 created_at=moment, confirmed_at=moment)

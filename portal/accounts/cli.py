@@ -6,6 +6,8 @@ import click
 from flask.cli import AppGroup
 
 from portal.accounts import auth, roles
+from portal.accounts.models import Role
+from portal.core.errors import Refusal
 from portal.extensions import db
 
 users_cli = AppGroup("users", help="Comptes et rôles.")
@@ -19,8 +21,9 @@ def create_admin(email: str, name: str, password: str) -> None:
     """Créer un compte administrateur de la plateforme (adresse considérée comme confirmée)."""
     try:
         user = auth.create_confirmed_user(email, name, password)
-        roles.grant_role(user, "admin", by=None)
-    except (auth.AuthError, roles.RoleError) as refused:
+        roles.grant_role(user, Role.ADMIN, by=None)
+    except Refusal as refused:
         db.session.rollback()
         raise click.ClickException(refused.message) from refused
+    db.session.commit()  # the account and its role, together
     click.echo(f"Administrateur créé : {user.email}")

@@ -4,26 +4,47 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, UTCDateTime
+from portal.core.db import Base, UTCDateTime, check_in
+from portal.core.vocabulary import LegalForm
 
-LEGAL_FORMS = {
-    "association": "Association loi 1901 (ou de droit local)",
-    "fondation": "Fondation",
-    "bailleur_social": "Bailleur social",
-    "organisme_agree": "Organisme agréé",
-    "etablissement_public": "Établissement public",
-    "collectivite": "Collectivité territoriale",
-    "service_etat": "Service de l'État",
-    "autre": "Autre",
-}
+# The organisation's own form, in full (core.vocabulary: the one list, shared with the calls' carriers).
+LEGAL_FORMS = {form.value: form.legal_label for form in LegalForm}
 
-ROLES = {"admin": "Administrateur de la plateforme", "manager": "Gestionnaire d'appels",
-         "reviewer": "Membre de comité (évaluateur)"}
+
+class Role(StrEnum):
+    """A staff role (RoleGrant.role)."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    REVIEWER = "reviewer"
+
+    @property
+    def label(self) -> str:
+        return ROLES[self]
+
+
+ROLES = {Role.ADMIN: "Administrateur de la plateforme", Role.MANAGER: "Gestionnaire d'appels",
+         Role.REVIEWER: "Membre de comité (évaluateur)"}
+
+
+class MembershipRole(StrEnum):
+    """What a person is in an organisation (Membership.role): its administrator, or a member."""
+
+    ADMIN = "admin"
+    MEMBER = "member"
+
+    @property
+    def label(self) -> str:
+        return MEMBERSHIP_ROLES[self]
+
+
+MEMBERSHIP_ROLES = {MembershipRole.ADMIN: "administrateur", MembershipRole.MEMBER: "membre"}
 
 VAULT_KINDS = {
     "statuts": "Statuts",
@@ -114,12 +135,12 @@ class Organisation(Base):
 class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("organisation_id", "user_id"),
-                      CheckConstraint("role IN ('admin', 'member')", name="role"))
+                      check_in("role", MembershipRole, name="role"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    role: Mapped[str] = mapped_column(String(10), default="member")
+    role: Mapped[str] = mapped_column(String(10), default=MembershipRole.MEMBER)
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
@@ -187,7 +208,7 @@ class RoleGrant(Base):
 
     __tablename__ = "role_grants"
     __table_args__ = (
-        CheckConstraint("role IN ('admin', 'manager', 'reviewer')", name="role"),
+        check_in("role", Role, name="role"),
         CheckConstraint("(role = 'admin' AND issuer IS NULL AND call_id IS NULL)"
                         " OR (role = 'manager' AND (issuer IS NULL) <> (call_id IS NULL))"
                         " OR (role = 'reviewer' AND issuer IS NULL AND call_id IS NOT NULL)", name="scope"),

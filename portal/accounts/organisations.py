@@ -9,21 +9,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from portal.accounts.models import Invitation, Membership, Organisation, User
+from portal.accounts.models import Invitation, Membership, MembershipRole, Organisation, User
 from portal.accounts.permissions import invitation_refusal
 from portal.accounts.queries import members_of, normalise_email
 from portal.core import audit, mail
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.core.urls import external_url
 from portal.extensions import db
 
 INVITATION_DAYS = 14
-
-
-class MembershipError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass
@@ -47,10 +42,10 @@ def create_organisation(identity: Identity, by: User) -> Organisation:
     organisation = Organisation(created_at=now(), **vars(identity))
     db.session.add(organisation)
     db.session.flush()
-    db.session.add(Membership(organisation=organisation, user=by, role="admin", joined_at=now()))
+    db.session.add(Membership(organisation=organisation, user=by, role=MembershipRole.ADMIN, joined_at=now()))
     audit.record("organisation.create", actor=by, target=f"organisation:{organisation.id}",
                  name=organisation.legal_name)
-    db.session.commit()
+    db.session.flush()
     return organisation
 
 
@@ -59,7 +54,7 @@ def update_organisation(organisation: Organisation, identity: Identity, by: User
     for key, value in vars(identity).items():
         setattr(organisation, key, value)
     audit.record("organisation.update", actor=by, target=f"organisation:{organisation.id}", fields=changed)
-    db.session.commit()
+    db.session.flush()
 
 
 def _token_hash(token: str) -> str:
@@ -69,7 +64,7 @@ def _token_hash(token: str) -> str:
 def invite(organisation: Organisation, email: str, by: User) -> Invitation:
     email = normalise_email(email)
     if any(m.user.email == email for m in members_of(organisation)):
-        raise MembershipError(f"{email} fait déjà partie de l'organisation.")
+        raise Refusal(f"{email} fait déjà partie de l'organisation.")
     token = secrets.token_urlsafe(32)
     invitation = Invitation(organisation=organisation, email=email, token_hash=_token_hash(token), invited_by_id=by.id,
                             created_at=now(), expires_at=now() + dt.timedelta(days=INVITATION_DAYS))
@@ -79,18 +74,18 @@ def invite(organisation: Organisation, email: str, by: User) -> Invitation:
                  organisation=organisation.legal_name, days=INVITATION_DAYS,
                  url=external_url("accounts.invitation", token=token))
     audit.record("organisation.invite", actor=by, target=f"organisation:{organisation.id}", email=email)
-    db.session.commit()
+    db.session.flush()
     return invitation
 
 
 def invitation_for_token(token: str) -> Invitation:
     invitation = db.session.scalar(select(Invitation).where(Invitation.token_hash == _token_hash(token)))
     if invitation is None:
-        raise MembershipError("Cette invitation n'existe pas ou a été annulée.")
+        raise Refusal("Cette invitation n'existe pas ou a été annulée.")
     if invitation.accepted_at is not None:
-        raise MembershipError("Cette invitation a déjà été acceptée.")
+        raise Refusal("Cette invitation a déjà été acceptée.")
     if invitation.expires_at <= now():
-        raise MembershipError("Cette invitation a expiré : demandez à l'administrateur de l'organisation de vous "
+        raise Refusal("Cette invitation a expiré : demandez à l'administrateur de l'organisation de vous "
                               "inviter de nouveau.")
     return invitation
 
@@ -99,15 +94,15 @@ def accept_invitation(token: str, user: User) -> Membership:
     invitation = invitation_for_token(token)
     refusal = invitation_refusal(invitation.email, user)
     if refusal:
-        raise MembershipError(refusal)
+        raise Refusal(refusal)
     existing = db.session.scalar(select(Membership).where(Membership.organisation_id == invitation.organisation_id,
                                                           Membership.user_id == user.id))
     invitation.accepted_at = now()
-    membership = existing or Membership(organisation_id=invitation.organisation_id, user=user, role="member",
+    membership = existing or Membership(organisation_id=invitation.organisation_id, user=user, role=MembershipRole.MEMBER,
                                         joined_at=now())
     db.session.add(membership)
     audit.record("organisation.join", actor=user, target=f"organisation:{invitation.organisation_id}")
-    db.session.commit()
+    db.session.flush()
     return membership
 
 
@@ -115,29 +110,29 @@ def cancel_invitation(invitation: Invitation, by: User) -> None:
     audit.record("organisation.invitation_cancelled", actor=by, target=f"organisation:{invitation.organisation_id}",
                  email=invitation.email)
     db.session.delete(invitation)
-    db.session.commit()
+    db.session.flush()
 
 
 def _admins(organisation: Organisation) -> list[Membership]:
-    return [m for m in members_of(organisation) if m.role == "admin"]
+    return [m for m in members_of(organisation) if m.role == MembershipRole.ADMIN]
 
 
 def remove_member(organisation: Organisation, membership: Membership, by: User) -> None:
     """Administrators remove members; anyone may leave. The last administrator must hand over first."""
-    if membership.role == "admin" and len(_admins(organisation)) == 1:
-        raise MembershipError("L'organisation doit garder un administrateur : transmettez d'abord ce rôle à un "
+    if membership.role == MembershipRole.ADMIN and len(_admins(organisation)) == 1:
+        raise Refusal("L'organisation doit garder un administrateur : transmettez d'abord ce rôle à un "
                               "autre membre.")
     audit.record("organisation.remove_member", actor=by, target=f"organisation:{organisation.id}",
                  email=membership.user.email)
     db.session.delete(membership)
-    db.session.commit()
+    db.session.flush()
 
 
 def hand_over(organisation: Organisation, to: Membership, by: User) -> None:
     """The administrator makes another member administrator and becomes a member."""
     current = next((m for m in _admins(organisation) if m.user_id == by.id), None)
     if current is None or to.user_id == by.id:
-        raise MembershipError("Choisissez un autre membre de l'organisation.")
-    to.role, current.role = "admin", "member"
+        raise Refusal("Choisissez un autre membre de l'organisation.")
+    to.role, current.role = MembershipRole.ADMIN, MembershipRole.MEMBER
     audit.record("organisation.hand_over", actor=by, target=f"organisation:{organisation.id}", to=to.user.email)
-    db.session.commit()
+    db.session.flush()

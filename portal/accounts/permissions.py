@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from portal.accounts.models import Membership, Organisation, RoleGrant, User
+from portal.accounts.models import Membership, MembershipRole, Organisation, Role, RoleGrant, User
 
 
 def _grants(user) -> list[RoleGrant]:
@@ -13,7 +13,7 @@ def _grants(user) -> list[RoleGrant]:
 
 
 def is_admin(user) -> bool:
-    return any(grant.role == "admin" for grant in _grants(user))
+    return any(grant.role == Role.ADMIN for grant in _grants(user))
 
 
 def is_staff(user) -> bool:
@@ -24,13 +24,19 @@ def is_staff(user) -> bool:
 def can_manage_call(user, call_id: uuid.UUID, issuer: str) -> bool:
     """Administrators, managers of the call's issuer and managers named for this very call."""
     return is_admin(user) or any(
-        grant.role == "manager" and (grant.call_id == call_id or (grant.issuer and grant.issuer == issuer))
+        grant.role == Role.MANAGER and (grant.call_id == call_id or (grant.issuer and grant.issuer == issuer))
         for grant in _grants(user))
 
 
 def is_reviewer_of(user, call_id: uuid.UUID) -> bool:
-    """A committee member named for the call (conflicts of interest are the reviews domain's business)."""
-    return any(grant.role == "reviewer" and grant.call_id == call_id for grant in _grants(user))
+    """A committee member named for the call (conflicts of interest are the reviews domain's business). The same
+    rule in SQL: accounts.queries.reviewer_grant_clause."""
+    return any(grant.role == Role.REVIEWER and grant.call_id == call_id for grant in _grants(user))
+
+
+def is_reviewer(user) -> bool:
+    """A committee member of at least one call."""
+    return any(grant.role == Role.REVIEWER for grant in _grants(user))
 
 
 def membership_in(user, organisation_id: uuid.UUID) -> Membership | None:
@@ -46,7 +52,7 @@ def can_view_organisation(user, organisation: Organisation) -> bool:
 def can_manage_organisation(user, organisation: Organisation) -> bool:
     """The organisation's administrators edit it, invite, remove members and hand over the role."""
     membership = membership_in(user, organisation.id)
-    return membership is not None and membership.role == "admin"
+    return membership is not None and membership.role == MembershipRole.ADMIN
 
 
 def can_grant_roles(user) -> bool:

@@ -4,10 +4,10 @@ core.personal_data, so this covers tables the accounts domain does not know."""
 from __future__ import annotations
 
 from portal.accounts import sessions
-from portal.accounts.models import LEGAL_FORMS, User
-from portal.accounts.organisations import MembershipError
+from portal.accounts.models import LEGAL_FORMS, MembershipRole, User
 from portal.accounts.queries import members_of, memberships_of
 from portal.core import audit, personal_data
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 
@@ -19,7 +19,7 @@ def export(user: User) -> dict:
                    "derniere_connexion": user.last_login_at.isoformat() if user.last_login_at else None},
         "organisations": [
             {"nom": m.organisation.legal_name, "forme": LEGAL_FORMS.get(m.organisation.legal_form),
-             "role": "administrateur" if m.role == "admin" else "membre", "depuis": m.joined_at.isoformat()}
+             "role": MembershipRole(m.role).label, "depuis": m.joined_at.isoformat()}
             for m in memberships_of(user)],
         "connexions": sessions.export(user),
         "roles": [{"role": g.role, "emetteur": g.issuer, "appel": str(g.call_id) if g.call_id else None,
@@ -35,9 +35,10 @@ def delete_account(user: User) -> None:
     hands over first, so no organisation is left without one."""
     for membership in memberships_of(user):
         others = [m for m in members_of(membership.organisation) if m.user_id != user.id]
-        if membership.role == "admin" and others and not any(m.role == "admin" for m in others):
-            raise MembershipError(f"Vous êtes le seul administrateur de « {membership.organisation.legal_name} » : "
-                                  "transmettez ce rôle à un autre membre avant de supprimer votre compte.")
+        admin = MembershipRole.ADMIN
+        if membership.role == admin and others and not any(m.role == admin for m in others):
+            raise Refusal(f"Vous êtes le seul administrateur de « {membership.organisation.legal_name} » : "
+                          "transmettez ce rôle à un autre membre avant de supprimer votre compte.")
     user_id, email = user.id, user.email
     personal_data.erase_all(user_id, email)
     for membership in list(user.memberships):
@@ -50,4 +51,4 @@ def delete_account(user: User) -> None:
     user.deleted_at = now()
     sessions.end_all(user, user.deleted_at, "account_deleted")
     audit.record("account.delete", target=f"user:{user_id}")
-    db.session.commit()
+    db.session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, Exists, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import (
@@ -12,6 +12,7 @@ from portal.accounts.models import (
     Invitation,
     Membership,
     Organisation,
+    Role,
     RoleGrant,
     User,
     VaultDocument,
@@ -97,15 +98,29 @@ def grant(grant_id: int) -> RoleGrant | None:
     return db.session.get(RoleGrant, grant_id)
 
 
+def reviewer_grant_clause(user_id: int | ColumnElement, call_id: uuid.UUID | ColumnElement | None = None) -> Exists:
+    """SQL for « the person holds the reviewer role for the call » (permissions.is_reviewer_of in Python): user_id
+    and call_id are values or columns of the enclosing query (Review.reviewer_id, Call.uuid); without call_id,
+    for any call."""
+    condition = [RoleGrant.user_id == user_id, RoleGrant.role == Role.REVIEWER]
+    if call_id is not None:
+        condition.append(RoleGrant.call_id == call_id)
+    return exists().where(*condition)
+
+
+def reviewer_grant(user: User, call_id: uuid.UUID) -> RoleGrant | None:
+    """The grant that makes the person a committee member of the call, if she is one."""
+    return db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == Role.REVIEWER,
+                                                     RoleGrant.call_id == call_id))
+
+
 def reviewers_of(call_id: uuid.UUID) -> list[User]:
-    return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-                                   .where(RoleGrant.role == "reviewer", RoleGrant.call_id == call_id)
-                                   .order_by(User.name)))
+    return list(db.session.scalars(select(User).where(reviewer_grant_clause(User.id, call_id)).order_by(User.name)))
 
 
 def managers_of(call_id: uuid.UUID, issuer: str) -> list[User]:
     """The managers of a call: named for it or for its issuer (the platform's administrators are not listed)."""
     return list(db.session.scalars(select(User).join(RoleGrant, RoleGrant.user_id == User.id)
-                                   .where(RoleGrant.role == "manager",
+                                   .where(RoleGrant.role == Role.MANAGER,
                                           or_(RoleGrant.call_id == call_id, RoleGrant.issuer == issuer))
                                    .distinct().order_by(User.name)))

@@ -6,44 +6,41 @@ import uuid
 
 from sqlalchemy import select
 
-from portal.accounts.models import ROLES, RoleGrant, User
+from portal.accounts.models import Role, RoleGrant, User
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 
 
-class RoleError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def grant_role(user: User, role: str, by: User | None, *, issuer: str | None = None,
+def grant_role(user: User, role: Role | str, by: User | None, *, issuer: str | None = None,
                call_id: uuid.UUID | None = None) -> RoleGrant:
-    if role not in ROLES:
-        raise RoleError("Rôle inconnu.")
-    if role == "admin":
+    try:
+        role = Role(role)
+    except ValueError as unknown:
+        raise Refusal("Rôle inconnu.", field="role") from unknown
+    if role == Role.ADMIN:
         issuer = call_id = None
-    elif role == "manager" and bool(issuer) == bool(call_id):
-        raise RoleError("Un gestionnaire agit soit pour tous les appels d'un émetteur, soit pour un appel nommé : "
+    elif role == Role.MANAGER and bool(issuer) == bool(call_id):
+        raise Refusal("Un gestionnaire agit soit pour tous les appels d'un émetteur, soit pour un appel nommé : "
                         "choisissez l'un des deux.")
-    elif role == "reviewer":
+    elif role == Role.REVIEWER:
         issuer = None
         if not call_id:
-            raise RoleError("Choisissez l'appel dont cette personne évaluera les candidatures.")
+            raise Refusal("Choisissez l'appel dont cette personne évaluera les candidatures.")
     duplicate = db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role,
                                                           RoleGrant.issuer.is_(None) if issuer is None
                                                           else RoleGrant.issuer == issuer,
                                                           RoleGrant.call_id.is_(None) if call_id is None
                                                           else RoleGrant.call_id == call_id))
     if duplicate is not None:
-        raise RoleError("Cette personne a déjà ce rôle.")
+        raise Refusal("Cette personne a déjà ce rôle.")
     grant = RoleGrant(user=user, role=role, issuer=issuer or None, call_id=call_id, granted_by_id=getattr(by, "id", None),
                       granted_at=now())
     db.session.add(grant)
     audit.record("role.grant", actor=by, target=f"user:{user.id}", email=user.email, role=role, issuer=issuer,
                  call_id=str(call_id) if call_id else None)
-    db.session.commit()
+    db.session.flush()
     return grant
 
 
@@ -51,4 +48,4 @@ def withdraw_role(grant: RoleGrant, by: User) -> None:
     audit.record("role.withdraw", actor=by, target=f"user:{grant.user_id}", email=grant.user.email, role=grant.role,
                  issuer=grant.issuer, call_id=str(grant.call_id) if grant.call_id else None)
     db.session.delete(grant)
-    db.session.commit()
+    db.session.flush()

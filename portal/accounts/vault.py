@@ -7,19 +7,14 @@ from typing import BinaryIO
 
 from portal.accounts.models import Agrement, Organisation, User, VaultDocument
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.files import UnsafeFile, check_upload, checked_filename, formats_label, mime_of
-from portal.core.storage import TooLarge, storage
+from portal.core.storage import TooLarge, delete_after_commit, storage
 from portal.core.time import now
 from portal.extensions import db
 
 VAULT_FORMATS = ("pdf", "odt", "docx", "xlsx", "ods", "png", "jpg")
 VAULT_MAX_MB = 20
-
-
-class VaultError(Exception):
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 def add_agrement(organisation: Organisation, by: User, *, kind: str, authority: str, issued_on: dt.date,
@@ -29,7 +24,7 @@ def add_agrement(organisation: Organisation, by: User, *, kind: str, authority: 
     db.session.add(agrement)
     db.session.flush()
     audit.record("organisation.agrement_add", actor=by, target=f"organisation:{organisation.id}", kind=kind)
-    db.session.commit()
+    db.session.flush()
     return agrement
 
 
@@ -37,7 +32,7 @@ def remove_agrement(agrement: Agrement, by: User) -> None:
     audit.record("organisation.agrement_remove", actor=by, target=f"organisation:{agrement.organisation_id}",
                  kind=agrement.kind)
     db.session.delete(agrement)
-    db.session.commit()
+    db.session.flush()
 
 
 def add_document(organisation: Organisation, by: User, stream: BinaryIO, original_name: str, *, kind: str,
@@ -47,16 +42,16 @@ def add_document(organisation: Organisation, by: User, stream: BinaryIO, origina
     try:
         stored = store.save(stream, VAULT_MAX_MB * 1024 * 1024)
     except TooLarge as error:
-        raise VaultError(f"Le fichier dépasse la taille maximale de {VAULT_MAX_MB} Mo.") from error
+        raise Refusal(f"Le fichier dépasse la taille maximale de {VAULT_MAX_MB} Mo.", field="file") from error
     if stored.size == 0:
         store.delete(stored.key)
-        raise VaultError("Le fichier est vide.")
+        raise Refusal("Le fichier est vide.", field="file")
     try:
         with store.open(stored.key) as kept:
             format_key = check_upload(kept, VAULT_FORMATS)
     except UnsafeFile as refused:
         store.delete(stored.key)
-        raise VaultError(refused.message) from refused
+        raise Refusal(refused.message, field="file") from refused
     # The format's own MIME type and extension, not libmagic's first guess nor the sender's: a DOCX may start like any
     # ZIP, a PDF may be named « x.html », and downloads and copies into applications use both.
     document = VaultDocument(organisation_id=organisation.id, kind=kind, label=label, year=year,
@@ -66,13 +61,11 @@ def add_document(organisation: Organisation, by: User, stream: BinaryIO, origina
     db.session.add(document)
     try:
         db.session.flush()
-        audit.record("organisation.vault_add", actor=by, target=f"organisation:{organisation.id}", label=label,
-                     sha256=stored.sha256)
-        db.session.commit()
     except Exception:
-        db.session.rollback()
-        store.delete(stored.key)
+        store.delete(stored.key)  # no row will name it; a rollback later leaves it to `portal storage gc`
         raise
+    audit.record("organisation.vault_add", actor=by, target=f"organisation:{organisation.id}", label=label,
+                 sha256=stored.sha256)
     return document
 
 
@@ -81,8 +74,8 @@ def remove_document(document: VaultDocument, by: User) -> None:
     audit.record("organisation.vault_remove", actor=by, target=f"organisation:{document.organisation_id}",
                  label=document.label, sha256=document.sha256)
     db.session.delete(document)
-    db.session.commit()
-    storage().delete(key)  # after the commit: a failed commit must not lose the file
+    db.session.flush()
+    delete_after_commit(key)  # not before: a rolled-back removal must not lose the file
 
 
 def accepted_formats() -> str:

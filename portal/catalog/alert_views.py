@@ -13,7 +13,7 @@ from portal.catalog import alerts, queries
 from portal.catalog.forms import AlertForm
 from portal.catalog.permissions import can_manage_alert
 from portal.catalog.schema import CARRIER_LABELS
-from portal.core import tokens
+from portal.core import tokens, unit_of_work
 from portal.extensions import csrf, db, limiter
 
 bp = Blueprint("alerts", __name__, url_prefix="/alertes")
@@ -51,6 +51,7 @@ def confirm(token: str):
         alerts.confirm(token)
     except tokens.InvalidToken as invalid:
         return render_template("accounts/link_problem.html", message=invalid.message), 400
+    unit_of_work.keep()  # a GET that writes: the link is followed from a mail client
     return render_template("catalog/alert_confirmed.html")
 
 

@@ -6,25 +6,40 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
+from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Integer, String, or_, select
+from sqlalchemy import Integer, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.catalog import queries
 from portal.core import audit, mail, personal_data, tokens
-from portal.core.db import Base, UTCDateTime
+from portal.core.db import Base, UTCDateTime, check_in
 from portal.core.time import now, today_paris
 from portal.core.urls import external_url
 from portal.extensions import db
 
-FREQUENCIES = {"daily": "Chaque jour", "weekly": "Chaque semaine"}
-PERIOD = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7)}
+
+class Frequency(StrEnum):
+    DAILY = "daily"
+    WEEKLY = "weekly"
+
+    @property
+    def label(self) -> str:
+        return FREQUENCIES[self]
+
+    @property
+    def period(self) -> dt.timedelta:
+        return PERIOD[self]
+
+
+FREQUENCIES = {Frequency.DAILY: "Chaque jour", Frequency.WEEKLY: "Chaque semaine"}
+PERIOD = {Frequency.DAILY: dt.timedelta(days=1), Frequency.WEEKLY: dt.timedelta(days=7)}
 CONFIRM_DAYS = 7
 
 
 class Alert(Base):
     __tablename__ = "alerts"
-    __table_args__ = (CheckConstraint("frequency IN ('daily', 'weekly')", name="frequency"),)
+    __table_args__ = (check_in("frequency", Frequency, name="frequency"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     email: Mapped[str] = mapped_column(String(320), index=True)
@@ -59,7 +74,7 @@ def subscribe(email: str, frequency: str, *, territory: str = "", carrier: str =
                      url=external_url("alerts.confirm", token=tokens.make("alert", alert.id)),
                      alert=alert, days=CONFIRM_DAYS, frequency=FREQUENCIES[frequency])
     audit.record("alert.subscribe", actor=account, target=f"alert:{alert.id}")
-    db.session.commit()
+    db.session.flush()
     return alert
 
 
@@ -70,7 +85,7 @@ def confirm(token: str) -> Alert:
         raise tokens.InvalidToken("Cette alerte n'existe plus.")
     if alert.confirmed_at is None:
         alert.confirmed_at = now()
-        db.session.commit()
+        db.session.flush()
     return alert
 
 
@@ -81,7 +96,7 @@ def by_unsubscribe_token(token: str) -> Alert | None:
 def unsubscribe(alert: Alert) -> None:
     audit.record("alert.unsubscribe", target=f"alert:{alert.id}")
     db.session.delete(alert)
-    db.session.commit()
+    db.session.flush()
 
 
 def alerts_of(user_id: int, email: str) -> list[Alert]:
@@ -90,12 +105,13 @@ def alerts_of(user_id: int, email: str) -> list[Alert]:
 
 
 def send_due(moment: dt.datetime | None = None) -> int:
-    """Queue one digest per confirmed alert whose period has elapsed and which has new or updated calls."""
+    """Queue one digest per confirmed alert whose period has elapsed and which has new or updated calls; the
+    command around it commits."""
     moment = moment or now()
     queued = 0
     for alert in db.session.scalars(select(Alert).where(Alert.confirmed_at.is_not(None))):
         since = alert.last_sent_at or alert.confirmed_at
-        if today_paris(moment) - today_paris(since) < PERIOD[alert.frequency]:  # days, as cron runs: not hours
+        if today_paris(moment) - today_paris(since) < Frequency(alert.frequency).period:  # days, as cron runs: not hours
             continue
         changed = [item for item in queries.search_calls(alert.criteria, moment) if item.call.updated_at > since]
         alert.last_sent_at = moment
@@ -106,7 +122,7 @@ def send_due(moment: dt.datetime | None = None) -> int:
                          urls={item.call.slug: external_url("catalog.detail", slug=item.call.slug)
                                for item in changed})
             queued += 1
-        db.session.commit()
+    db.session.flush()
     return queued
 
 

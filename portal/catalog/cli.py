@@ -10,6 +10,7 @@ from flask.cli import AppGroup
 
 from portal.catalog import alerts, loader, services
 from portal.core.time import now
+from portal.extensions import db
 
 calls_cli = AppGroup("calls", help="Appels : vérifier et publier les fichiers de calls/.")
 
@@ -40,6 +41,7 @@ def check(paths: tuple[str, ...]) -> None:
 def sync(paths: tuple[str, ...]) -> None:
     """Publie les appels valides ; un fichier invalide est refusé et sa version publiée reste en ligne."""
     report = services.sync_calls(_paths(paths), at=now())
+    db.session.commit()  # every valid file at once; a refused one changed nothing
     for error in report.errors:
         click.echo(str(error), err=True)
     click.echo(f"{len(report.created)} publié(s), {len(report.updated)} mis à jour, "
@@ -55,4 +57,7 @@ alerts_cli = AppGroup("alerts", help="Alertes par courriel sur les appels.")
 def send_alerts() -> None:
     """Mettre en file d'attente les courriels d'alerte dus (puis `portal mail send` les envoie)."""
     queued = alerts.send_due()  # its links come from PORTAL_BASE_URL (core.urls): no request needed
+    # One transaction: queuing touches only the database (the outbox sends later), so a failure half-way queues
+    # nothing and marks nothing sent, and the next run does it all.
+    db.session.commit()
     click.echo(f"{queued} alerte(s) mise(s) en file d'attente.")

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from portal.core.vocabulary import LABELS, LegalForm
+
 Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Text = Annotated[str, Field(min_length=1)]
 Key = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
@@ -39,33 +41,9 @@ class Kind(StrEnum):
                 "cadre": "Document de cadrage"}[self.value]
 
 
-class CarrierType(StrEnum):
-    """Legal forms of the organisations that may carry a project (the same list organisations choose from)."""
-
-    ASSOCIATION = "association"
-    FONDATION = "fondation"
-    BAILLEUR_SOCIAL = "bailleur_social"
-    ORGANISME_AGREE = "organisme_agree"
-    ETABLISSEMENT_PUBLIC = "etablissement_public"
-    COLLECTIVITE = "collectivite"
-    SERVICE_ETAT = "service_etat"
-    AUTRE = "autre"
-
-    @property
-    def label(self) -> str:
-        return CARRIER_LABELS[self]
-
-
-CARRIER_LABELS = {
-    CarrierType.ASSOCIATION: "Association loi 1901",
-    CarrierType.FONDATION: "Fondation",
-    CarrierType.BAILLEUR_SOCIAL: "Bailleur social",
-    CarrierType.ORGANISME_AGREE: "Organisme agréé",
-    CarrierType.ETABLISSEMENT_PUBLIC: "Établissement public",
-    CarrierType.COLLECTIVITE: "Collectivité",
-    CarrierType.SERVICE_ETAT: "Service de l'État",
-    CarrierType.AUTRE: "Autre",
-}
+# The legal forms a call accepts as carriers are the organisations' own (core.vocabulary holds the one list).
+CarrierType = LegalForm
+CARRIER_LABELS = LABELS
 
 
 class Signatory(Strict):

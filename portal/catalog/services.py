@@ -17,7 +17,7 @@ from portal.core.text import fold
 from portal.core.time import end_of_day_paris, start_of_day_paris
 from portal.extensions import db
 
-# Sent with the Call after an existing call's content changed (before the commit), so that domains downstream
+# Sent with the Call after an existing call's content changed (before the command commits), so that domains downstream
 # (the reviews' stored totals) follow without the catalogue knowing of them.
 call_updated = Namespace().signal("call-updated")
 
@@ -49,7 +49,7 @@ def sync_calls(paths: list[Path], at: dt.datetime) -> SyncReport:
                                  for field, message in refused.messages())
             continue
         getattr(report, outcome).append(result.slug)
-    db.session.commit()
+    db.session.flush()
     return report
 
 

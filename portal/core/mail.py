@@ -81,6 +81,8 @@ def _claim(message_id: int) -> bool:
         .where(OutboxMessage.id == message_id, OutboxMessage.sent_at.is_(None),
                or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < moment))
         .values(claimed_until=moment + CLAIM))
+    # A job commits itself, once per message: the claim before sending (so that a second sender skips it), then
+    # the outcome, so that one failure neither resends nor loses the others (core.unit_of_work).
     db.session.commit()
     return result.rowcount == 1
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 
 from flask import Response, current_app, send_file
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.core.files import sniff
 
@@ -150,3 +152,26 @@ def send_stored(key: str, name: str, mime: str) -> Response:
     """A stored file as a download: always an attachment (never shown in the portal's own pages), under its checked
     name and type, never kept by a cache (max_age 0; core.security adds no-store behind sign-in)."""
     return send_file(storage().open(key), as_attachment=True, download_name=name, mimetype=mime, max_age=0)
+
+
+_DROPPED = "storage_keys_dropped"
+
+
+def delete_after_commit(key: str) -> None:
+    """Delete a stored file once the transaction that removed its row commits, never if it rolls back: deleted
+    before, a rolled-back removal would leave a row naming nothing."""
+    from portal.extensions import db
+
+    db.session().info.setdefault(_DROPPED, []).append(key)
+
+
+@event.listens_for(Session, "after_commit")
+def _delete_dropped(session: Session) -> None:
+    for key in session.info.pop(_DROPPED, []):
+        storage().delete(key)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_dropped(session: Session, previous_transaction) -> None:
+    if previous_transaction.parent is None:  # the use case's transaction, not a savepoint inside it
+        session.info.pop(_DROPPED, None)

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 
 from portal.core import storage_gc
 from portal.core.formatting import number_fr
+from portal.extensions import db
 
 storage_cli = AppGroup("storage", help="Stockage des fichiers déposés.")
 
@@ -26,6 +27,7 @@ def gc(grace: int, dry_run: bool, force: bool) -> None:
     delay = dt.timedelta(minutes=grace)
     try:
         garbage = storage_gc.find(delay, force) if dry_run else storage_gc.collect(delay, force)
+        db.session.commit()  # the audit entry of what was removed
     except storage_gc.Mismatch as mismatch:
         click.echo(str(mismatch), err=True)
         raise SystemExit(1) from mismatch

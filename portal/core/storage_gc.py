@@ -67,7 +67,7 @@ def find(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage:
 
 
 def collect(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage:
-    """Remove the garbage `find` reports and record it in the audit log."""
+    """Remove the garbage `find` reports and record it in the audit log (the command commits the entry)."""
     garbage = find(grace, force)
     store = storage()
     for entry in garbage.entries:
@@ -75,5 +75,5 @@ def collect(grace: dt.timedelta = DEFAULT_GRACE, force: bool = False) -> Garbage
     if garbage.entries:
         audit.record("storage.gc", files=len(garbage.entries), temporaries=garbage.temporaries, bytes=garbage.size,
                      grace_minutes=int(grace.total_seconds() // 60))
-        db.session.commit()
+        db.session.flush()
     return garbage

@@ -5,7 +5,8 @@ The edge commits once:
   answer — an exception, a refusal (4xx), an error (5xx) — and every GET or HEAD roll back. So a use case refused
   half-way leaves nothing, the mail it queued in the outbox leaves nothing either, and a GET cannot write;
 - a view that must keep a write while answering with a refusal (a failed sign-in counted against the rate limit)
-  calls `keep()` first;
+  calls `keep()` first; so does the one kind of GET that writes, a link followed from an e-mail (confirming an
+  address or an alert: a mail client can only follow a link);
 - a CLI command or a job commits itself, once per unit it handles (a command that sends a hundred mails commits
   after each, so that one failure does not resend the others).
 
@@ -35,7 +36,7 @@ _WRITING_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 def keep() -> None:
-    """Commit this request's writes even though its answer is a refusal (4xx)."""
+    """Commit this request's writes even though its answer is a refusal (4xx) or it is a GET (a link from a mail)."""
     g.unit_of_work_keep = True
 
 
@@ -43,7 +44,7 @@ def register(app: Flask) -> None:
     @app.after_request
     def _commit_or_roll_back(response):
         kept = g.pop("unit_of_work_keep", False)
-        if request.method in _WRITING_METHODS and (response.status_code < 400 or kept and response.status_code < 500):
+        if response.status_code < 500 and (kept or request.method in _WRITING_METHODS and response.status_code < 400):
             db.session.commit()
         else:
             db.session.rollback()

@@ -24,6 +24,9 @@ from tests.applications.conftest import deposit, ready, start, upload
 from tests.applications.test_deposit import sign_in_as
 from tests.fakes.samples import pdf
 
+# A backup reads the database through connections of its own: what the test wrote must be committed for real.
+pytestmark = pytest.mark.real_commits
+
 open_call, applicant = applications.open_call, applications.applicant  # the applications tests' fixtures
 
 
@@ -101,6 +104,7 @@ def test_a_backup_restored_into_an_empty_instance_gives_back_every_application_v
     deposit(client, url)  # version 2: the modifications
     vault.add_document(organisation, claire, io.BytesIO(pdf() + b"% statuts\n"), "statuts.pdf", kind="statuts",
                        label="Statuts 2024")
+    db.session.commit()  # the service flushes; its caller commits
     bob = make_user("bob@autre-asso.fr", "Bob")
     other_client = app.test_client()
     sign_in_as(other_client, bob)
@@ -130,6 +134,7 @@ def test_an_altered_backup_is_refused_and_nothing_is_restored(app, client, open_
                                                               tmp_path):
     claire, _, organisation = applicant
     vault.add_document(organisation, claire, io.BytesIO(pdf()), "statuts.pdf", kind="statuts", label="Statuts")
+    db.session.commit()
     dest = tmp_path / "sauvegarde"
     assert portal(app, "backup", str(dest)).exit_code == 0
     manifest = json.loads((dest / "manifest.json").read_text())
@@ -150,6 +155,7 @@ def test_a_document_added_then_deleted_during_the_backup_leaves_no_dangling_row(
     claire, _, organisation = applicant
     vault.add_document(organisation, claire, io.BytesIO(pdf() + b"% statuts\n"), "statuts.pdf", kind="statuts",
                        label="Statuts")
+    db.session.commit()
     copy_store, read_snapshot, added = backup._copy_store, backup._snapshot_of, []
 
     def copy_store_then_add(*arguments):
@@ -157,12 +163,14 @@ def test_a_document_added_then_deleted_during_the_backup_leaves_no_dangling_row(
         if not added:
             added.append(vault.add_document(organisation, claire, io.BytesIO(pdf() + b"% comptes\n"), "comptes.pdf",
                                             kind="comptes", label="Comptes 2023").id)
+            db.session.commit()
 
     def read_snapshot_then_remove(connection):
         snapshot = read_snapshot(connection)
         document = db.session.get(VaultDocument, added[0])
         if document is not None:
             vault.remove_document(document, claire)
+            db.session.commit()
         return snapshot
 
     monkeypatch.setattr(backup, "_copy_store", copy_store_then_add)
@@ -198,8 +206,10 @@ def test_a_backup_taken_while_uploads_keep_arriving_is_consistent(app, client, o
                     who, where = db.session.get(User, who_id), db.session.get(Organisation, where_id)
                     kept.append(vault.add_document(where, who, io.BytesIO(pdf() + f"% piece {n}\n".encode()),
                                                    f"piece-{n}.pdf", kind="autre", label=f"Pièce {n}").id)
+                    db.session.commit()
                     if len(kept) > 2:
                         vault.remove_document(db.session.get(VaultDocument, kept.pop(0)), who)
+                        db.session.commit()
                     rounds.append(n)
             except BaseException as error:  # reported by the test, not lost in the thread
                 failures.append(error)

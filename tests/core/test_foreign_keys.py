@@ -27,6 +27,7 @@ def draft(publish_call, clock, make_user, make_organisation):
     claire = make_user()
     organisation = make_organisation(claire)
     application, _ = drafts.start(call.windows[0], organisation, claire, time.now())
+    db.session.commit()  # the service flushes; its caller commits
     return application
 
 
@@ -52,6 +53,7 @@ def test_removing_a_vault_document_detaches_the_copies_made_from_it(draft):
     db.session.commit()
 
     vault.remove_document(document, by=None)
+    db.session.commit()
 
     db.session.expire_all()
     assert db.session.get(ApplicationFile, copy.id).vault_document_id is None

@@ -175,6 +175,7 @@ def test_copying_a_vault_document_on_a_full_disk_is_refused_in_french(client, dr
     claire, organisation = applicant
     document = vault.add_document(organisation, claire, io.BytesIO(cerfa()), "statuts.pdf", kind="statuts",
                                   label="Statuts 2024")
+    db.session.commit()  # the service flushes; its caller commits
     store_before = small_disk.files()
     small_disk.fill()
 

@@ -135,6 +135,7 @@ def test_two_senders_running_at_once_deliver_each_message_once(app, smtp, clock)
     addresses = [f"membre{number}@asso-exemple.fr" for number in range(24)]
     for address in addresses:
         auth.sign_up(address, "Membre", PASSWORD)
+    db.session.commit()  # sign_up flushes; the senders' threads read what is committed
     smtp.delay = 0.01  # a relay that takes its time: both senders are still working through the same batch
     smtp.up()
     start_together = threading.Barrier(2)

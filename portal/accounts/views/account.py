@@ -16,10 +16,11 @@ from portal.accounts.forms import (
     SignUpForm,
 )
 from portal.accounts.queries import memberships_of, normalise_email
-from portal.core import tokens
+from portal.core import tokens, unit_of_work
+from portal.core.errors import Refusal
 from portal.core.text import safe_next
 from portal.core.time import now
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 
 bp = Blueprint("accounts", __name__, url_prefix="/compte")
 
@@ -56,6 +57,7 @@ def confirm(token: str):
         auth.confirm_email(token)
     except tokens.InvalidToken as invalid:
         return render_template("accounts/link_problem.html", message=invalid.message), 400
+    unit_of_work.keep()  # a GET that writes: the link is followed from a mail client
     flash("Votre adresse est confirmée. Vous pouvez vous connecter.", "success")
     return redirect(url_for(".sign_in"))
 
@@ -69,13 +71,14 @@ def sign_in():
     if form.validate_on_submit():
         try:
             user = auth.authenticate(form.email.data, form.password.data)
-        except auth.AuthError as failure:
+        except Refusal as failure:
             error = failure.message
+            # Refused, yet kept: the failed attempt stays in the audit log, the confirmation link resent stays sent.
+            unit_of_work.keep()
         else:
             session.clear()  # a fresh session at sign-in: nothing carried over from before
             sessions.start(user, remember=form.remember.data, at=now())
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for(".home"))
     return render_template("accounts/sign_in.html", form=form, error=error), 200 if error is None else 400
 
@@ -92,7 +95,6 @@ def sign_out():
     if EmptyForm().validate_on_submit():
         if current_user.is_authenticated:
             sessions.end(current_user, now())
-            db.session.commit()
         _forget_this_browser()
         flash("Vous êtes déconnecté.", "success")
     return redirect(url_for("pages.home"))
@@ -103,7 +105,6 @@ def sign_out():
 def sign_out_everywhere():
     if EmptyForm().validate_on_submit():
         closed = sessions.end_all(current_user, now(), "everywhere")
-        db.session.commit()
         _forget_this_browser()
         flash(f"Vous êtes déconnecté de tous vos appareils ({closed} session(s) fermée(s)).", "success")
         return redirect(url_for(".sign_in"))
@@ -131,7 +132,7 @@ def reset_password(token: str):
     if form.validate_on_submit():
         try:
             auth.reset_password(token, form.password.data)
-        except (auth.AuthError, tokens.InvalidToken) as failure:
+        except (Refusal, tokens.InvalidToken) as failure:
             form.password.errors.append(failure.message)
         else:
             flash("Votre mot de passe est changé. Connectez-vous avec le nouveau.", "success")
@@ -155,7 +156,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             auth.change_password(current_user, form.current.data, form.password.data)
-        except auth.AuthError as failure:
+        except Refusal as failure:
             form.current.errors.append(failure.message)
         else:
             flash("Votre mot de passe est changé ; vos autres sessions sont fermées.", "success")
@@ -190,14 +191,10 @@ def delete_account():
         if not auth.passwords.verify(current_user.password_hash, form.password.data):
             form.password.errors.append("Le mot de passe est incorrect.")
         else:
-            try:
-                personal.delete_account(current_user)
-            except organisations.MembershipError as refused:
-                flash(refused.message, "error")
-            else:
-                _forget_this_browser()
-                flash("Votre compte est supprimé.", "success")
-                return redirect(url_for("pages.home"))
+            personal.delete_account(current_user)  # a Refusal (the last administrator) goes back to this page
+            _forget_this_browser()
+            flash("Votre compte est supprimé.", "success")
+            return redirect(url_for("pages.home"))
     return render_template("accounts/delete.html", form=form)
 
 
@@ -205,16 +202,12 @@ def delete_account():
 def invitation(token: str):
     try:
         invited = organisations.invitation_for_token(token)
-    except organisations.MembershipError as problem:
+    except Refusal as problem:
         return render_template("accounts/link_problem.html", message=problem.message), 400
     form = EmptyForm()
     if request.method == "POST" and current_user.is_authenticated and form.validate_on_submit():
-        try:
-            membership = organisations.accept_invitation(token, current_user)
-        except organisations.MembershipError as problem:
-            flash(problem.message, "error")
-        else:
-            session["organisation"] = str(membership.organisation_id)
-            flash(f"Vous avez rejoint {invited.organisation.legal_name}.", "success")
-            return redirect(url_for("organisations.show", organisation_id=membership.organisation_id))
+        membership = organisations.accept_invitation(token, current_user)  # refused: back here with the reason
+        session["organisation"] = str(membership.organisation_id)
+        flash(f"Vous avez rejoint {invited.organisation.legal_name}.", "success")
+        return redirect(url_for("organisations.show", organisation_id=membership.organisation_id))
     return render_template("accounts/invitation.html", invitation=invited, form=form, token=token)

@@ -14,6 +14,7 @@ from portal.accounts.forms import AgrementForm, EmptyForm, InviteForm, Organisat
 from portal.accounts.identifiers import directory_url
 from portal.accounts.models import LEGAL_FORMS, VAULT_KINDS
 from portal.core import outages
+from portal.core.errors import Refusal
 from portal.core.storage import send_stored
 from portal.core.time import today_paris
 
@@ -77,12 +78,8 @@ def invite(organisation_id: uuid.UUID):
     organisation = _admin_of(organisation_id)
     form = InviteForm()
     if form.validate_on_submit():
-        try:
-            services.invite(organisation, form.email.data, by=current_user)
-        except services.MembershipError as refused:
-            flash(refused.message, "error")
-        else:
-            flash(f"Une invitation a été envoyée à {form.email.data}.", "success")
+        services.invite(organisation, form.email.data, by=current_user)  # a Refusal goes back to the page
+        flash(f"Une invitation a été envoyée à {form.email.data}.", "success")
     else:
         for message in form.email.errors:
             flash(f"Invitation : {message}", "error")
@@ -105,14 +102,10 @@ def remove_member(organisation_id: uuid.UUID, member_id: uuid.UUID):
     if not (leaving or permissions.can_manage_organisation(current_user, organisation)):
         abort(403)
     if EmptyForm().validate_on_submit():
-        try:
-            services.remove_member(organisation, membership, by=current_user)
-        except services.MembershipError as refused:
-            flash(refused.message, "error")
-        else:
-            flash("Vous avez quitté l'organisation." if leaving else "Le membre est retiré.", "success")
-            if leaving:
-                return redirect(url_for("accounts.home"))
+        services.remove_member(organisation, membership, by=current_user)
+        flash("Vous avez quitté l'organisation." if leaving else "Le membre est retiré.", "success")
+        if leaving:
+            return redirect(url_for("accounts.home"))
     return redirect(url_for(".show", organisation_id=organisation.id, _anchor="membres"))
 
 
@@ -122,12 +115,8 @@ def hand_over(organisation_id: uuid.UUID, member_id: uuid.UUID):
     organisation = _admin_of(organisation_id)
     membership = _membership(organisation, member_id)
     if EmptyForm().validate_on_submit():
-        try:
-            services.hand_over(organisation, membership, by=current_user)
-        except services.MembershipError as refused:
-            flash(refused.message, "error")
-        else:
-            flash(f"{membership.user.name} est désormais administrateur de l'organisation.", "success")
+        services.hand_over(organisation, membership, by=current_user)
+        flash(f"{membership.user.name} est désormais administrateur de l'organisation.", "success")
     return redirect(url_for(".show", organisation_id=organisation.id, _anchor="membres"))
 
 
@@ -183,7 +172,7 @@ def add_document(organisation_id: uuid.UUID):
             vault.add_document(organisation, current_user, upload.stream, upload.filename or "document",
                                kind=form.kind.data, label=form.label.data.strip(), year=form.year.data,
                                valid_until=form.valid_until.data)
-        except vault.VaultError as refused:
+        except Refusal as refused:  # shown at the file's field
             form.file.errors.append(refused.message)
         except OSError as error:
             form.file.errors.append(outages.disk_full_message(error))
