@@ -12,6 +12,7 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.accounts.queries import user_by_email
 from portal.catalog.models import Call
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews import conflicts
 from portal.reviews.errors import ReviewError
@@ -27,7 +28,7 @@ def add_reviewer(call: Call, email: str, by) -> User:
         raise ReviewError(f"{person.name} fait déjà partie du comité de cet appel.")
     try:
         roles.grant_role(person, "reviewer", by, call_id=call.uuid)
-    except roles.RoleError as refused:
+    except Refusal as refused:
         raise ReviewError(refused.message) from refused
     audit.record("review.committee_add", actor=by, target=f"call:{call.id}", email=person.email, name=person.name)
     db.session.commit()
