@@ -1,5 +1,6 @@
 """The application on a real database (SQLite by default, PostgreSQL when PORTAL_DATABASE_URL says so),
-migrated once with Alembic, emptied after each test; factories build the calls a test needs."""
+migrated once with Alembic; each test runs in a transaction rolled back at its end (or, marked `real_commits`,
+commits for real and the tables are emptied afterwards); factories build the calls a test needs."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ import hashlib
 import os
 import re
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from itsdangerous import URLSafeTimedSerializer
 
 from portal import create_app
 from portal.catalog import services
@@ -30,6 +33,7 @@ class BrowserClient(FlaskClient):
 
     def open(self, *args, **kwargs):
         kwargs.setdefault("buffered", True)  # the whole response is produced while its context is open
+        _end_the_tests_own_savepoint()
         with self.application.app_context():
             response = super().open(*args, **kwargs)
         db.session.expire_all()
@@ -75,14 +79,107 @@ def _drop_everything() -> None:
         connection.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
 
 
+TESTS = Path(__file__).parent
+SLOW = {"browser", "faults"}  # a real browser or a real server in processes of its own: minutes, not seconds
+
+
+def pytest_collection_modifyitems(items):
+    """The browser journeys and the fault tests are `slow` (`pytest -m "not slow"` leaves them out) and need
+    `real_commits`: another thread or process reads what the test's requests commit."""
+    for item in items:
+        if Path(item.path).relative_to(TESTS).parts[0] in SLOW:
+            item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.real_commits)
+
+
 @pytest.fixture(autouse=True)
-def _clean_database(app):
-    yield
-    db.session.rollback()
+def _clean_database(request, app):
+    """Most tests run inside one outer transaction rolled back at their end: every commit of the code under test
+    (a request's unit of work, a service's, the test's own) only releases a savepoint inside it. Tests marked
+    `real_commits` (another engine, thread or process reads what they commit; backups, migrations) commit for
+    real, and every table is emptied afterwards."""
+    if request.node.get_closest_marker("real_commits"):
+        yield
+        db.session.rollback()
+        db.session.remove()
+        with db.engine.begin() as connection:
+            for table in reversed(db.metadata.sorted_tables):
+                connection.execute(table.delete())
+        return
+    with _rolled_back_at_the_end():
+        yield
+
+
+@contextmanager
+def _rolled_back_at_the_end():
+    """SQLAlchemy 2's « joining a session into an external transaction »: every session of the application is
+    bound to one connection whose transaction is rolled back at the end; `join_transaction_mode="create_savepoint"`
+    turns each session's commit into a RELEASE SAVEPOINT and its rollback into a ROLLBACK TO SAVEPOINT, so the
+    unit of work commits and rolls back as it does in production. pysqlite begins transactions by itself and not
+    before a SAVEPOINT: it is told to stay out of the way (isolation_level None) and BEGIN is said explicitly
+    (SQLAlchemy's pysqlite documentation, « Serializable isolation / Savepoints / Transactional DDL »)."""
     db.session.remove()
-    with db.engine.begin() as connection:
-        for table in reversed(db.metadata.sorted_tables):
-            connection.execute(table.delete())
+    connection = db.engine.connect()
+    driver = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+    if driver is not None:
+        driver.isolation_level = None
+    outer = connection.begin()
+    if driver is not None:
+        connection.exec_driver_sql("BEGIN")
+    factory = db.session.session_factory
+    factory.kw["join_transaction_mode"] = "create_savepoint"
+    factory.class_.get_bind = lambda self, *args, **kwargs: connection
+    try:
+        yield
+    finally:
+        db.session.remove()
+        del factory.class_.get_bind
+        del factory.kw["join_transaction_mode"]
+        outer.rollback()
+        if driver is not None:
+            driver.isolation_level = ""  # as the pool lent it
+        connection.close()
+
+
+def _end_the_tests_own_savepoint() -> None:
+    """Before a request, commit what the test's own session holds, as it would have to for a request on another
+    connection to see it. Otherwise the request's commit would be released inside the test session's savepoint,
+    and a later `db.session.rollback()` in the test would undo it, which a real commit never is."""
+    session = db.session()
+    if session.join_transaction_mode == "create_savepoint" and session.in_transaction():
+        session.commit()
+
+
+class Statements(list):
+    """The SQL statements a block sent, savepoint bookkeeping left out (it depends on how the test commits)."""
+
+    @property
+    def count(self) -> int:
+        return len(self)
+
+
+_BOOKKEEPING = re.compile(r"\s*(SAVEPOINT|RELEASE SAVEPOINT|ROLLBACK TO SAVEPOINT|BEGIN|COMMIT|ROLLBACK)\b", re.I)
+
+
+@pytest.fixture
+def count_queries(app):
+    """`with count_queries() as queries: client.get(url)`, then `queries.count` (and the statements themselves)."""
+
+    @contextmanager
+    def counting():
+        statements = Statements()
+
+        def record(_connection, _cursor, statement, *_):
+            if not _BOOKKEEPING.match(statement):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            yield statements
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+
+    return counting
 
 
 @pytest.fixture(autouse=True)
@@ -171,7 +268,23 @@ def _fresh_rate_limits(app):
     yield
 
 
-def csrf_token(client, url: str) -> str:
+def csrf_token(client, url: str | None = None) -> str:
+    """The CSRF token the forms of this client's session carry, made as Flask-WTF's generate_csrf makes it (the
+    raw token kept in the session, signed with the secret key) without fetching the form's page, which cost a
+    request per form posted. The messages flashed for the next page are dropped, as showing that page would have
+    shown them. `url` is kept for the callers' reading; `form_token(client, url)` reads a page's own token."""
+    app = client.application
+    field = app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    with client.session_transaction() as session:
+        session.pop("_flashes", None)
+        if field not in session:
+            session[field] = hashlib.sha1(os.urandom(64)).hexdigest()
+        raw = session[field]
+    secret = app.config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
+    return URLSafeTimedSerializer(secret, salt="wtf-csrf-token").dumps(raw)
+
+
+def form_token(client, url: str) -> str:
     """The CSRF token of the form on a page, as a browser would send it back."""
     page = client.get(url).get_data(as_text=True)
     match = _CSRF.search(page)
@@ -180,7 +293,8 @@ def csrf_token(client, url: str) -> str:
 
 
 def post_form(client, url: str, data: dict, form_page: str | None = None, **kwargs):
-    """Submit a form like a browser: fetch the page holding it, then POST with its CSRF token."""
+    """Submit a form like a browser, with the session's CSRF token (`form_page`, where the form is shown, is not
+    fetched: the token is the session's, the same on every page)."""
     return client.post(url, data={"csrf_token": csrf_token(client, form_page or url), **data}, **kwargs)
 
 

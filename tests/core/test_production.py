@@ -23,6 +23,8 @@ from portal.extensions import db
 from tests.conftest import PASSWORD, BrowserClient, post_form
 
 ROOT = Path(__file__).resolve().parents[2]
+# Other portals (a proxied one, gunicorn in processes of its own) read and write the suite's database for real.
+pytestmark = pytest.mark.real_commits
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ from portal.core import audit, unit_of_work
 from portal.core.errors import Refusal
 from portal.extensions import db
 
+# A second portal on the suite's database: what its requests commit is committed for real.
+pytestmark = pytest.mark.real_commits
+
 
 @pytest.fixture
 def portal(app, tmp_path):
