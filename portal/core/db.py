@@ -38,6 +38,12 @@ def foreign_keys_checked_at_the_end(connection: Connection) -> Iterator[None]:
         yield
         return
     enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
+    if not enforced:
+        # Already off: an enclosing call (migrations/env.py runs every migration inside one) checks and restores
+        # them. Doing it again here would commit the enclosing migration's transaction half-way and leave the
+        # connection with its keys off for the application (a PRAGMA inside a transaction is ignored).
+        yield
+        return
     connection.exec_driver_sql("PRAGMA foreign_keys=OFF")  # ignored inside a transaction: before any begins
     connection.commit()
     try:
