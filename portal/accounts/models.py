@@ -146,6 +146,10 @@ class Membership(Base):
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")
 
+    @property
+    def role_label(self) -> str:
+        return MembershipRole(self.role).label
+
 
 class Invitation(Base):
     __tablename__ = "invitations"

@@ -19,7 +19,7 @@ def export(user: User) -> dict:
                    "derniere_connexion": user.last_login_at.isoformat() if user.last_login_at else None},
         "organisations": [
             {"nom": m.organisation.legal_name, "forme": LEGAL_FORMS.get(m.organisation.legal_form),
-             "role": MembershipRole(m.role).label, "depuis": m.joined_at.isoformat()}
+             "role": m.role_label, "depuis": m.joined_at.isoformat()}
             for m in memberships_of(user)],
         "connexions": sessions.export(user),
         "roles": [{"role": g.role, "emetteur": g.issuer, "appel": str(g.call_id) if g.call_id else None,
