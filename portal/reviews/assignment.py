@@ -19,9 +19,9 @@ from portal.accounts.queries import user_by_email
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews import conflicts, permissions, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Assignment
 from portal.reviews.phases import PHASES
 from portal.reviews.queries import (
@@ -33,8 +33,9 @@ from portal.reviews.queries import (
     load_by_reviewer,
     own_review,
 )
+from portal.reviews.states import AssignmentMethod
 
-METHODS = {"manual": "Une par une", "bulk": "En groupe", "csv": "Import CSV", "auto": "Automatique"}
+METHODS = {m: m.label for m in AssignmentMethod}
 MAX_CSV_BYTES = 1024 * 1024
 
 
@@ -131,12 +132,11 @@ def _create(application: Application, reviewer: User, by, at: dt.datetime, metho
     return assignment
 
 
-def assign(application: Application, reviewer: User, by, at: dt.datetime, method: str = "manual") -> Assignment:
+def assign(application: Application, reviewer: User, by, at: dt.datetime, method: AssignmentMethod = AssignmentMethod.MANUAL) -> Assignment:
     reason = refusal(application, reviewer, at)
     if reason:
-        raise ReviewError(reason)
+        raise Refusal(reason)
     assignment = _create(application, reviewer, by, at, method)
-    db.session.commit()
     return assignment
 
 
@@ -145,16 +145,16 @@ def unassign(application: Application, reviewer: User, by, at: dt.datetime) -> N
     the reviews of people still assigned); assigning her again brings it back."""
     assignment = assignment_of(reviewer, application)
     if assignment is None:
-        raise ReviewError(f"{reviewer.name} n'est pas affecté(e) à la candidature {application.number}.")
+        raise Refusal(f"{reviewer.name} n'est pas affecté(e) à la candidature {application.number}.")
     phase_refusal = _assigning_phase(application.window, at)
     if phase_refusal:
-        raise ReviewError(phase_refusal)
+        raise Refusal(phase_refusal)
     review = own_review(reviewer, application)
     db.session.delete(assignment)
     audit.record("review.unassign", actor=by, target=f"application:{application.id}", reviewer=reviewer.email,
                  number=application.number, method=assignment.method,
                  review_kept=review.status if review is not None else None)
-    db.session.commit()
+    db.session.flush()
 
 
 def withdraw_all(application: Application, by, why: str) -> None:
@@ -181,9 +181,9 @@ def bulk_assign(applications: list[Application], reviewers: list[User], by, at: 
             if reason:
                 report.refused.append(reason)
                 continue
-            _create(application, reviewer, by, at, "bulk")
+            _create(application, reviewer, by, at, AssignmentMethod.BULK)
             report.made.append((application, reviewer))
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -196,15 +196,15 @@ def import_csv(call: Call, window: Window, stream, by, at: dt.datetime) -> Impor
     refused on its own, with its number and the reason."""
     raw = stream.read(MAX_CSV_BYTES + 1)
     if len(raw) > MAX_CSV_BYTES:
-        raise ReviewError("Le fichier dépasse 1 Mo : découpez-le en plusieurs imports.")
+        raise Refusal("Le fichier dépasse 1 Mo : découpez-le en plusieurs imports.")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ReviewError("Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » et "
+        raise Refusal("Le fichier n'est pas encodé en UTF-8 : enregistrez-le en « CSV UTF-8 » et "
                           "réessayez.") from error
     first = next((line for line in text.splitlines() if line.strip()), "")
     if not first:
-        raise ReviewError("Le fichier est vide.")
+        raise Refusal("Le fichier est vide.")
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";" if ";" in first else ",")
     visible = _visible(by, call)
     applications = {a.number: a for a in deposited_in_window(window) if visible is None or a.id in visible}
@@ -234,13 +234,13 @@ def import_csv(call: Call, window: Window, stream, by, at: dt.datetime) -> Impor
             continue
         line.message = refusal(application, person, at) or ""
         if not line.message:
-            _create(application, person, by, at, "csv")
+            _create(application, person, by, at, AssignmentMethod.CSV)
             line.ok, line.message = True, f"{person.name} affecté(e) à la candidature {number}."
     if not report.lines:
-        raise ReviewError("Le fichier ne contient aucune ligne à importer (numéro ; adresse électronique).")
+        raise Refusal("Le fichier ne contient aucune ligne à importer (numéro ; adresse électronique).")
     audit.record("review.assign_import", actor=by, target=f"window:{window.id}", lines=len(report.lines),
                  made=len(report.made), refused=[f"ligne {x.line} : {x.message}" for x in report.refused])
-    db.session.commit()
+    db.session.flush()
     return report
 
 
@@ -250,10 +250,10 @@ def auto_assign(window: Window, k: int, limit: int | None, by, at: dt.datetime) 
     name then id, so the same data always gives the same assignment. The k and limit of the run become the call's
     settings (one source of truth for the objective the matrix shows and the limit every other way respects)."""
     if k < 1 or (limit is not None and limit < 1):
-        raise ReviewError("Le nombre d'évaluateurs par candidature et le plafond doivent être au moins 1.")
+        raise Refusal("Le nombre d'évaluateurs par candidature et le plafond doivent être au moins 1.")
     phase_refusal = _assigning_phase(window, at)
     if phase_refusal:
-        raise ReviewError(phase_refusal)
+        raise Refusal(phase_refusal)
     call = window.call
     settings = rounds.settings_of(call)
     changed = (settings.reviews_per_application, settings.max_per_reviewer) != (k, limit)
@@ -281,7 +281,7 @@ def auto_assign(window: Window, k: int, limit: int | None, by, at: dt.datetime) 
                       and (limit is None or loads[r.id] < limit)]
         candidates.sort(key=lambda r: (loads[r.id], r.name.casefold(), r.id))
         for reviewer in candidates[:need]:
-            _create(application, reviewer, by, at, "auto")
+            _create(application, reviewer, by, at, AssignmentMethod.AUTO)
             loads[reviewer.id] += 1
             report.made.append((application, reviewer))
         if len(candidates) < need:
@@ -289,7 +289,7 @@ def auto_assign(window: Window, k: int, limit: int | None, by, at: dt.datetime) 
                                           _why_short(application, reviewers, have, in_conflict, loads, limit)))
     audit.record("review.assign_auto", actor=by, target=f"window:{window.id}", k=k, limit=limit,
                  made=len(report.made), short=[f"{s.application.number} : {s.reason}" for s in report.short])
-    db.session.commit()
+    db.session.flush()
     return report
 
 

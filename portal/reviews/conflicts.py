@@ -16,16 +16,17 @@ from portal.accounts.queries import normalise_email, user_by_email
 from portal.applications.models import Application, Partner
 from portal.catalog.models import Call
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import permissions, rounds
-from portal.reviews.errors import ReviewError
-from portal.reviews.models import CONFLICT_KINDS, DECLARED_BY, Assignment, Conflict, Review
+from portal.reviews.models import Assignment, Conflict, Review
 from portal.reviews.phases import PHASES
 from portal.reviews.queries import committee_of
+from portal.reviews.states import ConflictKind, DeclaredBy, ReviewStatus
 
-SYSTEM_KINDS = ("member", "partner")  # detected from memberships: never declared by hand, never lifted
-DECLARABLE_KINDS = {key: label for key, label in CONFLICT_KINDS.items() if key not in SYSTEM_KINDS}
+SYSTEM_KINDS = tuple(k for k in ConflictKind if k.is_detected)  # never declared by hand, never lifted
+DECLARABLE_KINDS = {k: k.label for k in ConflictKind if not k.is_detected}
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -49,7 +50,7 @@ def _withdraw_from(application: Application, person: User | None, by, at: dt.dat
                                                             Assignment.reviewer_id == person.id))
     review = db.session.scalar(select(Review).where(Review.application_id == application.id,
                                                     Review.reviewer_id == person.id))
-    draft_deleted = review is not None and review.status == "draft"
+    draft_deleted = review is not None and review.status == ReviewStatus.DRAFT
     if assignment is None and not draft_deleted:
         return
     if assignment is not None:
@@ -58,13 +59,13 @@ def _withdraw_from(application: Application, person: User | None, by, at: dt.dat
         db.session.delete(review)
     audit.record("review.unassign", actor=by, target=_target(application.id), reviewer=person.email,
                  reason=why, assignment_removed=assignment is not None, draft_review_deleted=draft_deleted,
-                 submitted_review_kept=review is not None and review.status == "submitted")
+                 submitted_review_kept=review is not None and review.status == ReviewStatus.SUBMITTED)
 
 
 def _refuse_when_read_only(application: Application, at: dt.datetime) -> None:
     round_ = rounds.round_of(application.window, at)
     if round_ is not None and PHASES[round_.phase].read_only:
-        raise ReviewError("Les décisions sont publiées : plus rien ne change pour cette candidature.")
+        raise Refusal("Les décisions sont publiées : plus rien ne change pour cette candidature.")
 
 
 def _unrecorded(call: Call) -> list[tuple]:
@@ -84,8 +85,8 @@ def _unrecorded(call: Call) -> list[tuple]:
                                                                 Partner.organisation_id)
         .where(Partner.application_id.in_(deposited), Partner.accepted_at.is_not(None),
                Membership.user_id.in_(by_id)))
-    wanted = {(app_id, user_id, "member") for app_id, user_id in lead}
-    wanted |= {(app_id, user_id, "partner") for app_id, user_id in partner}
+    wanted = {(app_id, user_id, ConflictKind.MEMBER) for app_id, user_id in lead}
+    wanted |= {(app_id, user_id, ConflictKind.PARTNER) for app_id, user_id in partner}
     if not wanted:
         return []
     existing = set(map(tuple, db.session.execute(
@@ -102,7 +103,7 @@ def detected_unrecorded(call: Call, at: dt.datetime | None = None) -> list[Confl
     committee or of the assignments, not when someone looks."""
     at = at or now()
     return [Conflict(application_id=app_id, email=person.email, user_id=person.id, kind=kind,
-                     declared_by_role="system", declared_by_id=None, declared_at=at)
+                     declared_by_role=DeclaredBy.SYSTEM, declared_by_id=None, declared_at=at)
             for app_id, person, kind in _unrecorded(call)]
 
 
@@ -119,13 +120,13 @@ def sync_automatic(call: Call, by=None, at: dt.datetime | None = None) -> list[C
         Application.id.in_({app_id for app_id, _, _ in missing})))}
     for app_id, person, kind in missing:
         conflict = Conflict(application_id=app_id, email=person.email, user_id=person.id, kind=kind,
-                            declared_by_role="system", declared_by_id=None, declared_at=at)
+                            declared_by_role=DeclaredBy.SYSTEM, declared_by_id=None, declared_at=at)
         db.session.add(conflict)
         created.append(conflict)
         audit.record("review.conflict_detect", actor=by, target=_target(app_id), email=person.email, kind=kind)
         db.session.flush()
-        _withdraw_from(applications[app_id], person, by, at, f"conflit détecté : {CONFLICT_KINDS[kind]}")
-    db.session.commit()
+        _withdraw_from(applications[app_id], person, by, at, f"conflit détecté : {ConflictKind(kind).label}")
+    db.session.flush()
     return created
 
 
@@ -137,25 +138,25 @@ def declare(application: Application, email: str, kind: str, reason: str | None,
     duplicated."""
     email = normalise_email(email)
     reason = (reason or "").strip() or None
-    if role not in DECLARED_BY:
+    if role not in DeclaredBy.__members__.values():
         raise ValueError(role)
     if not EMAIL.match(email):
-        raise ReviewError("Indiquez une adresse électronique valide (exemple : nom@exemple.fr).")
-    if kind not in (CONFLICT_KINDS if role == "system" else DECLARABLE_KINDS):
-        raise ReviewError("Choisissez la nature du conflit dans la liste.")
-    if role != "system" and not reason:
-        raise ReviewError("Expliquez en quelques mots la nature du conflit.")
+        raise Refusal("Indiquez une adresse électronique valide (exemple : nom@exemple.fr).")
+    if kind not in (list(ConflictKind) if role == DeclaredBy.SYSTEM else DECLARABLE_KINDS):
+        raise Refusal("Choisissez la nature du conflit dans la liste.")
+    if role != DeclaredBy.SYSTEM and not reason:
+        raise Refusal("Expliquez en quelques mots la nature du conflit.")
     _refuse_when_read_only(application, at)
     conflict = db.session.scalar(select(Conflict).where(Conflict.application_id == application.id,
                                                         Conflict.email == email, Conflict.kind == kind))
     person = _person(email)
     if conflict is not None and conflict.lifted_at is None:
-        if role == "applicant" and conflict.declared_by_role != "applicant":
+        if role == DeclaredBy.APPLICANT and conflict.declared_by_role != DeclaredBy.APPLICANT:
             return conflict  # the applicant learns nothing of who else declared what
-        if role == "manager" and conflict.is_pending_request:
-            raise ReviewError("Le candidat a déjà signalé ce conflit : confirmez sa demande dans la liste des "
+        if role == DeclaredBy.MANAGER and conflict.is_pending_request:
+            raise Refusal("Le candidat a déjà signalé ce conflit : confirmez sa demande dans la liste des "
                               "conflits d'intérêts de la candidature.")
-        raise ReviewError("Ce conflit est déjà enregistré pour cette personne et cette candidature.")
+        raise Refusal("Ce conflit est déjà enregistré pour cette personne et cette candidature.")
     if conflict is not None:  # lifted earlier: a new declaration makes it stand again
         audit.record("review.conflict_declare", actor=by, target=_target(application.id), email=email, kind=kind,
                      role=role, reason=reason, reinstated_after_lift=conflict.lift_reason)
@@ -171,21 +172,21 @@ def declare(application: Application, email: str, kind: str, reason: str | None,
         audit.record("review.conflict_declare", actor=by, target=_target(application.id), email=email, kind=kind,
                      role=role, reason=reason)
     db.session.flush()
-    _withdraw_from(application, person, by, at, f"conflit déclaré : {CONFLICT_KINDS[kind]}")
-    db.session.commit()
+    _withdraw_from(application, person, by, at, f"conflit déclaré : {ConflictKind(kind).label}")
+    db.session.flush()
     return conflict
 
 
 def declare_none(assignment: Assignment, by, at: dt.datetime) -> None:
     """The assigned reviewer states she has no conflict with the application; its file then opens to her."""
     if getattr(by, "id", None) != assignment.reviewer_id:
-        raise ReviewError("Seule la personne affectée peut faire cette déclaration.")
+        raise Refusal("Seule la personne affectée peut faire cette déclaration.")
     if assignment.no_conflict_declared_at is not None:
         return
     assignment.no_conflict_declared_at = at
     audit.record("review.no_conflict", actor=by, target=_target(assignment.application_id), reviewer=by.email,
                  declared_at=at.isoformat())
-    db.session.commit()
+    db.session.flush()
 
 
 def _managed(conflict: Conflict, by) -> Application:
@@ -194,7 +195,7 @@ def _managed(conflict: Conflict, by) -> Application:
     is the only manager of the call. The audit entry then says she decided a request naming herself."""
     application = db.session.get(Application, conflict.application_id)
     if not (permissions.can_manage_selection(by, application.call) and permissions.can_review(by, application)):
-        raise ReviewError("Seul un gestionnaire de l'appel peut faire cela.")
+        raise Refusal("Seul un gestionnaire de l'appel peut faire cela.")
     return application
 
 
@@ -208,9 +209,9 @@ def confirm(conflict: Conflict, by, at: dt.datetime) -> None:
     application = _managed(conflict, by)
     _refuse_when_read_only(application, at)
     if conflict.lifted_at is not None:
-        raise ReviewError("Ce conflit a été levé : il ne peut plus être confirmé.")
+        raise Refusal("Ce conflit a été levé : il ne peut plus être confirmé.")
     if conflict.confirmed_at is not None:
-        raise ReviewError("Ce conflit est déjà confirmé.")
+        raise Refusal("Ce conflit est déjà confirmé.")
     request = conflict.is_pending_request
     conflict.confirmed_at, conflict.confirmed_by_id = at, by.id
     audit.record("review.conflict_confirm", actor=by, target=_target(application.id), email=conflict.email,
@@ -218,7 +219,7 @@ def confirm(conflict: Conflict, by, at: dt.datetime) -> None:
     db.session.flush()
     if request:  # a manager or administrator it spared may hold an assignment too
         _withdraw_from(application, _person(conflict.email), by, at,
-                       f"conflit signalé par le candidat et confirmé : {CONFLICT_KINDS[conflict.kind]}")
+                       f"conflit signalé par le candidat et confirmé : {ConflictKind(conflict.kind).label}")
 
 
 def lift(conflict: Conflict, reason: str | None, by, at: dt.datetime) -> None:
@@ -227,11 +228,11 @@ def lift(conflict: Conflict, reason: str | None, by, at: dt.datetime) -> None:
     application = _managed(conflict, by)
     reason = (reason or "").strip()
     if conflict.kind in SYSTEM_KINDS:
-        raise ReviewError("Un conflit détecté d'après l'appartenance à une organisation ne peut pas être levé.")
+        raise Refusal("Un conflit détecté d'après l'appartenance à une organisation ne peut pas être levé.")
     if conflict.lifted_at is not None:
-        raise ReviewError("Ce conflit est déjà levé.")
+        raise Refusal("Ce conflit est déjà levé.")
     if not reason:
-        raise ReviewError("Indiquez pourquoi ce conflit est levé.")
+        raise Refusal("Indiquez pourquoi ce conflit est levé.")
     _refuse_when_read_only(application, at)
     request = conflict.is_pending_request
     conflict.lifted_at, conflict.lifted_by_id, conflict.lift_reason = at, by.id, reason

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from portal.applications.models import Application
 from portal.reviews.ranking import RankRow, rank
+from portal.reviews.states import Verdict
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Flow:
 
 
 def flow_of(application: Application, user) -> Flow:
-    rows = [row for row in rank(application.call, application.window, user).rows if row.verdict == "eligible"]
+    rows = [row for row in rank(application.call, application.window, user).rows if row.verdict == Verdict.ELIGIBLE]
     index = next((i for i, row in enumerate(rows) if row.application_id == application.id), None)
     ranked = sum(1 for row in rows if row.raw_rank is not None)
     if index is None:

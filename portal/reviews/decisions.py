@@ -19,25 +19,18 @@ from portal.applications.models import Application
 from portal.applications.queries import organisations_by_id
 from portal.catalog.models import Call, Window
 from portal.core import audit, mail
+from portal.core.errors import Refusal
 from portal.core.formatting import money_fr
 from portal.core.urls import external_url
 from portal.extensions import db
 from portal.reviews import envelope, queries, rounds
-from portal.reviews.errors import ReviewError
-from portal.reviews.models import COMMITTEE_OUTCOMES, OUTCOMES, Decision, Eligibility, ReviewRound
+from portal.reviews.models import Decision, Eligibility, ReviewRound
 from portal.reviews.phases import PHASES
+from portal.reviews.states import Outcome, RoundPhase, Verdict
 
-INELIGIBLE = "irrecevable"
-OUTCOME_WORDS = {**OUTCOMES, INELIGIBLE: "Irrecevable"}
+INELIGIBLE = Verdict.INELIGIBLE  # what an ineligible application is told instead of an outcome
+OUTCOME_WORDS = {**{o: o.label for o in Outcome}, INELIGIBLE: INELIGIBLE.label}
 MAX_YEARS = 10
-
-
-class DecisionError(ReviewError):
-    """A refusal tied to one field of the decision form (`field` names it, None for the form as a whole)."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 def amount_requested(application: Application) -> Decimal | None:
@@ -56,7 +49,7 @@ def parse_amount(value: str | Decimal | None) -> Decimal | None:
     try:
         return cerfa.parse_amount(value)
     except ValueError as error:
-        raise DecisionError(f"« {value} » n'est pas un montant : écrivez par exemple 12 000,50.", "amount") from error
+        raise Refusal(f"« {value} » n'est pas un montant : écrivez par exemple 12 000,50.", field="amount") from error
 
 
 def _state(decision: Decision | None) -> dict | None:
@@ -76,9 +69,9 @@ def check_above_request(application: Application, amount: Decimal | None, confir
     requested = amount_requested(application)
     above = amount is not None and requested is not None and amount > requested
     if above and not confirmed:
-        raise DecisionError(f"Le montant attribué ({money_fr(amount)}) dépasse le montant demandé "
+        raise Refusal(f"Le montant attribué ({money_fr(amount)}) dépasse le montant demandé "
                             f"({money_fr(requested)}) : cochez la case de confirmation pour l'enregistrer.",
-                            "confirm_above_request")
+                      field="confirm_above_request")
     return above
 
 
@@ -101,15 +94,15 @@ def letterhead_of(call: Call) -> dict:
 def check_letters_can_go(call: Call) -> None:
     lacking = missing_letter_settings(call)
     if lacking:
-        raise ReviewError(f"Les lettres ne peuvent pas partir : le fichier de l'appel doit indiquer "
+        raise Refusal(f"Les lettres ne peuvent pas partir : le fichier de l'appel doit indiquer "
                           f"{' ; '.join(lacking)}.")
 
 
 def check_deciding(round_: ReviewRound | None) -> None:
     if round_ is None or not PHASES[round_.phase].deciding:
         if round_ is not None and PHASES[round_.phase].read_only:
-            raise DecisionError("Les décisions ont été publiées : elles ne peuvent plus être modifiées.")
-        raise DecisionError("Les décisions s'enregistrent pendant la phase de délibération.")
+            raise Refusal("Les décisions ont été publiées : elles ne peuvent plus être modifiées.")
+        raise Refusal("Les décisions s'enregistrent pendant la phase de délibération.")
 
 
 def record(application: Application, outcome: str, amount: str | Decimal | None, duration_years: int | None,
@@ -119,30 +112,30 @@ def record(application: Application, outcome: str, amount: str | Decimal | None,
     check_deciding(rounds.round_of_application(application, at))
     eligibility = queries.eligibility_of(application)
     if eligibility is None or not eligibility.is_eligible:
-        raise DecisionError("Cette candidature n'est pas recevable : elle ne reçoit pas de décision du comité ; "
+        raise Refusal("Cette candidature n'est pas recevable : elle ne reçoit pas de décision du comité ; "
                             "la lettre d'irrecevabilité part à la publication des décisions.")
-    if outcome not in COMMITTEE_OUTCOMES:
-        raise DecisionError("Choisissez la décision du comité.", "outcome")
+    if outcome not in Outcome.committee():
+        raise Refusal("Choisissez la décision du comité.", field="outcome")
     amount = parse_amount(amount)
     motivation = (motivation or "").strip() or None
-    if outcome == "retenu" and not amount:
-        raise DecisionError(AMOUNT_REQUIRED, "amount")
-    if outcome == "non_retenu" and amount is not None:
-        raise DecisionError("Une candidature non retenue ne reçoit pas de montant : laissez ce champ vide.", "amount")
-    if outcome == "non_retenu" and motivation is None:
-        raise DecisionError("La motivation est obligatoire pour une candidature non retenue : elle figure dans la "
-                            "lettre envoyée au candidat.", "motivation")
+    if outcome == Outcome.SELECTED and not amount:
+        raise Refusal(AMOUNT_REQUIRED, field="amount")
+    if outcome == Outcome.REJECTED and amount is not None:
+        raise Refusal("Une candidature non retenue ne reçoit pas de montant : laissez ce champ vide.", field="amount")
+    if outcome == Outcome.REJECTED and motivation is None:
+        raise Refusal("La motivation est obligatoire pour une candidature non retenue : elle figure dans la "
+                            "lettre envoyée au candidat.", field="motivation")
     above = check_above_request(application, amount, confirm_above_request)
     if duration_years is None:
         duration_years = application.call.spec.selection_years
     elif not 1 <= duration_years <= MAX_YEARS:
-        raise DecisionError(f"La durée est comprise entre 1 et {MAX_YEARS} ans.", "duration_years")
+        raise Refusal(f"La durée est comprise entre 1 et {MAX_YEARS} ans.", field="duration_years")
 
     decision = queries.decision_of(application)
     before = _state(decision)
     if decision is None:
         decision = Decision(application_id=application.id)
-    decision.outcome, decision.amount, decision.duration_years = outcome, amount, duration_years
+    decision.outcome, decision.amount, decision.duration_years = Outcome(outcome), amount, duration_years
     decision.motivation, decision.above_request_confirmed = motivation, above
     decision.decided_by_id, decision.decided_at, decision.published_at = getattr(by, "id", None), at, None
     db.session.add(decision)
@@ -242,14 +235,14 @@ def publish(round_: ReviewRound, by, at: dt.datetime, over_envelope_confirmed: b
     check_deciding(round_)
     lacking = missing(round_)
     if lacking:
-        raise ReviewError(f"{len(lacking)} candidature(s) n'ont pas encore de décision : "
+        raise Refusal(f"{len(lacking)} candidature(s) n'ont pas encore de décision : "
                           f"{', '.join(a.number or '' for a in lacking)}. Les décisions ne peuvent pas être publiées.")
     window, applications = _round_applications(round_)
     check_letters_can_go(window.call)
     budget = envelope.envelope_of(window.call, window)
     if budget.exceeded and not over_envelope_confirmed:
-        raise DecisionError(f"{budget.refusal()} Cochez la case de confirmation pour publier malgré le dépassement.",
-                            "confirm_over_envelope")
+        raise Refusal(f"{budget.refusal()} Cochez la case de confirmation pour publier malgré le dépassement.",
+                            field="confirm_over_envelope")
     for decision in decisions_by_application(a.id for a in applications).values():
         decision.published_at = at
     sent = 0
@@ -261,9 +254,9 @@ def publish(round_: ReviewRound, by, at: dt.datetime, over_envelope_confirmed: b
             mail.enqueue(recipient, notice.subject, "decision", **notice.context)
             sent += 1
     audit.record("review.publish", actor=by, target=f"round:{round_.id}", window=window.key,
-                 before=round_.phase, after="decided", messages=sent, over_envelope=budget.refusal() or None,
+                 before=round_.phase, after=RoundPhase.DECIDED, messages=sent, over_envelope=budget.refusal() or None,
                  **counts)
-    round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = "decided", at, getattr(by, "id", None)
+    round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = RoundPhase.DECIDED, at, getattr(by, "id", None)
     round_.decisions_published_at = at
     round_.letterhead = letterhead_of(window.call)
     db.session.flush()

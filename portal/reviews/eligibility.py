@@ -13,15 +13,16 @@ from portal.accounts.models import Organisation
 from portal.applications.models import Application
 from portal.catalog.schema import CARRIER_LABELS, CarrierType
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.formatting import date_fr, datetime_fr
 from portal.core.time import today_paris
 from portal.extensions import db
 from portal.reviews import assignment, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Eligibility
 from portal.reviews.phases import PHASES
+from portal.reviews.states import Verdict
 
-VERDICTS = {"eligible": "Recevable", "ineligible": "Irrecevable"}
+VERDICTS = {v: v.label for v in Verdict}
 
 
 @dataclass(frozen=True)
@@ -102,17 +103,17 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
     """Record (or change) the verdict while the round is still screening. An application found ineligible leaves
     the committee's lists: its assignments, if any were made during screening, are removed."""
     if application.status != "submitted":
-        raise ReviewError("Seule une candidature déposée s'examine.")
+        raise Refusal("Seule une candidature déposée s'examine.")
     if verdict not in VERDICTS:
-        raise ReviewError("Choisissez « recevable » ou « irrecevable ».")
+        raise Refusal("Choisissez « recevable » ou « irrecevable ».")
     reason = (reason or "").strip() or None
-    if verdict == "ineligible" and reason is None:
-        raise ReviewError("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")
+    if verdict == Verdict.INELIGIBLE and reason is None:
+        raise Refusal("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")
     round_ = rounds.round_of_application(application, at)
     if round_ is None:
-        raise ReviewError("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
+        raise Refusal("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
     if not PHASES[round_.phase].screening:
-        raise ReviewError("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
+        raise Refusal("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
     rounds.ensure_round(application.window, at)  # the first verdict stores the round
     known = {item.key for item in checklist(application)}
     ticks = {key: bool(value) for key, value in checked.items() if key in known}
@@ -128,7 +129,7 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
     audit.record("review.eligibility", actor=by, target=f"application:{application.id}",
                  before=before["verdict"] if before else None, after=verdict,
                  reason_before=before["reason"] if before else None, reason=reason, checklist=ticks)
-    if verdict == "ineligible":
+    if verdict == Verdict.INELIGIBLE:
         assignment.withdraw_all(application, by, why="irrecevable")
-    db.session.commit()
+    db.session.flush()
     return row

@@ -15,6 +15,7 @@ from portal.catalog.models import Call, Window
 from portal.core.formatting import money_fr
 from portal.extensions import db
 from portal.reviews.models import Decision
+from portal.reviews.states import Outcome
 
 ZERO = Decimal("0.00")
 
@@ -65,7 +66,7 @@ class Envelope:
 def _awarded(call: Call, window: Window | None, visible: Select | None) -> Decimal:
     query = (select(func.coalesce(func.sum(Decision.amount), 0))
              .join(Application, Application.id == Decision.application_id)
-             .where(Application.call_id == call.id, Decision.outcome == "retenu"))
+             .where(Application.call_id == call.id, Decision.outcome == Outcome.SELECTED))
     if window is not None:
         query = query.where(Application.window_id == window.id)
     if visible is not None:

@@ -22,9 +22,10 @@ from portal.extensions import db
 from portal.reviews import meeting, queries, ranking
 from portal.reviews.decisions import decisions_by_application
 from portal.reviews.meeting import CommitteeMeeting, StoodAside
-from portal.reviews.models import OUTCOMES, Review, ReviewRound
+from portal.reviews.models import Review, ReviewRound
 from portal.reviews.permissions import reviewable
 from portal.reviews.phases import PHASES
+from portal.reviews.states import OUTCOME_LABELS, Outcome
 
 
 def score_header(call: Call) -> list[str]:
@@ -96,7 +97,7 @@ class Minutes:
 def minutes_of(call: Call, window: Window, round_: ReviewRound, user, at: dt.datetime) -> Minutes:
     result = ranking.rank(call, window, user, sort="mean", descending=True)
     verdicts = queries.eligibility_by_application(row.application_id for row in result.rows)
-    awarded = sum((row.amount for row in result.rows if row.outcome == "retenu" and row.amount is not None),
+    awarded = sum((row.amount for row in result.rows if row.outcome == Outcome.SELECTED and row.amount is not None),
                   Decimal("0.00"))
     return Minutes(call, window, round_, at, [u.name for u in queries.committee_of(call)], result, verdicts,
                    awarded, meeting.meeting_of(round_), meeting.stood_aside(call, window, user),
@@ -105,5 +106,5 @@ def minutes_of(call: Call, window: Window, round_: ReviewRound, user, at: dt.dat
 
 def minutes_pdf(call: Call, window: Window, round_: ReviewRound, user, at: dt.datetime) -> bytes:
     return render_pdf("pdf/minutes.html", minutes=minutes_of(call, window, round_, user, at),
-                      outcomes=OUTCOMES, issuer_name=call.spec.issuer.body)
+                      outcomes=OUTCOME_LABELS, issuer_name=call.spec.issuer.body)
 

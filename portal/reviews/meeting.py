@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, String, Time, UniqueConstraint, select
+from sqlalchemy import Boolean, Date, ForeignKey, String, Time, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organisation, User
@@ -15,15 +15,16 @@ from portal.accounts.queries import managers_of
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.core import audit
-from portal.core.db import Base, UTCDateTime
+from portal.core.db import Base, UTCDateTime, check_in
 from portal.core.text import fold
 from portal.extensions import db
 from portal.reviews import rounds
 from portal.reviews.models import ReviewRound
 from portal.reviews.permissions import conflicted, reviewable
 from portal.reviews.queries import committee_of
+from portal.reviews.states import AttendanceRole
 
-ROLES = {"reviewer": "Membre du comité d'évaluation", "manager": "Gestionnaire de l'appel"}
+ROLES = {r: r.label for r in AttendanceRole}
 
 
 class CommitteeMeeting(Base):
@@ -56,13 +57,13 @@ class Attendance(Base):
 
     __tablename__ = "committee_meeting_attendance"
     __table_args__ = (UniqueConstraint("meeting_id", "user_id"),
-                      CheckConstraint("role IN ('reviewer', 'manager')", name="role"))
+                      check_in("role", AttendanceRole, name="role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("committee_meetings.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[AttendanceRole] = mapped_column(String(10))
     present: Mapped[bool] = mapped_column(Boolean)
 
     meeting: Mapped[CommitteeMeeting] = relationship(back_populates="attendance")
@@ -71,7 +72,7 @@ class Attendance(Base):
 @dataclass(frozen=True)
 class Member:
     user: User
-    role: str  # reviewer / manager
+    role: AttendanceRole
 
     @property
     def role_label(self) -> str:
@@ -84,7 +85,7 @@ def members_of(call: Call) -> list[Member]:
     reviewers = committee_of(call)
     seen = {person.id for person in reviewers}
     managers = [person for person in managers_of(call.uuid, call.issuer) if person.id not in seen]
-    members = [Member(p, "reviewer") for p in reviewers] + [Member(p, "manager") for p in managers]
+    members = [Member(p, AttendanceRole.REVIEWER) for p in reviewers] + [Member(p, AttendanceRole.MANAGER) for p in managers]
     return sorted(members, key=lambda m: (fold(m.user.name), m.user.id))
 
 

@@ -24,22 +24,18 @@ from sqlalchemy import (
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.core.db import Base, UTCDateTime
-
-OPINIONS = {"favorable": "Favorable", "reserve": "Réservé", "defavorable": "Défavorable"}
-# What the committee decides; a laureate's withdrawal after publication makes the fourth (waiting_list.py).
-COMMITTEE_OUTCOMES = {"retenu": "Retenu", "liste_complementaire": "Liste complémentaire", "non_retenu": "Non retenu"}
-WITHDRAWN = "desiste"
-OUTCOMES = {**COMMITTEE_OUTCOMES, WITHDRAWN: "Désistement"}
-CHANGE_KINDS = {"withdrawal": "Désistement", "promotion": "Retenue sur la liste complémentaire"}
-CONFLICT_KINDS = {
-    "member": "Membre de l'organisation candidate",  # automatic
-    "partner": "Membre d'une organisation partenaire",  # automatic
-    "professional": "Lien professionnel", "personal": "Lien personnel ou familial",
-    "financial": "Intérêt financier", "other": "Autre",
-}
-DECLARED_BY = {"system": "Détecté automatiquement", "reviewer": "Déclaré par l'évaluateur",
-               "applicant": "Signalé par le candidat", "manager": "Déclaré par le gestionnaire"}
+from portal.core.db import Base, UTCDateTime, check_in
+from portal.reviews.states import (
+    AssignmentMethod,
+    ChangeKind,
+    ConflictKind,
+    DeclaredBy,
+    Opinion,
+    Outcome,
+    ReviewStatus,
+    RoundPhase,
+    Verdict,
+)
 
 
 class ReviewSettings(Base):
@@ -69,13 +65,12 @@ class ReviewRound(Base):
     """The selection of one window's applications, from closing to published decisions."""
 
     __tablename__ = "review_rounds"
-    __table_args__ = (CheckConstraint("phase IN ('eligibility', 'review', 'deliberation', 'decided')",
-                                      name="phase"),)
+    __table_args__ = (check_in("phase", RoundPhase, name="phase"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("call_windows.id"), unique=True)
-    phase: Mapped[str] = mapped_column(String(12), default="eligibility")
+    phase: Mapped[RoundPhase] = mapped_column(String(12), default=RoundPhase.ELIGIBILITY)
     phase_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     phase_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decisions_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -87,12 +82,13 @@ class Eligibility(Base):
     """The manager's screening (recevabilité) of one submitted application, with the checklist as ticked."""
 
     __tablename__ = "eligibility_checks"
-    __table_args__ = (CheckConstraint("verdict IN ('eligible', 'ineligible')", name="verdict"),
-                      CheckConstraint("verdict = 'eligible' OR reason IS NOT NULL", name="reason_when_ineligible"))
+    __table_args__ = (check_in("verdict", Verdict, name="verdict"),
+                      CheckConstraint(f"verdict = '{Verdict.ELIGIBLE}' OR reason IS NOT NULL",
+                                      name="reason_when_ineligible"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
-    verdict: Mapped[str] = mapped_column(String(10))
+    verdict: Mapped[Verdict] = mapped_column(String(10))
     checklist: Mapped[dict] = mapped_column(JSON, default=dict)  # item key → true / false, as the manager left it
     reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
@@ -100,7 +96,7 @@ class Eligibility(Base):
 
     @property
     def is_eligible(self) -> bool:
-        return self.verdict == "eligible"
+        return self.verdict == Verdict.ELIGIBLE
 
 
 class Assignment(Base):
@@ -108,12 +104,12 @@ class Assignment(Base):
 
     __tablename__ = "review_assignments"
     __table_args__ = (UniqueConstraint("application_id", "reviewer_id"),
-                      CheckConstraint("method IN ('manual', 'bulk', 'csv', 'auto')", name="method"))
+                      check_in("method", AssignmentMethod, name="method"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    method: Mapped[str] = mapped_column(String(8), default="manual")
+    method: Mapped[AssignmentMethod] = mapped_column(String(8), default=AssignmentMethod.MANUAL)
     assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     assigned_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # The reviewer states she has no conflict with this application before its file opens to her.
@@ -129,15 +125,14 @@ class Conflict(Base):
 
     __tablename__ = "conflicts_of_interest"
     __table_args__ = (UniqueConstraint("application_id", "email", "kind"),
-                      CheckConstraint("declared_by_role IN ('system', 'reviewer', 'applicant', 'manager')",
-                                      name="declared_by_role"))
+                      check_in("declared_by_role", DeclaredBy, name="declared_by_role"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
     email: Mapped[str] = mapped_column(String(320), index=True)  # lower-case
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
-    kind: Mapped[str] = mapped_column(String(12))
-    declared_by_role: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[ConflictKind] = mapped_column(String(12))
+    declared_by_role: Mapped[DeclaredBy] = mapped_column(String(10))
     reason: Mapped[str | None] = mapped_column(Text)
     declared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     declared_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -149,21 +144,21 @@ class Conflict(Base):
 
     @property
     def kind_label(self) -> str:
-        return CONFLICT_KINDS[self.kind]
+        return ConflictKind(self.kind).label
 
     @property
     def declared_by_label(self) -> str:
-        return DECLARED_BY[self.declared_by_role]
+        return DeclaredBy(self.declared_by_role).label
 
     @hybrid_property
     def is_pending_request(self) -> bool:
         """Named by the applicant and not yet confirmed nor refused by a manager; in a query, the same condition."""
-        return self.declared_by_role == "applicant" and self.confirmed_at is None and self.lifted_at is None
+        return self.declared_by_role == DeclaredBy.APPLICANT and self.confirmed_at is None and self.lifted_at is None
 
     @is_pending_request.inplace.expression
     @classmethod
     def _is_pending_request(cls):
-        return and_(cls.declared_by_role == "applicant", cls.confirmed_at.is_(None), cls.lifted_at.is_(None))
+        return and_(cls.declared_by_role == DeclaredBy.APPLICANT, cls.confirmed_at.is_(None), cls.lifted_at.is_(None))
 
 
 class Review(Base):
@@ -171,15 +166,14 @@ class Review(Base):
 
     __tablename__ = "reviews"
     __table_args__ = (UniqueConstraint("application_id", "reviewer_id"),
-                      CheckConstraint("status IN ('draft', 'submitted')", name="status"),
-                      CheckConstraint("opinion IS NULL OR opinion IN ('favorable', 'reserve', 'defavorable')",
-                                      name="opinion"))
+                      check_in("status", ReviewStatus, name="status"),
+                      check_in("opinion", Opinion, name="opinion", nullable=True))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(10), default="draft")
-    opinion: Mapped[str | None] = mapped_column(String(12))
+    status: Mapped[ReviewStatus] = mapped_column(String(10), default=ReviewStatus.DRAFT)
+    opinion: Mapped[Opinion | None] = mapped_column(String(12))
     comment: Mapped[str | None] = mapped_column(Text)
     total: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))  # weighted mean on 20, set on submission
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -197,7 +191,7 @@ class Review(Base):
 
     @property
     def opinion_label(self) -> str:
-        return OPINIONS.get(self.opinion or "", "—")
+        return Opinion(self.opinion).label if self.opinion else "—"
 
     def score_of(self, criterion: str) -> Score | None:
         return next((s for s in self.scores if s.criterion == criterion), None)
@@ -239,14 +233,14 @@ class Decision(Base):
 
     __tablename__ = "decisions"
     __table_args__ = (
-        CheckConstraint("outcome IN ('retenu', 'liste_complementaire', 'non_retenu', 'desiste')", name="outcome"),
-        CheckConstraint("outcome <> 'non_retenu' OR motivation IS NOT NULL", name="motivated_refusal"),
+        check_in("outcome", Outcome, name="outcome"),
+        CheckConstraint(f"outcome <> '{Outcome.REJECTED}' OR motivation IS NOT NULL", name="motivated_refusal"),
         CheckConstraint("amount IS NULL OR amount >= 0", name="amount_positive"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), unique=True)
-    outcome: Mapped[str] = mapped_column(String(22))
+    outcome: Mapped[Outcome] = mapped_column(String(22))
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     duration_years: Mapped[int | None] = mapped_column(Integer)
     motivation: Mapped[str | None] = mapped_column(Text)
@@ -259,7 +253,7 @@ class Decision(Base):
 
     @property
     def outcome_label(self) -> str:
-        return OUTCOMES[self.outcome]
+        return Outcome(self.outcome).label
 
 
 class DecisionChange(Base):
@@ -267,16 +261,17 @@ class DecisionChange(Base):
     date) or a promotion from the liste complémentaire (with the amount). The rows, in order, are the history."""
 
     __tablename__ = "decision_changes"
-    __table_args__ = (CheckConstraint("kind IN ('withdrawal', 'promotion')", name="kind"),
-                      CheckConstraint("kind <> 'withdrawal' OR (reason IS NOT NULL AND effective_on IS NOT NULL)",
+    __table_args__ = (check_in("kind", ChangeKind, name="kind"),
+                      CheckConstraint(f"kind <> '{ChangeKind.WITHDRAWAL}' OR (reason IS NOT NULL AND effective_on IS NOT NULL)",
                                       name="withdrawal_reason_and_date"),
-                      CheckConstraint("kind <> 'promotion' OR amount_after IS NOT NULL", name="promotion_amount"))
+                      CheckConstraint(f"kind <> '{ChangeKind.PROMOTION}' OR amount_after IS NOT NULL",
+                                      name="promotion_amount"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     decision_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("decisions.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
-    outcome_before: Mapped[str] = mapped_column(String(22))
-    outcome_after: Mapped[str] = mapped_column(String(22))
+    kind: Mapped[ChangeKind] = mapped_column(String(10))
+    outcome_before: Mapped[Outcome] = mapped_column(String(22))
+    outcome_after: Mapped[Outcome] = mapped_column(String(22))
     amount_before: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     amount_after: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     reason: Mapped[str | None] = mapped_column(Text)
@@ -290,8 +285,8 @@ class DecisionChange(Base):
 
     @property
     def kind_label(self) -> str:
-        return CHANGE_KINDS[self.kind]
+        return ChangeKind(self.kind).label
 
     @property
     def outcome_before_label(self) -> str:
-        return OUTCOMES[self.outcome_before]
+        return Outcome(self.outcome_before).label

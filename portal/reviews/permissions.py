@@ -13,6 +13,7 @@ from portal.catalog.models import Call
 from portal.extensions import db
 from portal.reviews.models import Assignment, Conflict, Eligibility, Review, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES
+from portal.reviews.states import ReviewStatus, Verdict
 
 
 def _signed_in(user) -> bool:
@@ -96,7 +97,7 @@ def can_score(user, application: Application, round_: ReviewRound, assignment: A
 
 def _is_eligible(application: Application) -> bool:
     return bool(db.session.scalar(select(exists().where(Eligibility.application_id == application.id,
-                                                        Eligibility.verdict == "eligible"))))
+                                                        Eligibility.verdict == Verdict.ELIGIBLE))))
 
 
 def can_read_other_reviews(user, application: Application, round_: ReviewRound, settings: ReviewSettings,
@@ -108,7 +109,7 @@ def can_read_other_reviews(user, application: Application, round_: ReviewRound, 
     if can_manage_selection(user, application.call) or PHASES[round_.phase].committee_sees_all:
         return True
     return (PHASES[round_.phase].scoring and settings.others_after_own and own is not None
-            and own.status == "submitted")
+            and own.status == ReviewStatus.SUBMITTED)
 
 
 def sees_reviewer_names(user, call: Call, settings: ReviewSettings) -> bool:

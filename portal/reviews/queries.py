@@ -14,6 +14,7 @@ from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.extensions import db
 from portal.reviews.models import Assignment, Decision, Eligibility, Review, ReviewRound
+from portal.reviews.states import ReviewStatus, Verdict
 
 
 def committee_of(call: Call) -> list[User]:
@@ -54,7 +55,7 @@ def reviews_of(application: Application, submitted_only: bool = True) -> list[Re
     query = (select(Review).where(Review.application_id == application.id)
              .options(selectinload(Review.scores)).order_by(Review.submitted_at))
     if submitted_only:
-        query = query.where(Review.status == "submitted")
+        query = query.where(Review.status == ReviewStatus.SUBMITTED)
     return list(db.session.scalars(query))
 
 
@@ -93,8 +94,8 @@ def screening_counts(window: Window, visible=None) -> dict[str, int]:
         query = query.where(Application.id.in_(visible))
     rows = db.session.execute(query)
     by_verdict = {verdict: count for verdict, count in rows}
-    return {"deposited": sum(by_verdict.values()), "eligible": by_verdict.get("eligible", 0),
-            "ineligible": by_verdict.get("ineligible", 0), "unscreened": by_verdict.get(None, 0)}
+    return {"deposited": sum(by_verdict.values()), "eligible": by_verdict.get(Verdict.ELIGIBLE, 0),
+            "ineligible": by_verdict.get(Verdict.INELIGIBLE, 0), "unscreened": by_verdict.get(None, 0)}
 
 
 # ---- a committee member's work (reviewing.py, views/reviewer.py) -------------------------------------------
@@ -113,7 +114,7 @@ def _counts(call: Call):
     still holds the reviewer role for the call (a review written before a conflict came to light never counts)."""
     from sqlalchemy import and_, exists
 
-    return and_(Review.status == "submitted",
+    return and_(Review.status == ReviewStatus.SUBMITTED,
                 exists().where(Assignment.application_id == Review.application_id,
                                Assignment.reviewer_id == Review.reviewer_id),
                 _on_committee(Review.reviewer_id, call.uuid))
@@ -160,7 +161,7 @@ def next_to_review(user, call: Call) -> Application | None:
     received = (select(func.count(Review.id)).where(Review.application_id == Application.id, _counts(call))
                 .correlate(Application).scalar_subquery())
     submitted_by_her = select(Review.application_id).where(Review.reviewer_id == user.id,
-                                                           Review.status == "submitted")
+                                                           Review.status == ReviewStatus.SUBMITTED)
     return db.session.scalar(
         select(Application)
         .join(Assignment, and_(Assignment.application_id == Application.id, Assignment.reviewer_id == user.id))
@@ -168,7 +169,7 @@ def next_to_review(user, call: Call) -> Application | None:
         .join(Eligibility, Eligibility.application_id == Application.id)
         .where(Application.id.in_(reviewable(user, call)), Application.id.not_in(submitted_by_her),
                ReviewRound.phase.in_([key for key, phase in PHASES.items() if phase.scoring]),
-               Eligibility.verdict == "eligible")
+               Eligibility.verdict == Verdict.ELIGIBLE)
         .order_by(received, Application.number).limit(1))
 
 
@@ -235,7 +236,7 @@ def committee_loads(call: Call, visible) -> dict[int, tuple[int, int]]:
         select(Assignment.reviewer_id, func.count(Assignment.id), func.count(Review.id))
         .join(Application, Application.id == Assignment.application_id)
         .outerjoin(Review, and_(Review.application_id == Assignment.application_id,
-                                Review.reviewer_id == Assignment.reviewer_id, Review.status == "submitted"))
+                                Review.reviewer_id == Assignment.reviewer_id, Review.status == ReviewStatus.SUBMITTED))
         .where(Application.call_id == call.id, Application.id.in_(visible)).group_by(Assignment.reviewer_id))
     return {reviewer_id: (assigned, submitted) for reviewer_id, assigned, submitted in rows}
 
@@ -327,7 +328,7 @@ def declared_by_reviewer(user, call: Call) -> list:
 # ---- the committee's progress (the manager's hub, the move to deliberation) ---------------------------------
 
 def _ineligible():
-    return select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
+    return select(Eligibility.application_id).where(Eligibility.verdict == Verdict.INELIGIBLE)
 
 
 def _committee_work(window: Window, visible):
@@ -363,7 +364,7 @@ def review_progress(window: Window, visible) -> Progress:
     from portal.accounts.models import Organisation
 
     work = _committee_work(window, visible).cte("work")
-    done = func.count(case((work.c.status == "submitted", 1)))
+    done = func.count(case((work.c.status == ReviewStatus.SUBMITTED, 1)))
     per_application = (
         select(literal("application").label("kind"), Application.id.label("application_id"),
                type_coerce(null(), Integer).label("reviewer_id"), Application.number.label("label"),
@@ -402,5 +403,5 @@ def unsubmitted_reviews(window: Window, visible=None) -> list:
         .join(Application, Application.id == work.c.application_id)
         .join(Organisation, Organisation.id == Application.organisation_id)
         .join(User, User.id == work.c.reviewer_id)
-        .where((work.c.status.is_(None)) | (work.c.status != "submitted"))
+        .where((work.c.status.is_(None)) | (work.c.status != ReviewStatus.SUBMITTED))
         .order_by(Application.number, User.name)))

@@ -27,6 +27,7 @@ from portal.extensions import db
 from portal.reviews.models import Assignment, Decision, Eligibility, Review, Score
 from portal.reviews.permissions import reviewable
 from portal.reviews.rounds import settings_of
+from portal.reviews.states import ReviewStatus, Verdict
 
 CENT = Decimal("0.01")
 # Below this variance a reviewer gave (almost) the same total every time: her z-scores are not defined.
@@ -58,7 +59,7 @@ class RankRow:
 
     @property
     def is_ineligible(self) -> bool:
-        return self.verdict == "ineligible"
+        return self.verdict == Verdict.INELIGIBLE
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ def counting_reviews(call: Call | None = None) -> Select:
                     cast(Review.total, Float).label("total"))
              .join(Application, Application.id == Review.application_id)
              .join(Call, Call.id == Application.call_id)
-             .where(Review.status == "submitted",
+             .where(Review.status == ReviewStatus.SUBMITTED,
                     exists().where(Assignment.application_id == Review.application_id,
                                    Assignment.reviewer_id == Review.reviewer_id),
                     exists().where(RoleGrant.user_id == Review.reviewer_id, RoleGrant.role == "reviewer",
@@ -100,7 +101,7 @@ def rank(call: Call, window: Window, user, sort: str = "mean", descending: bool 
     _ensure_sqrt(db.session)
 
     visible = reviewable(user, call)
-    ineligible = select(Eligibility.application_id).where(Eligibility.verdict == "ineligible")
+    ineligible = select(Eligibility.application_id).where(Eligibility.verdict == Verdict.INELIGIBLE)
     reviews = (counting_reviews(call)
                .where(Review.application_id.in_(visible), Review.application_id.not_in(ineligible))
                .cte("counted"))
@@ -162,7 +163,7 @@ def rank(call: Call, window: Window, user, sort: str = "mean", descending: bool 
                    Application.id.in_(visible))
             .subquery("base"))
 
-    is_ineligible = case((base.c.verdict == "ineligible", 1), else_=0)
+    is_ineligible = case((base.c.verdict == Verdict.INELIGIBLE, 1), else_=0)
     mean_key, normalised_key = _key(base.c.mean), _key(base.c.normalised)
     raw_rank = case((base.c.mean.is_not(None), func.rank().over(order_by=mean_key.desc().nulls_last())))
     normalised_rank = case((base.c.normalised.is_not(None),
@@ -186,7 +187,7 @@ def _key(expression):
 
 
 def _row(record, keys: list[str], threshold: Decimal) -> RankRow:
-    ineligible = record["verdict"] == "ineligible"
+    ineligible = record["verdict"] == Verdict.INELIGIBLE
     received = int(record["received"])
     std = None
     if record["mean"] is not None and not ineligible:

@@ -11,12 +11,13 @@ from portal.applications.models import Application
 from portal.catalog.models import Call
 from portal.catalog.schema import Criterion
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.formatting import number_fr, too_long
 from portal.extensions import db
 from portal.reviews import permissions, queries, rounds, scoring
-from portal.reviews.errors import ReviewError
-from portal.reviews.models import OPINIONS, Review, ReviewVersion, Score
+from portal.reviews.models import Review, ReviewVersion, Score
 from portal.reviews.phases import PHASES
+from portal.reviews.states import Opinion, ReviewStatus
 
 COMMENT_MAX = 5000  # each comment, announced under its field
 
@@ -25,7 +26,7 @@ def comment_hint() -> str:
     return f"{number_fr(COMMENT_MAX)} caractères au maximum."
 
 
-class ReviewInvalid(ReviewError):
+class ReviewInvalid(Refusal):
     """Values the reviewer must correct, by field: a criterion's key, « comment_<key> », « opinion » or « comment »."""
 
     def __init__(self, errors: dict[str, str]) -> None:
@@ -42,7 +43,7 @@ def may_score(user, application: Application, at: dt.datetime) -> bool:
     """Whether the grid is open to her now (permissions.can_score, with the reason when it is not)."""
     try:
         _check_may_score(user, application, at)
-    except ReviewError:
+    except Refusal:
         return False
     return True
 
@@ -51,14 +52,14 @@ def _check_may_score(user, application: Application, at: dt.datetime) -> None:
     round_ = rounds.round_of_application(application, at)
     assignment = queries.assignment_of(user, application)
     if round_ is not None and not PHASES[round_.phase].scoring:
-        raise ReviewError(f"La phase « {PHASES[round_.phase].label} » ne permet pas de noter les candidatures.")
+        raise Refusal(f"La phase « {PHASES[round_.phase].label} » ne permet pas de noter les candidatures.")
     if assignment is not None and assignment.no_conflict_declared_at is None:
-        raise ReviewError("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
+        raise Refusal("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
     eligibility = queries.eligibility_of(application)
     if eligibility is None or not eligibility.is_eligible:  # said before the general refusal, which includes it
-        raise ReviewError("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
+        raise Refusal("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
     if round_ is None or not permissions.can_score(user, application, round_, assignment):
-        raise ReviewError("Vous ne pouvez pas évaluer cette candidature.")
+        raise Refusal("Vous ne pouvez pas évaluer cette candidature.")
 
 
 def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | None,
@@ -83,7 +84,7 @@ def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | Non
                 parsed[criterion.key] = number
         elif submit and criterion.required:
             errors[criterion.key] = "Notez ce critère pour soumettre l'évaluation."
-    if opinion and opinion not in OPINIONS:
+    if opinion and opinion not in list(Opinion):
         errors["opinion"] = "Choisissez un avis parmi « Favorable », « Réservé » et « Défavorable »."
     elif submit and not opinion:
         errors["opinion"] = "Choisissez un avis général pour soumettre l'évaluation."
@@ -114,25 +115,25 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
     review = queries.own_review(reviewer, application)
     target = f"application:{application.id}"
     cleaned = {c.key: _clean(comments.get(c.key)) for c in criteria}
-    if review is not None and review.status == "submitted" and not submit:
+    if review is not None and review.status == ReviewStatus.SUBMITTED and not submit:
         review.pending = {"scores": parsed, "comments": cleaned, "opinion": opinion or None,
                           "comment": _clean(comment)}
         review.pending_at = at
         audit.record("review.save_pending", actor=reviewer, target=target, review=str(review.id),
                      submitted_version=len(review.versions),
                      **_changes(review, criteria, parsed, cleaned, opinion or None, _clean(comment)))
-        _commit_once()
+        _flush_once()
         return review
     if review is None:
-        review = Review(application_id=application.id, reviewer_id=reviewer.id, status="draft", created_at=at)
+        review = Review(application_id=application.id, reviewer_id=reviewer.id, status=ReviewStatus.DRAFT, created_at=at)
         db.session.add(review)
     changes = _apply(review, criteria, parsed, cleaned, opinion or None, _clean(comment))
     review.updated_at = at
     if not submit:
         audit.record("review.save", actor=reviewer, target=target, review=str(review.id), **changes)
-        _commit_once()
+        _flush_once()
         return review
-    review.status, review.submitted_at = "submitted", at
+    review.status, review.submitted_at = ReviewStatus.SUBMITTED, at
     review.pending, review.pending_at = None, None
     review.total = scoring.total(criteria, parsed)
     rounds.ensure_settings(application.call)  # records the weights the stored totals follow (totals.py)
@@ -141,7 +142,7 @@ def save(application: Application, reviewer, values: dict[str, str], comments: d
     review.versions.append(ReviewVersion(number=number, submitted_at=at, snapshot=snapshot(review)))
     audit.record("review.submit", actor=reviewer, target=target, review=str(review.id), version=number,
                  total=str(review.total) if review.total is not None else None, **changes)
-    _commit_once()
+    _flush_once()
     return review
 
 
@@ -151,7 +152,7 @@ def discard_pending(application: Application, reviewer, at: dt.datetime) -> Revi
     _check_may_score(reviewer, application, at)
     review = queries.own_review(reviewer, application)
     if review is None or review.pending is None:
-        raise ReviewError("Vous n'avez pas de modifications en attente sur cette évaluation.")
+        raise Refusal("Vous n'avez pas de modifications en attente sur cette évaluation.")
     audit.record("review.discard_pending", actor=reviewer, target=f"application:{application.id}",
                  review=str(review.id), submitted_version=len(review.versions),
                  saved_at=review.pending_at.isoformat() if review.pending_at else None)
@@ -171,14 +172,14 @@ def shown(review: Review | None) -> dict | None:
             "comment": review.comment}
 
 
-def _commit_once() -> None:
-    """Two tabs saving the same review at the same instant collide on a unique key: the second is told, and the
-    first one's save stands."""
+def _flush_once() -> None:
+    """Two tabs saving the same review at the same instant collide on a unique key: the second is told (its
+    request rolls back), and the first one's save stands."""
     try:
-        db.session.commit()
+        with db.session.begin_nested():
+            db.session.flush()
     except IntegrityError:
-        db.session.rollback()
-        raise ReviewError("Votre évaluation vient d'être enregistrée depuis une autre fenêtre : rechargez la page "
+        raise Refusal("Votre évaluation vient d'être enregistrée depuis une autre fenêtre : rechargez la page "
                           "et vérifiez vos notes avant de recommencer.") from None
 
 

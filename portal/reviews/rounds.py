@@ -17,9 +17,9 @@ from portal.applications import submission
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews import permissions, queries, scoring
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Eligibility, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES, Phase
 
@@ -97,7 +97,7 @@ def confirm_missing_label(missing: int) -> str:
         "s" if missing > 1 else "")
 
 
-class MissingReviews(ReviewError):
+class MissingReviews(Refusal):
     """The deliberation would open with reviews still undone, and the manager has not confirmed as many."""
 
     def __init__(self, missing: int) -> None:
@@ -119,12 +119,12 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime, missing_conf
         round_ = ensure_round(window, at)
     current = PHASES[round_.phase]
     if to not in current.next:
-        raise ReviewError(f"On ne passe pas de la phase « {current.label} » à "
+        raise Refusal(f"On ne passe pas de la phase « {current.label} » à "
                           f"« {PHASES[to].label if to in PHASES else to} ».")
     if to == "review":
         missing = unscreened_count(window)
         if missing:
-            raise ReviewError(f"{missing} candidature(s) n'ont pas encore de décision de recevabilité : "
+            raise Refusal(f"{missing} candidature(s) n'ont pas encore de décision de recevabilité : "
                               "l'évaluation ne peut pas commencer.")
         submission.lock_for_review(list(db.session.scalars(select(Application).where(
             Application.window_id == window.id, Application.number.is_not(None)))), at)
@@ -137,7 +137,7 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime, missing_conf
     audit.record("review.phase", actor=by, target=f"round:{round_.id}", window=window.key,
                  before=round_.phase, after=to, **extra)
     round_.phase, round_.phase_changed_at, round_.phase_changed_by_id = to, at, getattr(by, "id", None)
-    db.session.commit()
+    db.session.flush()
 
 
 def update_settings(settings: ReviewSettings, by, at: dt.datetime, **values) -> None:

@@ -24,6 +24,7 @@ from portal.catalog.models import Call
 from portal.core import exports
 from portal.extensions import db
 from portal.reviews.models import Decision, ReviewRound
+from portal.reviews.states import Outcome
 
 HEADER = ["nomAttribuant", "idAttribuant", "dateConvention", "referenceDecision", "nomBeneficiaire",
           "idBeneficiaire", "rnaBeneficiaire", "objet", "montant", "nature", "conditionsVersement",
@@ -65,7 +66,7 @@ def beneficiaries(round_: ReviewRound) -> list[tuple[Application, Organisation, 
         select(Application, Organisation, Decision)
         .join(Decision, Decision.application_id == Application.id)
         .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Application.window_id == round_.window_id, Decision.outcome == "retenu",
+        .where(Application.window_id == round_.window_id, Decision.outcome == Outcome.SELECTED,
                Decision.published_at.is_not(None), Decision.amount.is_not(None))
         .order_by(Application.number))]
 

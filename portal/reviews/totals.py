@@ -11,6 +11,7 @@ from portal.core import audit
 from portal.extensions import db
 from portal.reviews import scoring
 from portal.reviews.models import Review, ReviewSettings
+from portal.reviews.states import ReviewStatus
 
 
 def recompute_totals(call: Call, by=None) -> int:
@@ -18,7 +19,7 @@ def recompute_totals(call: Call, by=None) -> int:
     The caller commits (a call sync commits with the call itself)."""
     criteria = call.spec.selection_criteria
     reviews = db.session.scalars(select(Review).join(Application, Application.id == Review.application_id)
-                                 .where(Application.call_id == call.id, Review.status == "submitted")
+                                 .where(Application.call_id == call.id, Review.status == ReviewStatus.SUBMITTED)
                                  .options(selectinload(Review.scores)))
     changed = 0
     for review in reviews:

@@ -137,7 +137,7 @@ def build(call, at: dt.datetime) -> User:
             assignments.append({"application_id": application, "reviewer_id": reviewer, "method": "auto",
                                 "assigned_by_id": manager_id, "assigned_at": at, "no_conflict_declared_at": at})
             reviews.append({"id": review_id, "application_id": application, "reviewer_id": reviewer,
-                            "status": "submitted", "opinion": "favorable", "total": scoring.total(criteria, values),
+                            "status": "submitted", "opinion": "favourable", "total": scoring.total(criteria, values),
                             "created_at": at, "updated_at": at, "submitted_at": at})
             scores.extend({"review_id": review_id, "criterion": key, "value": value} for key, value in values.items())
     for table, rows in ((Assignment, assignments), (Review, reviews), (Score, scores)):

@@ -57,7 +57,7 @@ def test_the_staff_and_committee_forms_with_errors_say_erreur_in_their_title(cli
     reviewer = in_review.reviewers[0]
     assign(reviewer, application)
     staff_sign_in(client, reviewer)
-    response = send(client, application, {"score_qualite": "9", "opinion": "favorable"}, submit=True)
+    response = send(client, application, {"score_qualite": "9", "opinion": "favourable"}, submit=True)
     assert response.status_code in (400, 422) and title_of(response).startswith("Erreur — Évaluation")
 
 
@@ -68,5 +68,5 @@ def test_the_decision_and_eligibility_forms_with_errors_say_erreur_in_their_titl
     assert response.status_code == 400 and title_of(response).startswith("Erreur — "), title_of(response)
     deliberate(selection)
     response = post_form(client, f"{staff_url(application)}/decision",
-                         {"outcome": "retenu", "amount": "99 000", "motivation": ""}, form_page=staff_url(application))
+                         {"outcome": "selected", "amount": "99 000", "motivation": ""}, form_page=staff_url(application))
     assert response.status_code == 422 and title_of(response).startswith("Erreur — "), title_of(response)

@@ -59,9 +59,9 @@ def ranked(publish_call, clock, make_user, make_organisation) -> Selection:
             add_review(selection, application, reviewer, scores)
     now = time.now()
     first, second, third, _ = selection.applications
-    decisions.record(first, "retenu", "120 000", None, "", True, manager, now)
-    decisions.record(second, "liste_complementaire", "45 000,50", None, "", True, manager, now)
-    decisions.record(third, "non_retenu", None, None, "Projet trop peu abouti.", False, manager, now)
+    decisions.record(first, "selected", "120 000", None, "", True, manager, now)
+    decisions.record(second, "waiting_list", "45 000,50", None, "", True, manager, now)
+    decisions.record(third, "rejected", None, None, "Projet trop peu abouti.", False, manager, now)
     db.session.commit()
     return selection
 

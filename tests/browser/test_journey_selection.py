@@ -25,7 +25,7 @@ SCORES = {
     "Évaluateur 2": {"Association Alpha": ("4", "5", "Favorable"), "Association Bêta": ("2", "3", "Réservé"),
                      "Association Gamma": ("1", "2", "Défavorable")},
 }
-OPINION_KEYS = {"Favorable": "favorable", "Réservé": "reserve", "Défavorable": "defavorable"}
+OPINION_KEYS = {"Favorable": "favourable", "Réservé": "reserved", "Défavorable": "unfavourable"}
 INELIGIBLE = "Les statuts déposés ne sont pas signés."
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import select
 from portal.accounts.models import Membership
 from portal.core import time
 from portal.core.audit import AuditEvent
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews import assignment, conflicts, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Assignment, Eligibility, Review
 from portal.reviews.queries import load_by_reviewer
 
@@ -84,15 +84,15 @@ def test_automatic_assignment_skips_ineligible_applications(selection):
 def test_one_by_one_assignment_refuses_with_a_reason(selection):
     application, alice = selection.applications[0], selection.reviewers[0]
     assignment.assign(application, alice, selection.manager, time.now())
-    with pytest.raises(ReviewError, match="déjà affecté"):
+    with pytest.raises(Refusal, match="déjà affecté"):
         assignment.assign(application, alice, selection.manager, time.now())
-    with pytest.raises(ReviewError, match="ne fait pas partie du comité"):
+    with pytest.raises(Refusal, match="ne fait pas partie du comité"):
         assignment.assign(application, selection.applicants[1], selection.manager, time.now())
     join(selection.reviewers[1], selection.organisations[0])
-    with pytest.raises(ReviewError, match="conflit d'intérêts"):
+    with pytest.raises(Refusal, match="conflit d'intérêts"):
         assignment.assign(application, selection.reviewers[1], selection.manager, time.now())
     screen(selection.applications[1], "ineligible", "Hors territoire")
-    with pytest.raises(ReviewError, match="irrecevable"):
+    with pytest.raises(Refusal, match="irrecevable"):
         assignment.assign(selection.applications[1], alice, selection.manager, time.now())
 
 
@@ -102,7 +102,7 @@ def test_the_limit_set_in_the_settings_is_respected_and_said_with_numbers(select
     alice = selection.reviewers[0]
     for application in selection.applications[:2]:
         assignment.assign(application, alice, selection.manager, time.now())
-    with pytest.raises(ReviewError, match="déjà 2 candidature.* plafond est de 2"):
+    with pytest.raises(Refusal, match="déjà 2 candidature.* plafond est de 2"):
         assignment.assign(selection.applications[2], alice, selection.manager, time.now())
 
 
@@ -110,9 +110,9 @@ def test_no_assignment_once_deliberation_has_begun(selection):
     round_ = rounds.ensure_round(selection.window, time.now())
     round_.phase = "deliberation"
     db.session.commit()
-    with pytest.raises(ReviewError, match="Délibération"):
+    with pytest.raises(Refusal, match="Délibération"):
         assignment.assign(selection.applications[0], selection.reviewers[0], selection.manager, time.now())
-    with pytest.raises(ReviewError, match="Délibération"):
+    with pytest.raises(Refusal, match="Délibération"):
         assignment.auto_assign(selection.window, 2, None, selection.manager, time.now())
 
 
@@ -169,6 +169,6 @@ def test_csv_import_accepts_commas_and_no_bom_but_refuses_another_encoding(selec
     report = assignment.import_csv(selection.call, selection.window, io.BytesIO(text.encode()), selection.manager,
                                    time.now())
     assert len(report.made) == 1
-    with pytest.raises(ReviewError, match="UTF-8"):
+    with pytest.raises(Refusal, match="UTF-8"):
         assignment.import_csv(selection.call, selection.window, io.BytesIO("numéro;email\n".encode("latin-1")),
                               selection.manager, time.now())

@@ -61,6 +61,7 @@ def test_a_new_reviewer_who_belongs_to_an_applying_organisation_is_in_conflict_a
 def test_removing_a_reviewer_keeps_her_assignments_but_says_they_give_no_access(client, selection):
     alice = selection.reviewers[0]
     assignment.assign(selection.applications[0], alice, selection.manager, time.now())
+    db.session.commit()  # the use case flushes; the test stands for its request's commit
     sign_in_as(client, selection.manager)
     url = f"/gestion/selection/{selection.call.slug}/comite"
     response = post_form(client, f"{url}/{alice.id}/retirer", {}, form_page=url, follow_redirects=True)

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from portal.accounts.models import Membership
 from portal.core import time
 from portal.core.audit import AuditEvent
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews import assignment, conflicts, permissions
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Assignment, Conflict, Review
 from tests.conftest import post_form
 from tests.reviews.conftest import refresh, sign_in_as
@@ -47,7 +47,7 @@ def test_a_member_of_the_applying_organisation_is_in_conflict_automatically(sele
     created = conflicts.sync_automatic(selection.call, selection.manager)
     assert [(c.application_id, c.kind, c.declared_by_role) for c in created] == [(application.id, "member", "system")]
     assert conflicts.sync_automatic(selection.call, selection.manager) == []
-    with pytest.raises(ReviewError, match="conflit d'intérêts"):
+    with pytest.raises(Refusal, match="conflit d'intérêts"):
         assignment.assign(application, alice, selection.manager, time.now())
     assert "review.conflict_detect" in actions()
 
@@ -147,7 +147,7 @@ def test_an_applicant_named_conflict_blocks_that_reviewer_and_reveals_nothing(cl
     assert "Évaluateur" not in second  # never the committee's names
     assert alice.email in second and "Ancienne salariée licenciée." in second
     assert permissions.has_conflict(alice, application)
-    with pytest.raises(ReviewError, match="conflit d'intérêts"):
+    with pytest.raises(Refusal, match="conflit d'intérêts"):
         assignment.assign(application, alice, selection.manager, time.now())
     again = shown(post_form(client, url, {"email": alice.email, "kind": "professional", "reason": "Encore."}))
     assert "Ce conflit est déjà enregistré" in again
@@ -191,7 +191,7 @@ def test_lifting_a_conflict_detected_from_membership_is_refused(client, selectio
                               joined_at=time.now()))
     db.session.commit()
     (conflict,) = conflicts.sync_automatic(selection.call, selection.manager)
-    with pytest.raises(ReviewError, match="ne peut pas être levé"):
+    with pytest.raises(Refusal, match="ne peut pas être levé"):
         conflicts.lift(conflict, "Je le connais bien.", selection.manager, time.now())
     sign_in_as(client, selection.manager)
     page_url = f"/gestion/selection/{selection.call.slug}/conflits"
@@ -226,6 +226,6 @@ def test_a_conflict_cannot_be_declared_once_decisions_are_published(selection):
     round_ = rounds.ensure_round(selection.window, time.now())
     round_.phase = "decided"
     db.session.commit()
-    with pytest.raises(ReviewError, match="décisions sont publiées"):
+    with pytest.raises(Refusal, match="décisions sont publiées"):
         conflicts.declare(selection.applications[0], "x@exemple.fr", "other", "Raison", "manager",
                           selection.manager, time.now())

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from portal.accounts.models import Membership
 from portal.core import mail, time
 from portal.core.audit import AuditEvent
+from portal.core.errors import Refusal
 from portal.core.mail import OutboxMessage
 from portal.extensions import db
 from portal.reviews import decisions, rounds, scoring
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Assignment, Decision, Eligibility, Review, ReviewRound, Score
 from tests.conftest import post_form
 from tests.reviews.conftest import refresh, sign_in_as
@@ -46,11 +46,12 @@ def deliberate(selection, ineligible: dict[int, str] | None = None) -> ReviewRou
     round_ = rounds.round_of(selection.window, time.now())
     rounds.change_phase(round_, "review", by=selection.manager, at=time.now())
     rounds.change_phase(round_, "deliberation", by=selection.manager, at=time.now())
+    db.session.commit()  # the phase changes flush; the test stands for their requests' commit
     return round_
 
 
 def add_review(selection, application, reviewer, values: dict, comments: dict | None = None,
-               opinion: str = "favorable", comment: str = "") -> Review:
+               opinion: str = "favourable", comment: str = "") -> Review:
     """An assigned reviewer's submitted review, written straight into the tables."""
     comments = comments or {}
     moment = time.now()
@@ -73,9 +74,9 @@ def decide_all(selection, skip: tuple[int, ...] = ()) -> None:
         if index in skip or not eligibility.is_eligible:
             continue
         if index == 0:
-            decisions.record(application, "retenu", "12 000,50", None, "", True, selection.manager, time.now())
+            decisions.record(application, "selected", "12 000,50", None, "", True, selection.manager, time.now())
         else:
-            decisions.record(application, "non_retenu", None, None, "Projet moins abouti que les autres.", False,
+            decisions.record(application, "rejected", None, None, "Projet moins abouti que les autres.", False,
                              selection.manager, time.now())
     db.session.commit()
 
@@ -102,8 +103,8 @@ def url_of(application) -> str:
 
 def test_a_decision_is_refused_outside_deliberation(selection):
     screen(selection)
-    with pytest.raises(ReviewError, match="phase de délibération"):
-        decisions.record(selection.applications[0], "retenu", "5 000", None, "", False, selection.manager,
+    with pytest.raises(Refusal, match="phase de délibération"):
+        decisions.record(selection.applications[0], "selected", "5 000", None, "", False, selection.manager,
                          time.now())
     assert db.session.scalar(select(Decision)) is None
 
@@ -111,28 +112,28 @@ def test_a_decision_is_refused_outside_deliberation(selection):
 def test_an_amount_above_the_request_is_refused_unless_confirmed(selection):
     deliberate(selection)
     application = selection.applications[0]  # asked for 12 000 €
-    with pytest.raises(decisions.DecisionError) as refused:
-        decisions.record(application, "retenu", "15 000", None, "", False, selection.manager, time.now())
+    with pytest.raises(Refusal) as refused:
+        decisions.record(application, "selected", "15 000", None, "", False, selection.manager, time.now())
     assert plain(refused.value.message) == ("Le montant attribué (15 000 €) dépasse le montant demandé (12 000 €) : "
                                             "cochez la case de confirmation pour l'enregistrer.")
     assert refused.value.field == "confirm_above_request"
-    decision = decisions.record(application, "retenu", "15 000", None, "", True, selection.manager, time.now())
+    decision = decisions.record(application, "selected", "15 000", None, "", True, selection.manager, time.now())
     assert refresh(decision).amount == Decimal("15000.00") and decision.above_request_confirmed
 
 
 def test_a_refusal_without_motivation_is_refused(selection):
     deliberate(selection)
-    with pytest.raises(decisions.DecisionError, match="La motivation est obligatoire pour une candidature non retenue"):
-        decisions.record(selection.applications[1], "non_retenu", None, None, "  ", False, selection.manager,
+    with pytest.raises(Refusal, match="La motivation est obligatoire pour une candidature non retenue"):
+        decisions.record(selection.applications[1], "rejected", None, None, "  ", False, selection.manager,
                          time.now())
-    with pytest.raises(decisions.DecisionError, match="Le montant attribué est obligatoire pour une candidature retenue"):
-        decisions.record(selection.applications[1], "retenu", "", None, "", False, selection.manager, time.now())
+    with pytest.raises(Refusal, match="Le montant attribué est obligatoire pour une candidature retenue"):
+        decisions.record(selection.applications[1], "selected", "", None, "", False, selection.manager, time.now())
 
 
 def test_an_ineligible_application_gets_no_committee_decision(selection):
     deliberate(selection, {3: REASON})
-    with pytest.raises(decisions.DecisionError, match="n'est pas recevable"):
-        decisions.record(selection.applications[3], "retenu", "1 000", None, "", False, selection.manager,
+    with pytest.raises(Refusal, match="n'est pas recevable"):
+        decisions.record(selection.applications[3], "selected", "1 000", None, "", False, selection.manager,
                          time.now())
 
 
@@ -141,23 +142,23 @@ def test_the_manager_records_a_french_amount_exactly_and_the_audit_keeps_before_
     application = selection.applications[0]
     sign_in_as(client, selection.manager)
     response = post_form(client, f"{url_of(application)}/decision",
-                         {"outcome": "retenu", "amount": "12 000,50", "duration_years": "3", "motivation": ""},
+                         {"outcome": "selected", "amount": "12 000,50", "duration_years": "3", "motivation": ""},
                          form_page=url_of(application))
     assert response.status_code == 422  # 12 000,50 € is above the 12 000 € asked for
     assert "Le montant attribué (12 000,50 €) dépasse le montant demandé (12 000 €)" in plain(
         response.get_data(as_text=True)).replace("\u202f", " ")
     response = post_form(client, f"{url_of(application)}/decision",
-                         {"outcome": "retenu", "amount": "12 000,50", "duration_years": "3", "motivation": "",
+                         {"outcome": "selected", "amount": "12 000,50", "duration_years": "3", "motivation": "",
                           "confirm_above_request": "y"}, form_page=url_of(application))
     assert response.status_code == 302
     decision = db.session.scalar(select(Decision).where(Decision.application_id == application.id))
     assert decision.amount == Decimal("12000.50") and decision.duration_years == 3 and decision.published_at is None
     post_form(client, f"{url_of(application)}/decision",
-              {"outcome": "liste_complementaire", "amount": "", "motivation": "En attente de crédits."},
+              {"outcome": "waiting_list", "amount": "", "motivation": "En attente de crédits."},
               form_page=url_of(application))
     events = list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == "review.decision")
                                      .order_by(AuditEvent.id)))
-    assert [e.details["after"]["outcome"] for e in events] == ["retenu", "liste_complementaire"]
+    assert [e.details["after"]["outcome"] for e in events] == ["selected", "waiting_list"]
     assert events[1].details["before"]["amount"] == "12000.50" and events[1].details["after"]["amount"] is None
     page = client.get(url_of(application)).get_data(as_text=True)
     assert "Liste complémentaire" in page and "non publiée" in page
@@ -181,7 +182,7 @@ def test_a_conflicted_manager_sees_nothing_of_the_application(client, selection,
 def test_publication_is_refused_while_a_decision_is_missing(selection):
     round_ = deliberate(selection)
     decide_all(selection, skip=(2,))
-    with pytest.raises(ReviewError, match=r"1 candidature\(s\) n'ont pas encore de décision"):
+    with pytest.raises(Refusal, match=r"1 candidature\(s\) n'ont pas encore de décision"):
         decisions.publish(round_, selection.manager, time.now())
     assert refresh(round_).phase == "deliberation" and not decision_mails()
 
@@ -235,12 +236,12 @@ def test_publishing_mails_every_member_sets_the_phase_and_freezes_every_decision
     assert round_.phase == "decided" and round_.decisions_published_at is not None
     assert all(d.published_at is not None for d in db.session.scalars(select(Decision)))
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.publish")).details["messages"] == 5
-    with pytest.raises(ReviewError, match="ne peuvent plus être modifiées"):
-        decisions.record(selection.applications[0], "non_retenu", None, None, "Revirement.", False,
+    with pytest.raises(Refusal, match="ne peuvent plus être modifiées"):
+        decisions.record(selection.applications[0], "rejected", None, None, "Revirement.", False,
                          selection.manager, time.now())
-    with pytest.raises(ReviewError):
+    with pytest.raises(Refusal):
         decisions.publish(round_, selection.manager, time.now())
-    with pytest.raises(ReviewError):
+    with pytest.raises(Refusal):
         rounds.change_phase(round_, "review", by=selection.manager, at=time.now())
 
 
@@ -282,7 +283,7 @@ def test_an_ineligible_application_letter_gives_the_reason(client, selection):
 def test_recording_and_publishing_wait_for_the_callers_single_commit(selection):
     """The use cases flush and audit; the request commits once, so a request that fails afterwards leaves nothing."""
     round_ = deliberate(selection)
-    decisions.record(selection.applications[0], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    decisions.record(selection.applications[0], "selected", "5 000", None, "", False, selection.manager, time.now())
     db.session.rollback()
     assert db.session.scalar(select(Decision)) is None
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.decision")) is None

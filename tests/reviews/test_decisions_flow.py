@@ -36,7 +36,7 @@ def test_the_form_says_when_the_amount_and_the_motivation_are_required_and_its_e
     assert "Montant attribué (en euros) (optionnel)" not in page and "Motivation (optionnel)" not in page
     assert not re.search(r'<input[^>]*name="amount"[^>]*required', raw)
 
-    refused = post_form(client, f"{url_of(application)}/decision", {"outcome": "retenu", "amount": ""},
+    refused = post_form(client, f"{url_of(application)}/decision", {"outcome": "selected", "amount": ""},
                         form_page=url_of(application))
     assert refused.status_code == 422
     raw = refused.get_data(as_text=True)
@@ -45,7 +45,7 @@ def test_the_form_says_when_the_amount_and_the_motivation_are_required_and_its_e
             'attribué est obligatoire pour une candidature retenue') in raw
     assert '<a href="#amount">Montant attribué (en euros) : Le montant attribué est obligatoire' in raw
 
-    refused = post_form(client, f"{url_of(application)}/decision", {"outcome": "non_retenu", "motivation": ""},
+    refused = post_form(client, f"{url_of(application)}/decision", {"outcome": "rejected", "motivation": ""},
                         form_page=url_of(application))
     raw = refused.get_data(as_text=True)
     assert re.search(r'<textarea[^>]*aria-describedby="motivation-hint motivation-error"', raw)
@@ -63,7 +63,7 @@ def test_the_page_gives_mean_and_rank_and_moves_to_the_next_in_ranking_order(cli
     assert f'href="{url_of(gamma)}#decision">Suivante : {gamma.number} — Association Gamma →' in raw
 
     saved = post_form(client, f"{url_of(alpha)}/decision",
-                      {"outcome": "retenu", "amount": "10 000", "then": "next"}, form_page=url_of(alpha))
+                      {"outcome": "selected", "amount": "10 000", "then": "next"}, form_page=url_of(alpha))
     assert saved.status_code == 302 and saved.headers["Location"].endswith(f"{url_of(beta)}#decision")
     assert "Décision enregistrée" in read(client.get(url_of(beta)))
     last = client.get(url_of(gamma)).get_data(as_text=True)
@@ -82,5 +82,5 @@ def test_a_conflicted_manager_moves_past_the_application_she_is_in_conflict_with
     raw = client.get(url_of(alpha)).get_data(as_text=True)
     assert f'href="{url_of(gamma)}#decision">Suivante : {gamma.number}' in raw and beta.number not in raw
     saved = post_form(client, f"{url_of(alpha)}/decision",
-                      {"outcome": "retenu", "amount": "10 000", "then": "next"}, form_page=url_of(alpha))
+                      {"outcome": "selected", "amount": "10 000", "then": "next"}, form_page=url_of(alpha))
     assert saved.headers["Location"].endswith(f"{url_of(gamma)}#decision")

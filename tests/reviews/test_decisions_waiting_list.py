@@ -34,10 +34,10 @@ def published(client, selection, publish_call, clock):
     for application, marks in ((alpha, 5), (beta, 4), (gamma, 2), (delta, 3)):
         add_review(selection, application, reviewer, {"qualite": marks, "partenariat": marks})
     manager, now = selection.manager, time.now()
-    decisions.record(alpha, "retenu", "10 000", None, "", False, manager, now)
-    decisions.record(beta, "liste_complementaire", "6 000", None, "", False, manager, now)
-    decisions.record(gamma, "liste_complementaire", None, None, "", False, manager, now)
-    decisions.record(delta, "retenu", "8 000", None, "", False, manager, now)
+    decisions.record(alpha, "selected", "10 000", None, "", False, manager, now)
+    decisions.record(beta, "waiting_list", "6 000", None, "", False, manager, now)
+    decisions.record(gamma, "waiting_list", None, None, "", False, manager, now)
+    decisions.record(delta, "selected", "8 000", None, "", False, manager, now)
     db.session.commit()
     sign_in_as(client, manager)
     url = f"/gestion/selection/{selection.call.slug}/fenetres/unique"
@@ -66,7 +66,7 @@ def test_a_withdrawal_then_a_promotion_from_the_list_with_letters_audit_and_hist
     response = post_form(client, f"{url_of(alpha)}/desistement",
                          {"reason": WITHDRAWAL, "effective_on": "2025-05-12"}, form_page=url_of(alpha))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"{url}/liste-complementaire")
-    assert refresh_decision(alpha).outcome == "desiste"
+    assert refresh_decision(alpha).outcome == "withdrawn"
     message = change_mails("Désistement pris en compte")["presidence@asso1.fr"]
     assert "Décision : Désistement (le 12 mai 2025)" in message.body and WITHDRAWAL in message.body
     assert "La lettre indique les voies et délais de recours" in message.body
@@ -101,13 +101,13 @@ def test_a_withdrawal_then_a_promotion_from_the_list_with_letters_audit_and_hist
     assert over.status_code == 422
     assert ("Enveloppe de l'appel : 17 000 € attribués pour 15 000 €, soit 2 000 € de dépassement. Cochez la case "
             "de confirmation pour retenir la candidature malgré le dépassement.") in read(over)
-    assert refresh_decision(beta).outcome == "liste_complementaire"
+    assert refresh_decision(beta).outcome == "waiting_list"
 
     promoted = post_form(client, f"{url}/liste-complementaire",
                          {"application": str(beta.id), "amount": "7 000"}, form_page=f"{url}/liste-complementaire")
     assert promoted.status_code == 302
     decision = refresh_decision(beta)
-    assert decision.outcome == "retenu" and str(decision.amount) == "7000.00"
+    assert decision.outcome == "selected" and str(decision.amount) == "7000.00"
     message = change_mails("Candidature retenue")["presidence@asso2.fr"]
     assert "Montant attribué : 7 000 €" in message.body.replace("\u202f", " ")
     letter_link = next(w for w in message.body.split() if "/decision/" in w and w.endswith(".pdf"))
@@ -127,9 +127,9 @@ def test_a_withdrawal_then_a_promotion_from_the_list_with_letters_audit_and_hist
 
     events = {e.action: e for e in db.session.scalars(select(AuditEvent).where(
         AuditEvent.action.in_(["review.withdrawal", "review.promotion"])))}
-    assert events["review.withdrawal"].details["before"] == {"outcome": "retenu", "amount": "10000.00"}
+    assert events["review.withdrawal"].details["before"] == {"outcome": "selected", "amount": "10000.00"}
     assert events["review.withdrawal"].details["reason"] == WITHDRAWAL
-    assert events["review.promotion"].details["after"] == {"outcome": "retenu", "amount": "7000.00"}
+    assert events["review.promotion"].details["after"] == {"outcome": "selected", "amount": "7000.00"}
     assert events["review.promotion"].actor_email == selection.manager.email
 
 
@@ -174,7 +174,7 @@ def test_a_withdrawal_before_publication_or_by_anyone_else_is_refused(client, se
     assert beta.number not in page and "1 candidature de la liste ne vous est pas montrée" in page
     assert post_form(client, token_page, {"application": str(beta.id), "amount": "1 000"},
                      form_page=token_page).status_code == 404
-    assert refresh_decision(alpha).outcome == "retenu" and refresh_decision(beta).outcome == "liste_complementaire"
+    assert refresh_decision(alpha).outcome == "selected" and refresh_decision(beta).outcome == "waiting_list"
 
 
 def refresh_decision(application) -> Decision:

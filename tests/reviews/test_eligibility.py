@@ -10,10 +10,10 @@ from sqlalchemy import select
 
 from portal.accounts.models import Agrement, Membership
 from portal.core.audit import AuditEvent
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import eligibility, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.models import Assignment, Eligibility
 from tests.applications.conftest import DECLARATIONS, DOCUMENTS, QUESTIONS
 from tests.conftest import post_form
@@ -128,7 +128,7 @@ def test_the_screening_page_shows_the_organisation_and_links_to_the_file(client,
 
 def test_ineligible_without_a_reason_is_refused(client, selection):
     application = selection.applications[0]
-    with pytest.raises(ReviewError, match="Indiquez le motif d'irrecevabilité"):
+    with pytest.raises(Refusal, match="Indiquez le motif d'irrecevabilité"):
         eligibility.record(application, "ineligible", {}, "  ", by=selection.manager, at=now())
     sign_in_as(client, selection.manager)
     response = post_form(client, screen_url(application), {"verdict": "ineligible", "reason": ""})
@@ -190,7 +190,7 @@ def test_an_ineligible_application_leaves_the_committees_lists(selection):
 def test_screening_is_refused_once_review_has_started(client, selection):
     application = selection.applications[0]
     start_review(selection)
-    with pytest.raises(ReviewError, match="La recevabilité ne se modifie plus une fois l'évaluation commencée."):
+    with pytest.raises(Refusal, match="La recevabilité ne se modifie plus une fois l'évaluation commencée."):
         eligibility.record(application, "ineligible", {}, "Trop tard", by=selection.manager, at=now())
     sign_in_as(client, selection.manager)
     page = text_of(client.get(screen_url(application)))

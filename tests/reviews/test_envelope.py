@@ -35,7 +35,7 @@ def pages(client, selection) -> dict[str, str]:
 
 def award(selection, amounts: list[str]) -> None:
     for application, amount in zip(selection.applications, amounts, strict=True):
-        decisions.record(application, "retenu", amount, None, "", False, selection.manager, time.now())
+        decisions.record(application, "selected", amount, None, "", False, selection.manager, time.now())
     db.session.commit()
 
 

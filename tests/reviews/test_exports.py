@@ -29,9 +29,9 @@ def reviewed(selection):
     add_review(selection, alpha, first, {"qualite": 5, "partenariat": 4, "budget": 8},
                {"qualite": "Accompagnement très solide.", "budget": "Budget cohérent."}, comment="Très bon projet.")
     add_review(selection, alpha, second, {"qualite": 3, "partenariat": 3, "budget": None}, {"qualite": "Correct."},
-               opinion="reserve")
+               opinion="reserved")
     add_review(selection, beta, third, {"qualite": 1, "partenariat": 1, "budget": 2}, {"qualite": "Trop vague."},
-               opinion="defavorable")
+               opinion="unfavourable")
     return round_
 
 
@@ -108,9 +108,9 @@ def test_the_minutes_give_the_ranking_the_eligibility_reasons_the_decisions_and_
     reviewed(selection)
     manager, now = selection.manager, time.now()
     alpha, beta, gamma, _ = selection.applications
-    decisions.record(alpha, "retenu", "12 000,50", 3, "", True, manager, now)
-    decisions.record(beta, "retenu", "8 000", None, "", False, manager, now)
-    decisions.record(gamma, "non_retenu", None, None, "Aucune évaluation favorable.", False, manager, now)
+    decisions.record(alpha, "selected", "12 000,50", 3, "", True, manager, now)
+    decisions.record(beta, "selected", "8 000", None, "", False, manager, now)
+    decisions.record(gamma, "rejected", None, None, "Aucune évaluation favorable.", False, manager, now)
     db.session.commit()
     sign_in_as(client, manager)
     response = client.get(f"/gestion/selection/{selection.call.slug}/fenetres/unique/proces-verbal.pdf")

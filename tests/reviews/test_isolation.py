@@ -31,7 +31,7 @@ def score(application, reviewer, at) -> None:
     assignment.assign(application, reviewer, None, at)
     conflicts.declare_none(assignment_of(reviewer, application), reviewer, at)
     values = {"qualite": str(2 + len(application.number) % 3), "partenariat": "3", "budget": "6"}
-    reviewing.save(application, reviewer, values, {"qualite": "Commentaire d'évaluation"}, "favorable",
+    reviewing.save(application, reviewer, values, {"qualite": "Commentaire d'évaluation"}, "favourable",
                    "Avis général.", True, at)
 
 

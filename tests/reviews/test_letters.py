@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from portal.core import time
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews import decisions
-from portal.reviews.errors import ReviewError
 from tests.conftest import post_form
 from tests.reviews.conftest import AFTER_CLOSING, CRITERIA, ISSUER, SIGNATORY, sign_in_as
 from tests.reviews.test_decisions import REASON, decision_mails, deliberate, text_of, url_of
@@ -32,9 +32,9 @@ def republish(selection, publish_call, clock, issuer: dict, **overrides):
 def decide_each_outcome(selection) -> None:
     """Alpha retenue, Bêta on the liste complémentaire, Gamma non retenue; Delta is irrecevable."""
     apps, manager, now = selection.applications, selection.manager, time.now()
-    decisions.record(apps[0], "retenu", "10 000", None, "", False, manager, now)
-    decisions.record(apps[1], "liste_complementaire", None, None, "", False, manager, now)
-    decisions.record(apps[2], "non_retenu", None, None, "Le budget n'est pas détaillé.", False, manager, now)
+    decisions.record(apps[0], "selected", "10 000", None, "", False, manager, now)
+    decisions.record(apps[1], "waiting_list", None, None, "", False, manager, now)
+    decisions.record(apps[2], "rejected", None, None, "Le budget n'est pas détaillé.", False, manager, now)
     db.session.commit()
 
 
@@ -66,7 +66,7 @@ def test_a_call_level_signatory_overrides_the_issuer_and_an_unnamed_court_is_the
               signatory={"name": "Paul Exemple", "title": "Directeur général adjoint"})
     round_ = deliberate(selection)
     decide_each_outcome(selection)
-    decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    decisions.record(selection.applications[3], "selected", "5 000", None, "", False, selection.manager, time.now())
     decisions.publish(round_, selection.manager, time.now())
     db.session.commit()
     sign_in_as(client, selection.applicants[2])
@@ -81,7 +81,7 @@ def test_without_a_signatory_the_page_says_what_is_missing_and_publication_is_re
     republish(selection, publish_call, clock, {"appeals_court": COURT})
     round_ = deliberate(selection)
     decide_each_outcome(selection)
-    decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    decisions.record(selection.applications[3], "selected", "5 000", None, "", False, selection.manager, time.now())
     db.session.commit()
     sign_in_as(client, selection.manager)
     url = f"/gestion/selection/{selection.call.slug}/fenetres/unique"
@@ -96,7 +96,7 @@ def test_without_a_signatory_the_page_says_what_is_missing_and_publication_is_re
                          follow_redirects=True)
     assert "Les lettres ne peuvent pas partir : le fichier de l&#39;appel doit indiquer le signataire" in \
         response.get_data(as_text=True)
-    with pytest.raises(ReviewError, match="Les lettres ne peuvent pas partir"):
+    with pytest.raises(Refusal, match="Les lettres ne peuvent pas partir"):
         decisions.publish(round_, selection.manager, time.now())
 
 
@@ -116,7 +116,7 @@ def test_a_sent_letter_keeps_the_signatory_and_court_of_its_day(client, selectio
     republish(selection, publish_call, clock, {"appeals_court": COURT, "signatory": SIGNATORY})
     round_ = deliberate(selection)
     decide_each_outcome(selection)
-    decisions.record(selection.applications[3], "retenu", "5 000", None, "", False, selection.manager, time.now())
+    decisions.record(selection.applications[3], "selected", "5 000", None, "", False, selection.manager, time.now())
     decisions.publish(round_, selection.manager, time.now())
     db.session.commit()
     # The call file changes afterwards: a new director, no court any more.

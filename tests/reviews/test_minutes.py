@@ -44,8 +44,8 @@ def deliberated(selection):
     now = time.now()
     conflicts.declare(alpha, third.email, "professional", "Ancienne salariée de l'association.", "reviewer",
                       by=third, at=now)
-    decisions.record(alpha, "retenu", "12 000", None, MOTIVATION, False, selection.manager, now)
-    decisions.record(gamma, "non_retenu", None, None, REFUSAL, False, selection.manager, now)
+    decisions.record(alpha, "selected", "12 000", None, MOTIVATION, False, selection.manager, now)
+    decisions.record(gamma, "rejected", None, None, REFUSAL, False, selection.manager, now)
     db.session.commit()
     return round_
 

@@ -51,7 +51,7 @@ def assign(reviewer, application) -> None:
 
 
 def submit(reviewer, application) -> None:
-    reviewing.save(application, reviewer, FULL, {}, "favorable", None, submit=True, at=time.now())
+    reviewing.save(application, reviewer, FULL, {}, "favourable", None, submit=True, at=time.now())
 
 
 def phase_now(selection) -> str:

@@ -37,7 +37,7 @@ def review(call, application, reviewer, qualite: int, partenariat: int, budget: 
     assign(application, reviewer)
     values = {"qualite": qualite, "partenariat": partenariat, "budget": budget}
     at = time.now()
-    row = Review(application_id=application.id, reviewer_id=reviewer.id, status=status, opinion="favorable",
+    row = Review(application_id=application.id, reviewer_id=reviewer.id, status=status, opinion="favourable",
                  total=scoring.total(call.spec.selection_criteria, values), created_at=at, updated_at=at,
                  submitted_at=at if status == "submitted" else None,
                  scores=[Score(criterion=key, value=value) for key, value in values.items()])
@@ -227,11 +227,11 @@ def test_ineligible_applications_come_last_unscored(selection):
 def test_decisions_are_shown_beside_the_figures(selection):
     alpha = selection.applications[0]
     review(selection.call, alpha, selection.reviewers[0], qualite=4, partenariat=4, budget=8)
-    db.session.add(Decision(application_id=alpha.id, outcome="retenu", amount=Decimal("12000.00"),
+    db.session.add(Decision(application_id=alpha.id, outcome="selected", amount=Decimal("12000.00"),
                             decided_by_id=selection.manager.id, decided_at=time.now()))
     db.session.commit()
     row = by_number(ranked(selection))[alpha.number]
-    assert (row.outcome, row.amount) == ("retenu", Decimal("12000.00"))
+    assert (row.outcome, row.amount) == ("selected", Decimal("12000.00"))
 
 
 def test_a_conflicted_manager_sees_no_row_of_that_application_and_the_same_figures_elsewhere(

@@ -66,7 +66,7 @@ def test_changes_saved_after_submitting_wait_aside_and_the_ranking_keeps_the_sub
     assert "Enregistrer les modifications sans les remettre" in grid and "Remettre la nouvelle version" in grid
     assert "Abandonner les modifications" not in grid  # nothing to abandon yet
 
-    saved = press(client, application, {**FULL, "score_qualite": "1", "opinion": "reserve"}, "save_draft",
+    saved = press(client, application, {**FULL, "score_qualite": "1", "opinion": "reserved"}, "save_draft",
                   "Enregistrer les modifications sans les remettre")
     assert saved.status_code == 302
     page = text_of(client.get(saved.headers["Location"]))
@@ -74,7 +74,7 @@ def test_changes_saved_after_submitting_wait_aside_and_the_ranking_keeps_the_sub
         in page
     assert re.search(r"Modifications non remises — la version 1 remise le 12 mai 2025 à \d+ h \d+ \(heure de Paris\) "
                      r"reste celle que voit le comité\.", page)
-    assert checked(page, "score_qualite") == "1" and checked(page, "opinion") == "reserve"  # her changes
+    assert checked(page, "score_qualite") == "1" and checked(page, "opinion") == "reserved"  # her changes
     assert "Abandonner les modifications" in page
     assert "Soumise — 14,67 / 20 — modifications non remises" in text_of(client.get(url(application)))
 
@@ -87,7 +87,7 @@ def test_changes_saved_after_submitting_wait_aside_and_the_ranking_keeps_the_sub
     assert "14,67" in committee_page and "Réservé" not in committee_page
     assert last("review.save_pending").details["scores"] == {"qualite": "4 → 1"}
 
-    submitted = press(client, application, {**FULL, "score_qualite": "1", "opinion": "reserve"}, "submit_review",
+    submitted = press(client, application, {**FULL, "score_qualite": "1", "opinion": "reserved"}, "submit_review",
                       "Remettre la nouvelle version")
     assert submitted.status_code == 302
     page = text_of(client.get(submitted.headers["Location"]))

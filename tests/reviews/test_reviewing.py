@@ -20,7 +20,7 @@ from portal.reviews.models import Assignment, Eligibility, Review, ReviewRound, 
 from tests.conftest import post_form
 from tests.reviews.conftest import sign_in_as
 
-FULL = {"score_qualite": "4", "score_partenariat": "3", "score_budget": "", "opinion": "favorable",
+FULL = {"score_qualite": "4", "score_partenariat": "3", "score_budget": "", "opinion": "favourable",
         "comment_qualite": "Accompagnement solide.", "comment": "Un projet sérieux."}
 
 
@@ -82,7 +82,7 @@ def review_of(reviewer, application) -> Review | None:
                                                   Review.application_id == application.id))
 
 
-def submitted_review(reviewer, application, values: dict, opinion: str = "favorable") -> Review:
+def submitted_review(reviewer, application, values: dict, opinion: str = "favourable") -> Review:
     return reviewing.save(application, reviewer, values, {}, opinion, None, submit=True, at=time.now())
 
 
@@ -187,7 +187,7 @@ def test_submitting_without_a_required_criterion_is_refused_and_nothing_is_submi
     page = text_of(response)
     assert "Notez ce critère pour soumettre l'évaluation." in page
     assert 'href="#score_partenariat"' in page
-    assert checked(page, "score_qualite") == "4" and checked(page, "opinion") == "favorable"  # her values stay
+    assert checked(page, "score_qualite") == "4" and checked(page, "opinion") == "favourable"  # her values stay
     assert review_of(alice, application) is None
 
 

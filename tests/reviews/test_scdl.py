@@ -40,9 +40,9 @@ def published(selection):
     selection.organisations[0].siret = SIRET
     db.session.commit()
     manager, now = selection.manager, time.now()
-    decisions.record(alpha, "retenu", "12 000,50", 3, "", True, manager, now)
-    decisions.record(beta, "retenu", "8 000", None, "", False, manager, now)
-    decisions.record(gamma, "liste_complementaire", "5 000", None, "", False, manager, now)
+    decisions.record(alpha, "selected", "12 000,50", 3, "", True, manager, now)
+    decisions.record(beta, "selected", "8 000", None, "", False, manager, now)
+    decisions.record(gamma, "waiting_list", "5 000", None, "", False, manager, now)
     decisions.publish(refresh(round_), manager, now)
     db.session.commit()
     return selection
@@ -100,7 +100,7 @@ def test_a_bad_siret_is_refused_in_french(client, published):
 
 def test_nothing_is_exported_before_publication(client, selection):
     deliberate(selection)
-    decisions.record(selection.applications[0], "retenu", "1 000", None, "", False, selection.manager, time.now())
+    decisions.record(selection.applications[0], "selected", "1 000", None, "", False, selection.manager, time.now())
     db.session.commit()
     sign_in_as(client, selection.manager)
     response = post_form(client, url(selection), FORM)

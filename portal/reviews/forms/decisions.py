@@ -19,12 +19,12 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.accounts import identifiers
-from portal.reviews.models import COMMITTEE_OUTCOMES
 from portal.reviews.scdl import CONDITIONS, DATES_PATTERN, NATURES
+from portal.reviews.states import Outcome
 
 
 class DecisionForm(FlaskForm):
-    outcome = RadioField("Décision du comité", choices=[SelectChoice(k, v) for k, v in COMMITTEE_OUTCOMES.items()],
+    outcome = RadioField("Décision du comité", choices=[SelectChoice(o, o.label) for o in Outcome.committee()],
                          validators=[InputRequired("Choisissez la décision du comité.")])
     # Each of these two is required for one outcome only: the label says for which (templates: required_when).
     amount = StringField("Montant attribué (en euros)", validators=[Optional(), Length(max=30)],

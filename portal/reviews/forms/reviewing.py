@@ -9,8 +9,8 @@ from wtforms import RadioField, SelectChoice, SubmitField, TextAreaField
 
 from portal.catalog.schema import Criterion
 from portal.reviews import scoring
-from portal.reviews.models import OPINIONS
 from portal.reviews.reviewing import COMMENT_MAX, comment_hint, is_scored
+from portal.reviews.states import Opinion
 
 
 def score_field(key: str) -> str:
@@ -38,7 +38,7 @@ def review_form(criteria: list[Criterion], shown: dict | None, formdata=None):
     review) and from the request once posted."""
 
     class ReviewForm(FlaskForm):
-        opinion = RadioField("Avis général", choices=[SelectChoice(k, v) for k, v in OPINIONS.items()], validate_choice=False)
+        opinion = RadioField("Avis général", choices=[SelectChoice(o, o.label) for o in Opinion], validate_choice=False)
         comment = TextAreaField("Commentaire général", **_limited())
         save_draft = SubmitField("Enregistrer le brouillon")
         submit_review = SubmitField("Soumettre l'évaluation")

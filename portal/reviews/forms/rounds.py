@@ -11,6 +11,7 @@ from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.reviews.eligibility import VERDICTS
+from portal.reviews.states import Verdict
 
 
 class _Number(StringField, ABC):
@@ -124,5 +125,5 @@ class EligibilityForm(FlaskForm):
             raise ValidationError("Choisissez « recevable » ou « irrecevable ».")
 
     def validate_reason(self, field) -> None:
-        if self.verdict.data == "ineligible" and not (field.data or "").strip():
+        if self.verdict.data == Verdict.INELIGIBLE and not (field.data or "").strip():
             raise ValidationError("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")

@@ -16,10 +16,10 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import queries as applications
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import assignment, committee, conflicts, permissions, queries, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.forms.committee import (
     AddAssignmentForm,
     AddReviewerForm,
@@ -69,7 +69,7 @@ def committee_page(slug: str):
     if form.validate_on_submit():
         try:
             person = committee.add_reviewer(call, form.email.data, current_user)
-        except ReviewError as refused:
+        except Refusal as refused:
             form.email.errors = [*form.email.errors, refused.message]
         else:
             flash(f"{person.name} fait maintenant partie du comité.", "success")
@@ -87,7 +87,7 @@ def remove_reviewer(slug: str, user_id: int):
     person = reviewer_of(call, user_id)
     try:
         committee.remove_reviewer(call, person, current_user)
-    except ReviewError as refused:
+    except Refusal as refused:
         flash(refused.message, "error")
     else:
         flash(f"{person.name} ne fait plus partie du comité. Ses affectations restent enregistrées mais ne lui "
@@ -121,7 +121,7 @@ def reviewer_assignments(slug: str, user_id: int):
                 elif key not in wanted and application.id in assigned and _assigning(phases, application):
                     assignment.unassign(application, person, current_user, moment)
                     changed += 1
-            except ReviewError as refusal:
+            except Refusal as refusal:
                 refused.append(refusal.message)
         for message in refused:
             flash(message, "error")
@@ -204,7 +204,7 @@ def import_assignments(slug: str, key: str):
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
     try:
         report = assignment.import_csv(call, window, form.file.data.stream, current_user, now())
-    except ReviewError as refused:
+    except Refusal as refused:
         flash(refused.message, "error")
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
     return _report(call, window, "Import d'affectations", lines=report.lines,
@@ -224,7 +224,7 @@ def auto_assign(slug: str, key: str):
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
     try:
         report = assignment.auto_assign(window, form.k.data, form.limit.data, current_user, now())
-    except ReviewError as refused:
+    except Refusal as refused:
         flash(refused.message, "error")
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
     return _report(call, window, "Affectation automatique", made=report.made, short=report.short, k=report.k,
@@ -248,7 +248,7 @@ def application_committee(application_id: uuid.UUID):
         person = next(r for r in reviewers if r.id == form.reviewer.data)
         try:
             assignment.assign(application, person, current_user, now())
-        except ReviewError as refused:
+        except Refusal as refused:
             flash(refused.message, "error")
         else:
             flash(f"{person.name} évaluera la candidature {application.number}.", "success")
@@ -272,7 +272,7 @@ def unassign(application_id: uuid.UUID, user_id: int):
     person = db.session.get(User, user_id) or abort(404)
     try:
         assignment.unassign(application, person, current_user, now())
-    except ReviewError as refused:
+    except Refusal as refused:
         flash(refused.message, "error")
     else:
         flash(f"{person.name} n'évalue plus la candidature {application.number}. Une évaluation qu'elle aurait "

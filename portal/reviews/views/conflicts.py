@@ -13,12 +13,13 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import permissions as application_permissions
 from portal.applications import queries as applications
 from portal.catalog.queries import get_call
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import conflicts, permissions, queries
-from portal.reviews.errors import ReviewError
 from portal.reviews.forms.committee import ConflictForm, DeclarationForm, LiftForm, MyConflictForm
 from portal.reviews.models import Conflict
+from portal.reviews.states import DeclaredBy
 from portal.reviews.views.blueprints import applicant, committee, manage
 from portal.reviews.views.loading import managed_application, managed_call
 
@@ -47,9 +48,9 @@ def declare_conflict(application_id: uuid.UUID):
     form = ConflictForm()
     if form.validate_on_submit():
         try:
-            conflicts.declare(application, form.email.data, form.kind.data, form.reason.data, "manager",
+            conflicts.declare(application, form.email.data, form.kind.data, form.reason.data, DeclaredBy.MANAGER,
                               current_user, now())
-        except ReviewError as refused:
+        except Refusal as refused:
             flash(refused.message, "error")
         else:
             flash(f"Le conflit d'intérêts est enregistré pour {form.email.data.strip().lower()} ; s'il était affecté, "
@@ -78,11 +79,10 @@ def confirm_conflict(conflict_id: int):
     was_request = conflict.is_pending_request
     try:
         conflicts.confirm(conflict, current_user, now())
-    except ReviewError as refused:
-        db.session.rollback()
+    except Refusal as refused:
+        db.session.rollback()  # answered by a redirect, which would otherwise commit
         flash(refused.message, "error")
     else:
-        db.session.commit()
         flash(f"Conflit confirmé pour {conflict.email}." + (
             " La demande du candidat vaut désormais pour tous, gestionnaires compris." if was_request else ""),
             "success")
@@ -98,11 +98,10 @@ def lift_conflict(conflict_id: int):
     if form.validate_on_submit():
         try:
             conflicts.lift(conflict, form.reason.data, current_user, now())
-        except ReviewError as refused:
-            db.session.rollback()
+        except Refusal as refused:
+            db.session.rollback()  # answered by a redirect, which would otherwise commit
             flash(refused.message, "error")
         else:
-            db.session.commit()
             flash(f"{'Demande refusée' if was_request else 'Conflit levé'} pour {conflict.email}. La personne n'est "
                   "pas réaffectée d'elle-même.", "success")
     else:
@@ -133,9 +132,9 @@ def declare(application_id: uuid.UUID):
             conflicts.declare_none(record, current_user, now())
             return redirect(url_for("committee.application", application_id=application.id))
         try:
-            conflicts.declare(application, current_user.email, form.kind.data, form.reason.data, "reviewer",
+            conflicts.declare(application, current_user.email, form.kind.data, form.reason.data, DeclaredBy.REVIEWER,
                               current_user, now())
-        except ReviewError as refused:
+        except Refusal as refused:
             form.reason.errors = [*form.reason.errors, refused.message]
         else:
             flash(f"Votre conflit d'intérêts est enregistré : la candidature {application.number} ne vous est plus "
@@ -160,9 +159,9 @@ def my_conflicts(slug: str):
     if form.validate_on_submit():
         application = next(r.Application for r in rows if str(r.Application.id) == form.application.data)
         try:
-            conflicts.declare(application, current_user.email, form.kind.data, form.reason.data, "reviewer",
+            conflicts.declare(application, current_user.email, form.kind.data, form.reason.data, DeclaredBy.REVIEWER,
                               current_user, now())
-        except ReviewError as refused:
+        except Refusal as refused:
             form.reason.errors = [*form.reason.errors, refused.message]
         else:
             flash(f"Votre conflit d'intérêts est enregistré : la candidature {application.number} ne vous est plus "
@@ -186,9 +185,9 @@ def conflicts_named(application_id: uuid.UUID):
     form = ConflictForm()
     if form.validate_on_submit():
         try:
-            conflicts.declare(application, form.email.data, form.kind.data, form.reason.data, "applicant",
+            conflicts.declare(application, form.email.data, form.kind.data, form.reason.data, DeclaredBy.APPLICANT,
                               current_user, now())
-        except ReviewError as refused:
+        except Refusal as refused:
             form.email.errors = [*form.email.errors, refused.message]
         else:
             flash("Votre signalement est enregistré. Si cette personne participe à l'évaluation des candidatures, "

@@ -12,11 +12,11 @@ from flask_login import current_user, login_required
 
 from portal.applications import permissions as application_permissions
 from portal.applications import queries as application_queries
+from portal.core.errors import Refusal
 from portal.core.exports import content_disposition
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import decision_flow, decisions, envelope, letters, queries, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.forms.decisions import DecisionForm, PublishForm
 from portal.reviews.forms.waiting_list import WithdrawalForm
 from portal.reviews.permissions import reviewable
@@ -70,14 +70,13 @@ def decision(application_id: uuid.UUID):
         try:
             decisions.record(application, form.outcome.data, form.amount.data or None, form.duration_years.data,
                              form.motivation.data, form.confirm_above_request.data, by=current_user, at=now())
-        except decisions.DecisionError as refused:
-            db.session.rollback()
+        except Refusal as refused:
             if refused.field is None:
+                db.session.rollback()  # answered by a redirect, which would otherwise commit
                 flash(refused.message, "error")
                 return redirect(url_for(".application", application_id=application.id))
             getattr(form, refused.field).errors.append(refused.message)
             return application_page(application, form, 422)
-        db.session.commit()
         flash("Décision enregistrée. Elle reste confidentielle jusqu'à la publication des décisions.", "success")
         following = decision_flow.flow_of(application, current_user).next if request.form.get("then") == "next" else None
         if following is not None:
@@ -120,18 +119,16 @@ def publish(slug: str, key: str):
     try:
         sent = decisions.publish(round_, by=current_user, at=now(),
                                  over_envelope_confirmed=form.confirm_over_envelope.data)
-    except decisions.DecisionError as refused:
-        db.session.rollback()
+    except Refusal as refused:
+        if refused.field is None and PHASES[round_.phase].deciding:  # missing decisions, letters not ready
+            db.session.rollback()  # answered by a redirect, which would otherwise commit
+            flash(refused.message, "error")
+            return redirect(url_for(".publication", slug=slug, key=key))
         if refused.field is None:
             flash(refused.message, "error")
         else:
             getattr(form, refused.field).errors.append(refused.message)
         return _publication_page(call, window, round_, form, 422)
-    except ReviewError as refused:
-        db.session.rollback()
-        flash(refused.message, "error")
-        return redirect(url_for(".publication", slug=slug, key=key))
-    db.session.commit()
     flash(f"Décisions publiées : {sent} message(s) mis en file d'envoi.", "success")
     return redirect(url_for(".publication", slug=slug, key=key))
 

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from portal.accounts.models import LEGAL_FORMS
 from portal.applications import queries as applications
+from portal.core.errors import Refusal
 from portal.core.time import now, today_paris
 from portal.extensions import db
 from portal.reviews import eligibility as screening
 from portal.reviews import permissions, queries, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.forms.rounds import EligibilityForm
 from portal.reviews.views.blueprints import manage
 from portal.reviews.views.loading import managed_application, managed_call, window_of
@@ -65,9 +65,8 @@ def eligibility(application_id: uuid.UUID):
             try:
                 screening.record(application, form.verdict.data, ticks, form.reason.data, by=current_user,
                                    at=moment)
-            except ReviewError as refused:
-                db.session.rollback()
-                error = refused.message
+            except Refusal as refused:
+                error = refused.message  # answered 400: the request rolls back
             else:
                 flash(f"{application.number} : {screening.VERDICTS[form.verdict.data].lower()}.", "success")
                 return redirect(url_for(".eligibility_list", slug=application.call.slug, key=application.window.key))

@@ -7,7 +7,6 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.core.time import now
-from portal.extensions import db
 from portal.reviews import meeting
 from portal.reviews.forms.meeting import meeting_form
 from portal.reviews.views.blueprints import manage
@@ -31,7 +30,6 @@ def record(slug: str, key: str):
         meeting.record_meeting(window, members, form.presence(), form.held_on.data, form.starts_at.data,
                                form.place.data, form.chair_name.data, form.chair_title.data, by=current_user,
                                at=now())
-        db.session.commit()
         flash("La réunion du comité est enregistrée : le procès-verbal la reprend.", "success")
         return redirect(url_for(".meeting", slug=call.slug, key=window.key))
     return render_template("reviews/meeting.html", call=call, window=window, form=form, meeting=recorded), (

@@ -10,9 +10,9 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.catalog.queries import get_call
 from portal.core.time import now
 from portal.reviews import envelope, ranking, rounds
-from portal.reviews.models import OUTCOMES
 from portal.reviews.permissions import can_manage_selection, reviewable
 from portal.reviews.phases import PHASES
+from portal.reviews.states import OUTCOME_LABELS
 from portal.reviews.views.blueprints import committee, manage
 from portal.reviews.views.loading import window_of
 
@@ -45,7 +45,7 @@ def _render(call, window, round_, endpoint: str, manager: bool):
     budget = envelope.envelope_of(call, window, reviewable(current_user, call)) if manager else None
     return render_template("reviews/ranking.html", call=call, window=window, phase=PHASES[round_.phase],
                            ranking=result, endpoint=endpoint, manager=manager, sort_word=sort_word(result.sort),
-                           criterion_prefix=CRITERION_PREFIX, outcomes=OUTCOMES, envelope=budget)
+                           criterion_prefix=CRITERION_PREFIX, outcomes=OUTCOME_LABELS, envelope=budget)
 
 
 @manage.get("/<slug>/fenetres/<key>/classement", endpoint="ranking")

@@ -14,18 +14,18 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import cerfa
 from portal.applications import queries as applications
 from portal.catalog.queries import get_call
+from portal.core.errors import Refusal
 from portal.core.files import mime_of
 from portal.core.storage import send_stored
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import permissions, queries, reviewing, rounds, scoring
-from portal.reviews.errors import ReviewError
 from portal.reviews.forms.reviewing import review_form, show_errors, values_of
-from portal.reviews.models import OPINIONS
 from portal.reviews.phases import PHASES
+from portal.reviews.states import OPINION_LABELS, ReviewStatus
 from portal.reviews.views.blueprints import committee
 
-REVIEW_STATUS = {None: "À commencer", "draft": "Brouillon", "submitted": "Soumise"}
+REVIEW_STATUS = {None: "À commencer", **{s: s.label for s in ReviewStatus}}
 
 
 def _assigned(application_id: uuid.UUID):
@@ -133,8 +133,8 @@ def review(application_id: uuid.UUID):
         except reviewing.ReviewInvalid as invalid:
             show_errors(form, invalid.errors)
             status = 422
-        except ReviewError as refused:
-            db.session.rollback()
+        except Refusal as refused:
+            db.session.rollback()  # answered by a redirect, which would otherwise commit
             flash(refused.message, "error")
             return redirect(url_for("committee.review", application_id=found.id))
         else:
@@ -143,16 +143,15 @@ def review(application_id: uuid.UUID):
     round_, own, may_read = _reading_rights(found)
     return render_template("reviews/review_form.html", application=found, criteria=criteria, form=form, own=own,
                            may_score=reviewing.may_score(current_user, found, now()), may_read=may_read,
-                           phase=rounds.phase_of(round_), opinions=OPINIONS, is_scored=reviewing.is_scored,
+                           phase=rounds.phase_of(round_), opinions=OPINION_LABELS, is_scored=reviewing.is_scored,
                            scoring=scoring, statuses=REVIEW_STATUS, **_deposited(found)), status
 
 
 def _save(found, own, form, criteria) -> str:
     """Do what the button pressed asks; return what to tell her."""
-    submitted = own is not None and own.status == "submitted"
+    submitted = own is not None and own.status == ReviewStatus.SUBMITTED
     if form.discard_changes.data:
         review = reviewing.discard_pending(found, current_user, now())
-        db.session.commit()
         return (f"Vos modifications sont abandonnées : la version {len(review.versions)} remise reste celle que "
                 "voit le comité.")
     values, comments = values_of(form, criteria)

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import permissions, queries, rounds
-from portal.reviews.errors import ReviewError
 from portal.reviews.forms.rounds import SettingsForm
 from portal.reviews.phases import PHASES
 from portal.reviews.views.blueprints import manage
@@ -74,10 +74,9 @@ def change_phase(slug: str, key: str):
         rounds.change_phase(round_, target, by=current_user, at=moment,
                             missing_confirmed=int(confirmed) if confirmed.isdigit() else 0)
     except rounds.MissingReviews as unconfirmed:
-        db.session.rollback()
         return _overview(call, {window.key: unconfirmed.message})
-    except ReviewError as refused:
-        db.session.rollback()
+    except Refusal as refused:
+        db.session.rollback()  # answered by a redirect, which would otherwise commit
         flash(refused.message, "error")
     else:
         where = f" de « {window.display_label} »" if window.display_label else ""
@@ -94,7 +93,6 @@ def settings(slug: str):
     if form.validate_on_submit():
         rounds.update_settings(current, by=current_user, at=now(),
                                **{name: getattr(form, name).data for name in SETTINGS_FIELDS})
-        db.session.commit()
         flash("Les paramètres de la sélection sont enregistrés.", "success")
         return redirect(url_for(".settings", slug=call.slug))
     return render_template("reviews/settings.html", call=call, form=form), 400 if form.errors else 200

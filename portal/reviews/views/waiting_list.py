@@ -8,10 +8,11 @@ import uuid
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from portal.core.errors import Refusal
 from portal.core.exports import content_disposition
 from portal.core.time import now
 from portal.extensions import db
-from portal.reviews import decisions, envelope, letters, waiting_list
+from portal.reviews import envelope, letters, waiting_list
 from portal.reviews.forms.waiting_list import PromotionForm, WithdrawalForm
 from portal.reviews.models import DecisionChange
 from portal.reviews.permissions import reviewable
@@ -30,14 +31,13 @@ def withdrawal(application_id: uuid.UUID):
         try:
             waiting_list.record_withdrawal(application, form.reason.data, form.effective_on.data, by=current_user,
                                            at=now())
-        except decisions.DecisionError as refused:
-            db.session.rollback()
+        except Refusal as refused:
             if refused.field is None:
+                db.session.rollback()  # answered by a redirect, which would otherwise commit
                 flash(refused.message, "error")
                 return redirect(url_for(".application", application_id=application.id))
             getattr(form, refused.field).errors.append(refused.message)
             return application_page(application, status=422, withdrawal_form=form)
-        db.session.commit()
         flash("Désistement enregistré ; la lettre qui en prend acte est partie. Vous pouvez retenir une candidature "
               "de la liste complémentaire.", "success")
         return redirect(url_for(".waiting_list", slug=application.call.slug, key=application.window.key))
@@ -78,11 +78,9 @@ def promote(slug: str, key: str):
         waiting_list.promote(application, form.amount.data or None, form.confirm_above_request.data,
                              form.confirm_out_of_order.data, form.confirm_over_envelope.data, by=current_user,
                              at=now())
-    except decisions.DecisionError as refused:
-        db.session.rollback()
+    except Refusal as refused:
         getattr(form, refused.field or "application").errors.append(refused.message)
         return _list_page(slug, key, form, 422)
-    db.session.commit()
     flash(f"La candidature {application.number} est retenue ; la lettre qui le lui annonce est partie.", "success")
     return redirect(url_for(".application", application_id=application.id, _anchor="decision"))
 
