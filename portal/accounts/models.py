@@ -107,6 +107,7 @@ class SignInSession(Base):
 
 class Organisation(Base):
     __tablename__ = "organisations"
+    __table_args__ = (check_in("legal_form", LegalForm, name="legal_form"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     legal_name: Mapped[str] = mapped_column(String(250))
