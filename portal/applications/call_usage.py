@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
-from portal.applications.models import Application, ApplicationFile, Version
+from portal.applications.models import Application, ApplicationFile, Version, VersionFile
 from portal.catalog.models import Call, Window
 from portal.catalog.usage import KeyInUse, keys_dropped
 from portal.extensions import db
@@ -63,11 +63,9 @@ def _documents_in_use(call: Call, keys: list[str]) -> list[KeyInUse]:
                                      .join(Application, Application.id == ApplicationFile.application_id))
                               .where(Application.call_id == call.id, ApplicationFile.slot.in_(keys),
                                      ApplicationFile.removed_at.is_(None))).all()
-    versions = db.session.execute(_named(select(Version.snapshot)
-                                         .join(Application, Application.id == Version.application_id))
-                                  .where(Application.call_id == call.id)).all()
-    frozen = [(item["slot"], number, organisation) for snapshot, number, organisation in versions
-              for item in snapshot.get("files", []) if item.get("slot") in keys]
+    frozen = db.session.execute(_named(select(VersionFile.slot).join(Version, Version.id == VersionFile.version_id)
+                                       .join(Application, Application.id == Version.application_id))
+                                .where(Application.call_id == call.id, VersionFile.slot.in_(keys))).all()
     return _uses("required_documents", keys, [*held, *frozen])
 
 

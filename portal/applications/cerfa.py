@@ -76,6 +76,11 @@ class Totals:
         return self.charges == self.produits and self.emplois_nature == self.contributions_nature
 
 
+def totals_of(answers: dict) -> Totals:
+    """The budget's totals of a set of answers (a draft's, a version's)."""
+    return totals((answers.get("cerfa") or {}).get("budget") or {})
+
+
 def totals(budget: dict[str, str]) -> Totals:
     """Totals of the lines that parse; lines that do not are reported by the answers' checks."""
 

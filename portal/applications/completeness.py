@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from portal.applications import answers
 from portal.applications.answers import Problem
 from portal.applications.models import Application, ApplicationFile
+from portal.applications.states import ScanStatus
 from portal.catalog.schema import Document
 
 
@@ -39,7 +40,7 @@ def problems(application: Application) -> list[Problem]:
         if slot.document.required and not slot.filled:
             found.append(Problem(slot.anchor, slot.document.label, "pièce obligatoire manquante.", page="documents"))
         for file in slot.files:
-            if file.scan_status == "infected":
+            if file.scan_status == ScanStatus.INFECTED:
                 found.append(Problem(slot.anchor, slot.document.label,
                                      f"« {file.original_name} » contient un virus : supprimez-le.", page="documents"))
     return found

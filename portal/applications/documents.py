@@ -1,5 +1,10 @@
 """Files of an application: uploaded in chunks to the store, checked by content against the slot's formats,
-scanned, or copied from the organisation's vault. A refused or failed upload leaves nothing behind."""
+scanned, or copied from the organisation's vault. A refused or failed upload leaves nothing behind.
+
+The store and the transaction meet thus: a file is written to the store first (streamed while the request lasts),
+then its row is added and flushed; the request commits both at its end (core.unit_of_work). A file refused here is
+deleted from the store at once; a request that fails or is refused after the file was stored rolls its row back
+and leaves the stored copy named by no row, which `portal storage gc` deletes after its grace period."""
 
 from __future__ import annotations
 
@@ -10,10 +15,11 @@ from typing import BinaryIO
 from flask import current_app
 
 from portal.accounts.models import User, VaultDocument
-from portal.applications.errors import ApplicationError
 from portal.applications.models import Application, ApplicationFile
+from portal.applications.states import ScanStatus
 from portal.catalog.schema import Document
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.files import UnsafeFile, check_upload, checked_filename, formats_label, safe_filename
 from portal.core.scanner import scanner
 from portal.core.storage import TooLarge, storage
@@ -25,7 +31,7 @@ MB = 1024 * 1024
 def slot_of(application: Application, key: str) -> Document:
     document = next((d for d in application.call.spec.required_documents if d.key == key), None)
     if document is None:
-        raise ApplicationError("Cette pièce n'est pas demandée par l'appel.")
+        raise Refusal("Cette pièce n'est pas demandée par l'appel.")
     return document
 
 
@@ -47,14 +53,14 @@ def upload(application: Application, key: str, stream: BinaryIO, filename: str, 
     try:
         stored = store.save(stream, limit)
     except TooLarge as error:
-        raise ApplicationError(f"« {safe_filename(filename)} » dépasse la taille maximale de "
+        raise Refusal(f"« {safe_filename(filename)} » dépasse la taille maximale de "
                                f"{document.effective_max_size_mb} Mo pour cette pièce : il n'a pas été enregistré.") \
             from error
     try:
         if stored.size == 0:
-            raise ApplicationError(f"« {safe_filename(filename)} » est vide.")
+            raise Refusal(f"« {safe_filename(filename)} » est vide.")
         if sum(f.size for f in application.current_files) + stored.size > total_limit:
-            raise ApplicationError(f"L'ensemble des pièces dépasserait {total_limit // MB} Mo : retirez ou "
+            raise Refusal(f"L'ensemble des pièces dépasserait {total_limit // MB} Mo : retirez ou "
                                    "compressez d'autres fichiers.")
         with store.open(stored.key) as handle:
             file_format = check_upload(handle, document.effective_formats)
@@ -65,7 +71,7 @@ def upload(application: Application, key: str, stream: BinaryIO, filename: str, 
                      organisation_id, at, result, origin)
     except UnsafeFile as refused:
         store.delete(stored.key)
-        raise ApplicationError(f"« {safe_filename(filename)} » : {refused.message}") from refused
+        raise Refusal(f"« {safe_filename(filename)} » : {refused.message}") from refused
     except BaseException:
         store.delete(stored.key)
         raise
@@ -81,26 +87,25 @@ def attach_from_vault(application: Application, key: str, vault_document: VaultD
 
 def _keep(application, document, stored, file_format, name, by, organisation_id, at, result,
           origin: dict) -> ApplicationFile:
+    if result.status == ScanStatus.INFECTED:
+        # Refused before any row is written: only the audit entry remains, which the view keeps (unit_of_work.keep).
+        storage().delete(stored.key)
+        audit.record("application.file_infected", actor=by, target=f"application:{application.id}",
+                     name=name, signature=result.signature)
+        raise Refusal(f"« {name} » contient un virus ({result.signature}) : il a été refusé et supprimé.")
     if not document.multiple:
         for previous in application.current_files:
             if previous.slot == document.key:
                 previous.removed_at = at  # replaced; kept while a version refers to it
     row = ApplicationFile(application_id=application.id, slot=document.key, organisation_id=organisation_id,
                           storage_key=stored.key, sha256=stored.sha256, size=stored.size, format=file_format,
-                          original_name=name, uploaded_by_id=by.id, uploaded_at=at, scan_status=result.status,
+                          original_name=name, uploaded_by_id=by.id, uploaded_at=at, scan_status=ScanStatus(result.status),
                           scan_signature=result.signature, **origin)
-    db.session.add(row)
-    if result.status == "infected":
-        db.session.rollback()
-        storage().delete(stored.key)
-        audit.record("application.file_infected", actor=by, target=f"application:{application.id}",
-                     name=name, signature=result.signature)
-        db.session.commit()
-        raise ApplicationError(f"« {name} » contient un virus ({result.signature}) : il a été refusé et supprimé.")
+    application.files.append(row)  # the draft sees it in this same transaction (the deposit that sent it)
     _touch(application, by, at)
+    db.session.flush()
     audit.record("application.file_add", actor=by, target=f"application:{application.id}", slot=document.key,
                  name=name, sha256=stored.sha256, size=stored.size, scan=result.status)
-    db.session.commit()
     return row
 
 
@@ -109,11 +114,11 @@ def remove(application: Application, file: ApplicationFile, by: User, at: dt.dat
     _touch(application, by, at)
     audit.record("application.file_remove", actor=by, target=f"application:{application.id}", slot=file.slot,
                  name=file.original_name, sha256=file.sha256)
-    db.session.commit()
+    db.session.flush()
 
 
 def _touch(application: Application, by: User, at: dt.datetime) -> None:
     application.updated_at, application.updated_by_id, application.updated_by_name = at, by.id, by.name
     application.revision += 1
-    if application.status == "submitted":
+    if application.is_deposited:
         application.has_pending_changes = True

@@ -9,11 +9,11 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import Organisation, User
 from portal.applications import answers, permissions
-from portal.applications.errors import ApplicationError
 from portal.applications.models import Application
 from portal.applications.queries import of_organisation_in_window
 from portal.catalog.models import Window
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.formatting import datetime_fr
 from portal.extensions import db
 
@@ -27,27 +27,25 @@ def start(window: Window, organisation: Organisation, by: User, at: dt.datetime)
     if existing is not None:
         return existing, False
     if not window.is_open_at(at):
-        raise ApplicationError("Cette fenêtre de candidature n'est pas ouverte : impossible de commencer un dossier.")
+        raise Refusal("Cette fenêtre de candidature n'est pas ouverte : impossible de commencer un dossier.")
     application = Application(call_id=window.call_id, window_id=window.id, organisation_id=organisation.id,
                               answers={}, created_at=at, created_by_id=by.id, updated_at=at, updated_by_id=by.id,
                               updated_by_name=by.name)
-    db.session.add(application)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: only this insert is undone, not the caller's transaction
+            db.session.add(application)
     except IntegrityError:  # a colleague started it a moment ago: lead to theirs
-        db.session.rollback()
         return of_organisation_in_window(organisation.id, window.id), False
     audit.record("application.start", actor=by, target=f"application:{application.id}",
                  call=window.call.slug, window=window.key, organisation=organisation.legal_name)
-    db.session.commit()
     return application, True
 
 
 def ensure_editable(application: Application, at: dt.datetime) -> None:
-    if application.status == "withdrawn":
-        raise ApplicationError("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être modifiée.")
+    if application.is_withdrawn:
+        raise Refusal("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être modifiée.")
     if not application.window.is_open_at(at):
-        raise ApplicationError(f"La date limite ({datetime_fr(application.window.closes_at)}) est passée : le dossier "
+        raise Refusal(f"La date limite ({datetime_fr(application.window.closes_at)}) est passée : le dossier "
                                "ne peut plus être modifié. Il est conservé tel quel.")
 
 
@@ -55,7 +53,7 @@ def seen_by_service(application: Application, at: dt.datetime) -> str:
     """What the service instructeur sees of this application, said alike by the flashes, the banners and autosave:
     nothing of a draft never deposited; of a deposited one, its last version and not the changes saved since."""
     latest = application.latest_version
-    if latest is None:
+    if not application.ever_deposited:
         return "Ce dossier n'est pas encore déposé : le service instructeur ne le voit pas."
     seen = f"Le service instructeur voit la version {latest.number} déposée le {datetime_fr(latest.submitted_at)}"
     if not application.has_pending_changes:
@@ -71,7 +69,7 @@ def seen_by_service(application: Application, at: dt.datetime) -> str:
 def saved_message(application: Application, at: dt.datetime) -> str:
     """« Brouillon enregistré le … par … », or « Modifications enregistrées … » once deposited, then what the service
     sees."""
-    what = ("Brouillon enregistré" if application.latest_version is None
+    what = ("Brouillon enregistré" if not application.ever_deposited
             else "Modifications enregistrées" if application.has_pending_changes else "Enregistré")
     return (f"{what} le {datetime_fr(application.updated_at)} par {application.updated_by_name}. "
             f"{seen_by_service(application, at)}")
@@ -80,18 +78,17 @@ def saved_message(application: Application, at: dt.datetime) -> str:
 def delete(application: Application, by: User) -> None:
     """Delete a draft never deposited, with its partners' invitations and its files' rows: the stored copies, named
     by no row any more, are left to `portal storage gc` (core/storage_gc.py), so nothing is lost if this fails."""
-    if application.status != "draft" or application.versions:
-        raise ApplicationError(DEPOSITED_STAYS)
+    if application.ever_deposited:
+        raise Refusal(DEPOSITED_STAYS)
     names = [f.original_name for f in application.files]
     partners = [p.name for p in application.partners]
-    for row in [*application.files, *application.partners, *application.piece_requests]:
-        db.session.delete(row)
-    db.session.delete(application)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # a savepoint: a refusal undoes the deletion only
+            for row in [*application.files, *application.partners, *application.piece_requests]:
+                db.session.delete(row)
+            db.session.delete(application)
     except IntegrityError as error:  # another domain keeps something of it (a review, a conflict)
-        db.session.rollback()
-        raise ApplicationError("Ce brouillon est déjà suivi par le service instructeur : il ne peut pas être "
+        raise Refusal("Ce brouillon est déjà suivi par le service instructeur : il ne peut pas être "
                                "supprimé.") from error
     audit.record("application.delete", actor=by, target=f"application:{application.id}",
                  call=application.call.slug, window=application.window.key, files=names, partners=partners)
@@ -120,7 +117,7 @@ def save(application: Application, form, by: User, at: dt.datetime, seen_revisio
         application.answers = new
         application.revision += 1
         application.updated_at, application.updated_by_id, application.updated_by_name = at, by.id, by.name
-        if application.status == "submitted":
+        if application.is_deposited:
             application.has_pending_changes = True
-        db.session.commit()
+        db.session.flush()
     return Saved(warning, [problem for _, problem in refused], typed)

@@ -4,10 +4,9 @@ ZIP (files a scanner flagged or has not cleared stay out, and a note in the ZIP 
 from __future__ import annotations
 
 import io
-import uuid
 
-from portal.applications import cerfa
 from portal.applications.models import Application
+from portal.applications.permissions import can_download, reads_deposited
 from portal.applications.queries import files_by_id, organisations_by_id
 from portal.core.exports import csv_response, xlsx_response, zip_response
 from portal.core.storage import storage
@@ -22,17 +21,11 @@ def _rows(rows: list[Application]):
     for application in rows:
         organisation = organisations[application.organisation_id]
         version = application.latest_version
-        given = version.snapshot.get("answers", {}) if version else {}
-        figures = given.get("cerfa", {})
-        try:
-            requested = cerfa.parse_amount(figures.get("amount_requested"))
-        except ValueError:
-            requested = None
         yield [application.number or "", organisation.legal_name, organisation.rna or "", organisation.siret or "",
                application.window.display_label or "", application.status_label,
                version.number if version else "", to_paris(version.submitted_at) if version else "",
-               requested, cerfa.totals(figures.get("budget", {})).charges if version else None,
-               len(version.snapshot.get("files", [])) if version else 0,
+               version.amount_requested if version else None, version.budget_totals.charges if version else None,
+               len(version.files) if version else 0,
                "oui" if application.has_pending_changes else "non"]
 
 
@@ -43,17 +36,22 @@ def application_list(call, rows: list[Application], extension: str):
     return xlsx_response(name, "Candidatures", HEADER, _rows(rows))
 
 
-def files_zip(filename: str, applications: list[Application]):
-    """Every file of the last deposited version of each application, under « numéro/pièce/nom »."""
+def files_zip(filename: str, applications: list[Application], user):
+    """Every file of the last deposited version of each application that `user` may download, under
+    « numéro/pièce/nom »; those the scanner blocks are named in a note instead (permissions.can_download)."""
     store = storage()
-    snapshots = [(a, a.latest_version.snapshot["files"]) for a in applications if a.latest_version]
-    rows = files_by_id(f["id"] for _, files in snapshots for f in files)
+    deposited = [(a, a.latest_version.files) for a in applications if a.latest_version]
+    rows = files_by_id(f.application_file_id for _, files in deposited for f in files)
     entries, blocked = [], []
-    for application, files in snapshots:
+    for application, files in deposited:
+        reader = reads_deposited(user, application)
         for item in files:
-            row = rows[uuid.UUID(item["id"])]
-            path = f"{application.number}/{item['slot']}/{item['name']}"
-            if row.is_blocked:
+            row = rows[item.application_file_id]
+            path = f"{application.number}/{item.slot}/{item.name}"
+            refusal = can_download(user, application, row, reader)
+            if refusal and refusal.status == 404:
+                continue
+            if refusal:
                 blocked.append(f"{path} : {row.scan_label}")
                 continue
             entries.append((path, lambda key=row.storage_key: store.open(key)))

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from decimal import Decimal
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal.applications import cerfa
+from portal.applications.states import ApplicationStatus, PartnerState, PieceRequestState, ScanStatus, VersionKind
 from portal.catalog.models import Call, Window
-from portal.core.db import Base, UTCDateTime
-
-STATUSES = {"draft": "Brouillon — non déposé", "submitted": "Déposée", "withdrawn": "Désistement"}
-SCAN_LABELS = {"pending": "analyse en cours", "clean": "analysé, sain", "infected": "virus détecté — bloqué",
-               "failed": "analyse impossible — bloqué", "not_scanned": "non analysé"}
+from portal.core.db import Base, UTCDateTime, check_in
 
 
 class Application(Base):
@@ -22,14 +22,14 @@ class Application(Base):
     __table_args__ = (
         # One application per organisation and window: a second "Candidater" leads to the existing one.
         UniqueConstraint("window_id", "organisation_id"),
-        CheckConstraint("status IN ('draft', 'submitted', 'withdrawn')", name="status"),
+        check_in("status", ApplicationStatus, name="status"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     call_id: Mapped[int] = mapped_column(ForeignKey("calls.id"), index=True)
     window_id: Mapped[int] = mapped_column(ForeignKey("call_windows.id"), index=True)
     organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="draft")
+    status: Mapped[ApplicationStatus] = mapped_column(String(12), default=ApplicationStatus.DRAFT)
     number: Mapped[str | None] = mapped_column(String(30), unique=True)  # AAP-2025-0042, given at first deposit
     # The working copy every member edits; versions freeze it. Raw strings as typed, so nothing is ever lost.
     answers: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -57,7 +57,33 @@ class Application(Base):
 
     @property
     def status_label(self) -> str:
-        return STATUSES[self.status]
+        return ApplicationStatus(self.status).label
+
+    @hybrid_property
+    def is_deposited(self) -> bool:
+        """Deposited and not withdrawn: what the service instructs and the committee reviews. The one definition,
+        in Python and in SQL (`select(Application).where(Application.is_deposited)`). A withdrawn application was
+        deposited (it keeps its number and versions, staff still read it) but leaves every list of the selection."""
+        return self.status == ApplicationStatus.SUBMITTED
+
+    @property
+    def is_draft(self) -> bool:
+        """Never deposited."""
+        return self.status == ApplicationStatus.DRAFT
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == ApplicationStatus.WITHDRAWN
+
+    @hybrid_property
+    def ever_deposited(self) -> bool:
+        """Deposited at least once, withdrawn since or not: it has a number, versions and receipts; staff read it."""
+        return self.number is not None
+
+    @ever_deposited.inplace.expression
+    @classmethod
+    def _ever_deposited_expression(cls):
+        return cls.number.is_not(None)
 
     @property
     def latest_version(self) -> Version | None:
@@ -73,8 +99,7 @@ class ApplicationFile(Base):
     a submitted version may still refer to it."""
 
     __tablename__ = "application_files"
-    __table_args__ = (CheckConstraint("scan_status IN ('pending', 'clean', 'infected', 'failed', 'not_scanned')",
-                                      name="scan_status"),)
+    __table_args__ = (check_in("scan_status", ScanStatus, name="scan_status"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
@@ -90,7 +115,7 @@ class ApplicationFile(Base):
     vault_document_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("vault_documents.id", ondelete="SET NULL"))  # copied from the vault
     piece_request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("piece_requests.id"))
-    scan_status: Mapped[str] = mapped_column(String(12), default="pending")
+    scan_status: Mapped[ScanStatus] = mapped_column(String(12), default=ScanStatus.PENDING)
     scan_signature: Mapped[str | None] = mapped_column(String(200))
     removed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -98,24 +123,23 @@ class ApplicationFile(Base):
 
     @property
     def scan_label(self) -> str:
-        return SCAN_LABELS[self.scan_status]
+        return ScanStatus(self.scan_status).label
 
     @property
     def is_blocked(self) -> bool:
-        """Staff may not download a file a virus scanner flagged, or could not check, or has not finished."""
-        return self.scan_status in ("pending", "infected", "failed")
+        return ScanStatus(self.scan_status).is_blocked
 
 
 class Version(Base):
     """A submitted, immutable snapshot of the answers and of every file's hash."""
 
     __tablename__ = "application_versions"
-    __table_args__ = (UniqueConstraint("application_id", "number"),)
+    __table_args__ = (UniqueConstraint("application_id", "number"), check_in("reason", VersionKind, name="reason"))
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    reason: Mapped[str] = mapped_column(String(20))  # depot | modifications | pieces
+    reason: Mapped[VersionKind] = mapped_column(String(20))
     submitted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     submitted_by_name: Mapped[str] = mapped_column(String(200))
@@ -124,12 +148,60 @@ class Version(Base):
     verification_code: Mapped[str] = mapped_column(String(40), unique=True)
 
     application: Mapped[Application] = relationship(back_populates="versions")
-
-    REASONS = {"depot": "Dépôt", "modifications": "Modifications déposées", "pieces": "Pièces complémentaires"}
+    files: Mapped[list[VersionFile]] = relationship(back_populates="version", order_by="VersionFile.position",
+                                                    cascade="all, delete-orphan")
 
     @property
     def reason_label(self) -> str:
-        return self.REASONS[self.reason]
+        return VersionKind(self.reason).label
+
+    # The typed reads other domains need of a deposited version: nobody outside this domain reads `snapshot`.
+    @property
+    def answers(self) -> dict:
+        """The answers as deposited, raw strings as typed."""
+        return self.snapshot.get("answers") or {}
+
+    @property
+    def amount_requested(self) -> Decimal | None:
+        """Cerfa 12156, « montant de la subvention demandée », as deposited; None when absent or not an amount
+        (the deposit checks refuse it; an old version may still hold one)."""
+        try:
+            return cerfa.parse_amount((self.answers.get("cerfa") or {}).get("amount_requested"))
+        except ValueError:
+            return None
+
+    @property
+    def budget_totals(self) -> cerfa.Totals:
+        return cerfa.totals_of(self.answers)
+
+    @property
+    def file_ids(self) -> set[uuid.UUID]:
+        """The application files this version froze: what staff and the committee may download of it."""
+        return {f.application_file_id for f in self.files if f.application_file_id is not None}
+
+
+class VersionFile(Base):
+    """One file as a version froze it: its name, size and SHA-256 at the deposit, whatever the draft does since.
+    The snapshot keeps the same list as the receipt stated it; these rows are what pages and queries read."""
+
+    __tablename__ = "version_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application_versions.id"), index=True)
+    application_file_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("application_files.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)  # the order the receipt lists them in
+    slot: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    format: Mapped[str] = mapped_column(String(10))
+
+    version: Mapped[Version] = relationship(back_populates="files")
+
+    def entry(self) -> dict:
+        """As the snapshot lists it."""
+        return {"id": str(self.application_file_id), "slot": self.slot, "name": self.name, "size": self.size,
+                "sha256": self.sha256, "format": self.format}
 
 
 class Partner(Base):
@@ -150,6 +222,10 @@ class Partner(Base):
 
     application: Mapped[Application] = relationship(back_populates="partners")
 
+    @property
+    def state(self) -> PartnerState:
+        return PartnerState.INVITED if self.accepted_at is None else PartnerState.ACCEPTED
+
 
 class PieceRequest(Base):
     """After closing, a call manager asks one application for missing or corrected pieces by a due date."""
@@ -167,8 +243,13 @@ class PieceRequest(Base):
 
     application: Mapped[Application] = relationship(back_populates="piece_requests")
 
+    def state_at(self, moment: dt.datetime) -> PieceRequestState:
+        if self.answered_at is not None:
+            return PieceRequestState.ANSWERED
+        return PieceRequestState.OPEN if moment < self.due_at + dt.timedelta(seconds=1) else PieceRequestState.LAPSED
+
     def is_open_at(self, moment: dt.datetime) -> bool:
-        return self.answered_at is None and moment < self.due_at + dt.timedelta(seconds=1)
+        return self.state_at(moment) == PieceRequestState.OPEN
 
 
 class NumberCounter(Base):

@@ -13,15 +13,18 @@ from portal.accounts.models import Organisation, User
 from portal.accounts.permissions import invitation_refusal, membership_in
 from portal.accounts.queries import normalise_email
 from portal.applications.drafts import ensure_editable
-from portal.applications.errors import ApplicationError
 from portal.applications.models import Application, Partner
 from portal.core import audit, mail
+from portal.core.errors import Refusal
 from portal.core.urls import external_url
 from portal.extensions import db
 
 
-class InvitationForSomeoneElse(ApplicationError):
+class InvitationForSomeoneElse(Refusal):
     """The signed-in person is not the one the invitation was sent to."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, status=403)
 
 
 def _hash(token: str) -> str:
@@ -30,23 +33,23 @@ def _hash(token: str) -> str:
 
 def invite(application: Application, name: str, email: str, by: User, at: dt.datetime) -> Partner:
     if not application.call.spec.grouped_applications:
-        raise ApplicationError("Cet appel n'accepte pas les candidatures groupées.")
+        raise Refusal("Cet appel n'accepte pas les candidatures groupées.")
     ensure_editable(application, at)  # a partner joins to add documents: not once the file is closed
     email = normalise_email(email)
     if not name.strip() or "@" not in email:
-        raise ApplicationError("Indiquez le nom de l'organisation partenaire et une adresse électronique valide.")
+        raise Refusal("Indiquez le nom de l'organisation partenaire et une adresse électronique valide.")
     if any(p.email == email for p in application.partners):
-        raise ApplicationError("Ce partenaire est déjà invité.")
+        raise Refusal("Ce partenaire est déjà invité.")
     token = secrets.token_urlsafe(24)
     partner = Partner(application_id=application.id, email=email, name=name.strip(), token_hash=_hash(token),
                       invited_by_id=by.id, invited_at=at)
-    db.session.add(partner)
+    application.partners.append(partner)
     audit.record("application.partner_invite", actor=by, target=f"application:{application.id}", email=email,
                  name=name.strip())
     mail.enqueue(email, f"Invitation à une candidature groupée — {application.call.title}", "partner_invitation",
                  inviter=by.name, application=application, partner=partner,
                  url=external_url("applications.partner_accept", token=token))
-    db.session.commit()
+    db.session.flush()
     return partner
 
 
@@ -59,10 +62,10 @@ def accept(partner: Partner, organisation: Organisation, by: User, at: dt.dateti
     if refusal:
         raise InvitationForSomeoneElse(refusal)
     if membership_in(by, organisation.id) is None:
-        raise ApplicationError("Vous n'êtes pas membre de cette organisation.")
+        raise Refusal("Vous n'êtes pas membre de cette organisation.")
     if organisation.id == partner.application.organisation_id:
-        raise ApplicationError("L'organisation chef de file ne peut pas être sa propre partenaire.")
+        raise Refusal("L'organisation chef de file ne peut pas être sa propre partenaire.")
     partner.organisation_id, partner.accepted_at = organisation.id, at
     audit.record("application.partner_accept", actor=by, target=f"application:{partner.application_id}",
                  organisation=organisation.legal_name)
-    db.session.commit()
+    db.session.flush()

@@ -1,5 +1,8 @@
 """Who may see and change an application: the one place these rules live. The reviews domain adds its own
-rules for committee members on top of these; nothing here knows of reviewers."""
+rules for committee members on top of these; nothing here knows of reviewers.
+
+The older predicates answer a bool (templates and other domains test them); those written since answer
+`Refusal | None`, the reason of a refusal in the words every door uses (core.errors)."""
 
 from __future__ import annotations
 
@@ -9,8 +12,11 @@ from collections.abc import Callable
 from sqlalchemy import Select, exists, select
 
 from portal.accounts.permissions import can_manage_call, membership_in
-from portal.applications.models import Application
+from portal.applications.models import Application, ApplicationFile, PieceRequest
+from portal.core.errors import Refusal
 from portal.extensions import db
+
+UPLOADS_CLOSED = "Le dépôt de pièces est clos pour ce dossier."
 
 
 def is_lead_member(user, application: Application) -> bool:
@@ -54,24 +60,24 @@ def can_view_application(user, application: Application) -> bool:
 
 def can_edit_answers(user, application: Application, moment: dt.datetime) -> bool:
     """The lead organisation's members, while the window is open and the application not withdrawn."""
-    return (is_lead_member(user, application) and application.status != "withdrawn"
+    return (is_lead_member(user, application) and not application.is_withdrawn
             and application.window.is_open_at(moment))
 
 
 def can_delete_draft(user, application: Application) -> bool:
     """The lead organisation's members, while the application has never been deposited: once deposited, the
     service has seen it, and it is withdrawn instead."""
-    return is_lead_member(user, application) and application.status == "draft" and not application.versions
+    return is_lead_member(user, application) and not application.ever_deposited
 
 
 def can_withdraw(user, application: Application) -> bool:
     """The lead organisation's members, once the application is deposited (a draft never deposited is deleted)."""
-    return is_lead_member(user, application) and application.status == "submitted"
+    return is_lead_member(user, application) and application.is_deposited
 
 
 def can_add_documents(user, application: Application, moment: dt.datetime) -> bool:
     """Lead and partner members while the window is open; after closing, only through a request for pieces."""
-    return (can_view_application(user, application) and application.status != "withdrawn"
+    return (can_view_application(user, application) and not application.is_withdrawn
             and application.window.is_open_at(moment))
 
 
@@ -79,3 +85,69 @@ def open_piece_request(application: Application, moment: dt.datetime):
     if application.locked_at is not None:
         return None  # the review has started: requests still open lapse
     return next((r for r in application.piece_requests if r.is_open_at(moment)), None)
+
+
+def acting_organisation(user, application: Application):
+    """Files are added in the name of the lead organisation, or of the partner this person belongs to."""
+    if is_lead_member(user, application):
+        return application.organisation_id
+    return partner_organisation_of(user, application)
+
+
+def answering_piece_request(user, application: Application, key: str, moment: dt.datetime) -> PieceRequest | None:
+    """After closing, the open request for pieces through which the lead organisation uploads to this slot."""
+    if can_add_documents(user, application, moment):
+        return None
+    request = open_piece_request(application, moment)
+    if request is not None and key in request.slots and is_lead_member(user, application):
+        return request
+    return None
+
+
+def can_upload(user, application: Application, key: str, moment: dt.datetime) -> Refusal | None:
+    """Before closing: the file's members and partners. After: only the slots of an open request for pieces."""
+    if can_add_documents(user, application, moment) or answering_piece_request(user, application, key, moment):
+        return None
+    return Refusal(UPLOADS_CLOSED)
+
+
+def can_remove_file(user, application: Application, file: ApplicationFile, moment: dt.datetime) -> Refusal | None:
+    """Whoever may upload to its slot now, if the file is her organisation's or she belongs to the lead."""
+    if file.removed_at is not None:
+        return Refusal.not_found()
+    if can_upload(user, application, file.slot, moment) is not None or (
+            file.organisation_id != acting_organisation(user, application) and not is_lead_member(user, application)):
+        return Refusal("Vous ne pouvez plus retirer ce fichier.")
+    return None
+
+
+# Who else reads a deposited file is another domain's knowledge: the reviews domain lets a committee member read
+# the applications assigned to her. Each rule maps (person, application) to whether she reads its last version.
+_deposited_readers: list[Callable[[object, Application], bool]] = []
+
+
+def read_deposited_by(rule: Callable[[object, Application], bool]) -> None:
+    if rule not in _deposited_readers:
+        _deposited_readers.append(rule)
+
+
+def reads_deposited(user, application: Application) -> bool:
+    """Its call's managers, and whoever a rule of another domain lets read it (read_deposited_by)."""
+    return can_manage_application(user, application) or any(rule(user, application) for rule in _deposited_readers)
+
+
+def can_download(user, application: Application, file: ApplicationFile, reader: bool | None = None) -> Refusal | None:
+    """The applying organisation and its partners download any file of their application. Those who read what it
+    deposited (reads_deposited; `reader` when the caller asked it already, once for many files) download the files
+    of its last deposited version only — never a draft's — and none a virus scanner flagged or has not cleared."""
+    if file.application_id != application.id:
+        return Refusal.not_found()
+    if can_view_application(user, application):
+        return None
+    if reader is None:
+        reader = reads_deposited(user, application)
+    if not reader or not application.ever_deposited or file.id not in application.latest_version.file_ids:
+        return Refusal.not_found()
+    if file.is_blocked:
+        return Refusal.forbidden(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.")
+    return None

@@ -6,9 +6,9 @@ import datetime as dt
 
 from portal.accounts.models import Organisation, User
 from portal.accounts.queries import members_of
-from portal.applications.errors import ApplicationError
 from portal.applications.models import Application, PieceRequest
 from portal.core import audit, mail
+from portal.core.errors import Refusal
 from portal.core.formatting import datetime_fr
 from portal.core.time import end_of_day_paris, today_paris
 from portal.core.urls import external_url
@@ -19,21 +19,21 @@ def request_pieces(application: Application, slots: list[str], message: str, due
                    at: dt.datetime) -> PieceRequest:
     known = {d.key for d in application.call.spec.required_documents}
     if not slots or not set(slots) <= known:
-        raise ApplicationError("Choisissez au moins une des pièces de l'appel.")
+        raise Refusal("Choisissez au moins une des pièces de l'appel.")
     if not message.strip():
-        raise ApplicationError("Expliquez ce qui manque ou doit être corrigé.")
+        raise Refusal("Expliquez ce qui manque ou doit être corrigé.")
     if due_on <= today_paris(at):
-        raise ApplicationError("La date limite de réponse doit être postérieure à aujourd'hui.")
-    if application.status != "submitted":
-        raise ApplicationError("Seule une candidature déposée peut recevoir une demande de pièces.")
+        raise Refusal("La date limite de réponse doit être postérieure à aujourd'hui.")
+    if not application.is_deposited:
+        raise Refusal("Seule une candidature déposée peut recevoir une demande de pièces.")
     if application.locked_at is not None:
-        raise ApplicationError("L'évaluation a commencé : le dossier est figé, aucune pièce ne peut plus être demandée.")
+        raise Refusal("L'évaluation a commencé : le dossier est figé, aucune pièce ne peut plus être demandée.")
     if not application.window.has_closed_at(at):
-        raise ApplicationError("Le dépôt est encore ouvert : l'organisation peut compléter et redéposer son dossier "
+        raise Refusal("Le dépôt est encore ouvert : l'organisation peut compléter et redéposer son dossier "
                                "elle-même. Les pièces se demandent après la date limite.")
     request = PieceRequest(application_id=application.id, slots=slots, message=message.strip(),
                            due_at=end_of_day_paris(due_on), requested_by_id=by.id, requested_at=at)
-    db.session.add(request)
+    application.piece_requests.append(request)
     db.session.flush()
     audit.record("application.pieces_request", actor=by, target=f"application:{application.id}", slots=slots,
                  due=due_on.isoformat(), message=message.strip())
@@ -43,5 +43,4 @@ def request_pieces(application: Application, slots: list[str], message: str, due
         mail.enqueue(membership.user.email, f"Pièces demandées — candidature {application.number}", "pieces_request",
                      name=membership.user.name, application=application, request=request, url=url,
                      due=datetime_fr(request.due_at))
-    db.session.commit()
     return request

@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import Membership, Organisation
 from portal.applications import permissions
 from portal.applications.models import Application, ApplicationFile, Partner, Version
+from portal.applications.states import ApplicationStatus
 from portal.catalog.models import Call, Window
 from portal.core.audit import AuditEvent, for_target
 from portal.extensions import db
@@ -107,8 +108,8 @@ def needing_reminder(moment: dt.datetime, closing_by: dt.datetime) -> list[Appli
     """Unsubmitted drafts (or undeposited changes) whose window is open at `moment` and closes by `closing_by`,
     and that were not reminded."""
     query = (select(Application).join(Application.window)
-             .where(Application.reminded_at.is_(None), Application.status != "withdrawn",
-                    (Application.status == "draft") | Application.has_pending_changes,
+             .where(Application.reminded_at.is_(None), Application.status != ApplicationStatus.WITHDRAWN,
+                    (Application.status == ApplicationStatus.DRAFT) | Application.has_pending_changes,
                     Window.closes_at > moment, Window.closes_at <= closing_by)
              .options(selectinload(Application.call), selectinload(Application.window)))
     return list(db.session.scalars(query))
@@ -122,7 +123,7 @@ def stored_keys() -> set[str]:
 def staff_history(application: Application) -> list[AuditEvent]:
     """The application's history as staff see it, oldest first. Work on the draft's files is shown only for files
     that were deposited: a file added or removed and not deposited since is a pending edit, staff see nothing of it."""
-    deposited = {(f["name"], f["sha256"]) for v in application.versions for f in v.snapshot.get("files", [])}
+    deposited = {(f.name, f.sha256) for v in application.versions for f in v.files}
 
     def shown(event: AuditEvent) -> bool:
         if event.action == "application.file_add":

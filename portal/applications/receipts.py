@@ -18,12 +18,12 @@ class Receipt:
     application: Application
     version: Version
     organisation: object
-    files: list[dict]
+    files: list  # of VersionFile
     verification_url: str
 
     @property
     def total_size(self) -> int:
-        return sum(f["size"] for f in self.files)
+        return sum(f.size for f in self.files)
 
 
 def receipt_of(application: Application, version: Version) -> Receipt:
@@ -31,7 +31,7 @@ def receipt_of(application: Application, version: Version) -> Receipt:
 
     organisation = db.session.get(Organisation, application.organisation_id)
     url = external_url("verification.verify", code=version.verification_code)
-    return Receipt(application, version, organisation, version.snapshot.get("files", []), url)
+    return Receipt(application, version, organisation, version.files, url)
 
 
 def send(application: Application, version: Version) -> None:

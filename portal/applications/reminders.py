@@ -30,5 +30,5 @@ def send_due(moment: dt.datetime) -> int:
                          deadline=datetime_fr(application.window.closes_at),
                          url=external_url("applications.show", application_id=application.id))
         application.reminded_at = moment
-    db.session.commit()
+        db.session.commit()  # a job: each reminder is its own unit, so one failure does not resend the others
     return len(applications)

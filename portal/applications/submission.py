@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -12,9 +13,10 @@ from sqlalchemy.exc import IntegrityError
 from portal.accounts.models import User
 from portal.applications import completeness, receipts
 from portal.applications.answers import Problem
-from portal.applications.errors import ApplicationError
-from portal.applications.models import Application, ApplicationFile, NumberCounter, PieceRequest, Version
+from portal.applications.models import Application, ApplicationFile, NumberCounter, PieceRequest, Version, VersionFile
+from portal.applications.states import ApplicationStatus, VersionKind
 from portal.core import audit
+from portal.core.errors import Refusal
 from portal.core.formatting import datetime_fr
 from portal.core.time import to_paris
 from portal.extensions import db
@@ -22,7 +24,7 @@ from portal.extensions import db
 NOT_DEPOSITED = "Un brouillon jamais déposé se supprime ; le désistement concerne une candidature déposée."
 
 
-class Incomplete(ApplicationError):
+class Incomplete(Refusal):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"Le dossier est incomplet : {len(problems)} point(s) à compléter avant le dépôt.")
         self.problems = problems
@@ -31,62 +33,63 @@ class Incomplete(ApplicationError):
 def submit(application: Application, by: User, at: dt.datetime) -> Version:
     """Deposit the draft as the next version; `at` is when the request arrived, not when its upload finished."""
     window = application.window
-    if application.status == "withdrawn":
-        raise ApplicationError("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être déposée.")
+    if application.is_withdrawn:
+        raise Refusal("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être déposée.")
     if window.has_closed_at(at):
-        raise ApplicationError(f"Dépôt refusé : la date limite était le {datetime_fr(window.closes_at)} ; votre "
+        raise Refusal(f"Dépôt refusé : la date limite était le {datetime_fr(window.closes_at)} ; votre "
                                f"demande est arrivée le {datetime_fr(at)} ({to_paris(at):%H:%M:%S}). Votre brouillon "
                                "est conservé tel quel.")
     if not window.is_open_at(at):
-        raise ApplicationError("Dépôt refusé : la fenêtre de candidature n'est pas encore ouverte.")
-    if application.status == "submitted" and not application.has_pending_changes:
-        raise ApplicationError("Aucune modification à déposer : la dernière version déposée est à jour.")
+        raise Refusal("Dépôt refusé : la fenêtre de candidature n'est pas encore ouverte.")
+    if application.is_deposited and not application.has_pending_changes:
+        raise Refusal("Aucune modification à déposer : la dernière version déposée est à jour.")
     problems = completeness.problems(application)
     if problems:
         raise Incomplete(problems)
-    first = application.number is None
+    first = not application.ever_deposited
     if first:
         application.number = _next_number(application, at)
-    version = _freeze(application, by, at, "depot" if first else "modifications", application.answers or {},
+    version = _freeze(application, by, at, VersionKind.DEPOSIT if first else VersionKind.CHANGES, application.answers or {},
                       [_entry(f) for f in application.current_files])
-    application.status, application.has_pending_changes = "submitted", False
+    application.status, application.has_pending_changes = ApplicationStatus.SUBMITTED, False
     audit.record("application.submit", actor=by, target=f"application:{application.id}", number=application.number,
                  version=version.number)
     receipts.send(application, version)
-    _commit_or_refuse()
+    _flush_or_refuse()
     return version
 
 
 def deposit_pieces(application: Application, request: PieceRequest, by: User, at: dt.datetime) -> Version:
     """Send the pieces asked for after closing: a new version, everything else unchanged."""
     if application.locked_at is not None:
-        raise ApplicationError("L'évaluation des candidatures a commencé : le dossier ne peut plus être complété.")
+        raise Refusal("L'évaluation des candidatures a commencé : le dossier ne peut plus être complété.")
     if not request.is_open_at(at):
-        raise ApplicationError(f"La demande de pièces était à satisfaire avant le {datetime_fr(request.due_at)}.")
+        raise Refusal(f"La demande de pièces était à satisfaire avant le {datetime_fr(request.due_at)}.")
     added = [f for f in application.current_files if f.piece_request_id == request.id]
     if not added:
-        raise ApplicationError("Ajoutez au moins une des pièces demandées avant de les transmettre.")
-    version = _freeze(application, by, at, "pieces", application.latest_version.snapshot["answers"],
+        raise Refusal("Ajoutez au moins une des pièces demandées avant de les transmettre.")
+    version = _freeze(application, by, at, VersionKind.PIECES, application.latest_version.answers,
                       _pieces_on_top(application, request, added))
     request.answered_at = at
     application.has_pending_changes = _differs(application, version)
     audit.record("application.pieces_deposit", actor=by, target=f"application:{application.id}",
                  version=version.number, files=[f.original_name for f in added])
     receipts.send(application, version)
-    _commit_or_refuse()
+    _flush_or_refuse()
     return version
 
 
 def withdraw(application: Application, reason: str, by: User, at: dt.datetime) -> None:
-    if application.status == "withdrawn":
-        raise ApplicationError("Cette candidature a déjà fait l'objet d'un désistement.")
-    if application.status == "draft":
-        raise ApplicationError(NOT_DEPOSITED)
+    if application.is_withdrawn:
+        raise Refusal("Cette candidature a déjà fait l'objet d'un désistement.")
+    if not application.ever_deposited:
+        raise Refusal(NOT_DEPOSITED)
     if not reason.strip():
-        raise ApplicationError("Indiquez la raison du désistement.")
-    application.status, application.withdrawn_at, application.withdrawal_reason = "withdrawn", at, reason.strip()
+        raise Refusal("Indiquez la raison du désistement.")
+    application.status, application.withdrawn_at, application.withdrawal_reason = (ApplicationStatus.WITHDRAWN, at,
+                                                                                   reason.strip())
+    db.session.flush()
     audit.record("application.withdraw", actor=by, target=f"application:{application.id}", reason=reason.strip())
-    db.session.commit()
 
 
 def _entry(file: ApplicationFile) -> dict:
@@ -97,29 +100,32 @@ def _entry(file: ApplicationFile) -> dict:
 def _pieces_on_top(application: Application, request: PieceRequest, added: list[ApplicationFile]) -> list[dict]:
     """The last version's files with the requested slots as the applicant left them after the request. Nothing else
     of the draft: edits saved before the deadline but never deposited must not slip in after it."""
-    rows = {str(f.id): f for f in application.files}
+    rows = {f.id: f for f in application.files}
 
-    def given_up(item: dict) -> bool:  # replaced or removed while answering the request
-        removed = rows[item["id"]].removed_at
-        return item["slot"] in request.slots and removed is not None and removed >= request.requested_at
+    def given_up(item: VersionFile) -> bool:  # replaced or removed while answering the request
+        removed = rows[item.application_file_id].removed_at
+        return item.slot in request.slots and removed is not None and removed >= request.requested_at
 
-    return [item for item in application.latest_version.snapshot["files"] if not given_up(item)] + [
+    return [item.entry() for item in application.latest_version.files if not given_up(item)] + [
         _entry(f) for f in added]
 
 
 def _differs(application: Application, version: Version) -> bool:
     """Whether the draft holds changes that this version does not."""
-    return ((application.answers or {}) != version.snapshot["answers"]
-            or {str(f.id) for f in application.current_files} != {f["id"] for f in version.snapshot["files"]})
+    return ((application.answers or {}) != version.answers
+            or {f.id for f in application.current_files} != version.file_ids)
 
 
-def _freeze(application: Application, by: User, at: dt.datetime, reason: str, answers: dict,
+def _freeze(application: Application, by: User, at: dt.datetime, reason: VersionKind, answers: dict,
             files: list[dict]) -> Version:
     number = (application.latest_version.number if application.latest_version else 0) + 1
     snapshot = {"answers": answers, "files": files, "organisation_id": str(application.organisation_id)}
     version = Version(application_id=application.id, number=number, reason=reason, submitted_at=at,
                       submitted_by_id=by.id, submitted_by_name=by.name, snapshot=snapshot,
-                      verification_code=secrets.token_urlsafe(18))
+                      verification_code=secrets.token_urlsafe(18),
+                      files=[VersionFile(application_file_id=uuid.UUID(f["id"]), position=position, slot=f["slot"],
+                                         name=f["name"], size=f["size"], sha256=f["sha256"], format=f["format"])
+                             for position, f in enumerate(files)])
     db.session.add(version)
     application.versions.append(version)
     return version
@@ -140,12 +146,13 @@ def _next_number(application: Application, at: dt.datetime) -> str:
     return f"{prefix}-{last:04d}"
 
 
-def _commit_or_refuse() -> None:
+def _flush_or_refuse() -> None:
+    """Write the version now, so that a double click meets the unique (application, number) here, refused in
+    French; the session is then unusable until the request rolls back, which the refusal makes it do."""
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError as error:  # a double click: the other request deposited this version first
-        db.session.rollback()
-        raise ApplicationError("Ce dépôt vient déjà d'être enregistré (double envoi) : consultez la dernière "
+        raise Refusal("Ce dépôt vient déjà d'être enregistré (double envoi) : consultez la dernière "
                                "version ci-dessous.") from error
 
 

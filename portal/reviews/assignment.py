@@ -100,7 +100,7 @@ def refusal(application: Application, reviewer: User, at: dt.datetime, limit: in
     call, number = application.call, application.number
     if not is_reviewer_of(reviewer, call.uuid):
         return f"{reviewer.name} ne fait pas partie du comité de cet appel."
-    if number is None or application.status != "submitted":
+    if not application.is_deposited:
         return "Cette candidature n'est pas déposée : elle ne peut pas être évaluée."
     phase_refusal = _assigning_phase(application.window, at)
     if phase_refusal:

@@ -75,7 +75,7 @@ def _unrecorded(call: Call) -> list[tuple]:
     if not reviewers:
         return []
     by_id = {r.id: r for r in reviewers}
-    deposited = select(Application.id).where(Application.call_id == call.id, Application.number.is_not(None))
+    deposited = select(Application.id).where(Application.call_id == call.id, Application.is_deposited)
     lead = db.session.execute(
         select(Application.id, Membership.user_id).join(Membership, Membership.organisation_id ==
                                                          Application.organisation_id)

@@ -36,11 +36,7 @@ MAX_YEARS = 10
 def amount_requested(application: Application) -> Decimal | None:
     """The amount the applicant asked for, as last deposited (Cerfa 12156, « montant de la subvention demandée »)."""
     version = application.latest_version
-    raw = ((version.snapshot.get("answers") or {}).get("cerfa") or {}).get("amount_requested") if version else None
-    try:
-        return cerfa.parse_amount(raw)
-    except ValueError:
-        return None  # the deposit checks refuse it; an old version may still hold one
+    return version.amount_requested if version is not None else None
 
 
 def parse_amount(value: str | Decimal | None) -> Decimal | None:

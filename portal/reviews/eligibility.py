@@ -44,7 +44,7 @@ def checklist(application: Application) -> list[CheckItem]:
     items = [_carrier(organisation, spec.carriers.types)]
     items += [_agreement(index, text, organisation, application)
               for index, text in enumerate(spec.carriers.agreements, start=1)]
-    files = version.snapshot.get("files", []) if version is not None else []
+    files = version.files if version is not None else []
     items += [_document(document, files, version) for document in spec.required_documents if document.required]
     items.append(_deadline(application))
     return items
@@ -78,10 +78,10 @@ def _agreement(index: int, text: str, organisation: Organisation, application: A
     return CheckItem(f"agrement-{index}", f"Agrément requis : {text}", None, detail)
 
 
-def _document(document, files: list[dict], version) -> CheckItem:
-    given = [f for f in files if f.get("slot") == document.key]
+def _document(document, files: list, version) -> CheckItem:
+    given = [f for f in files if f.slot == document.key]
     if given:
-        detail = "Déposé : " + ", ".join(f"« {f.get('name', '')} »" for f in given) + "."
+        detail = "Déposé : " + ", ".join(f"« {f.name} »" for f in given) + "."
     elif version is None:
         detail = "Aucune version déposée."
     else:
@@ -102,7 +102,7 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
            at: dt.datetime) -> Eligibility:
     """Record (or change) the verdict while the round is still screening. An application found ineligible leaves
     the committee's lists: its assignments, if any were made during screening, are removed."""
-    if application.status != "submitted":
+    if not application.is_deposited:
         raise Refusal("Seule une candidature déposée s'examine.")
     if verdict not in VERDICTS:
         raise Refusal("Choisissez « recevable » ou « irrecevable ».")

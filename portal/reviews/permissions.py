@@ -54,7 +54,7 @@ def _requests_standing_against(user) -> list:
 def reviewable(user, call: Call) -> Select:
     """Ids of the call's deposited applications this person may see on the selection side: all of them for the
     call's managers, the assigned ones for its reviewers, never one she is in conflict with."""
-    query = select(Application.id).where(Application.call_id == call.id, Application.number.is_not(None))
+    query = select(Application.id).where(Application.call_id == call.id, Application.is_deposited)
     if not _signed_in(user):
         return query.where(false())
     if not can_manage_call(user, call.uuid, call.issuer):

@@ -25,7 +25,7 @@ def committee_of(call: Call) -> list[User]:
 def deposited_in_window(window: Window) -> list[Application]:
     """Applications of the window deposited at least once and not withdrawn, by number."""
     return list(db.session.scalars(
-        select(Application).where(Application.window_id == window.id, Application.status == "submitted")
+        select(Application).where(Application.window_id == window.id, Application.is_deposited)
         .options(selectinload(Application.versions), selectinload(Application.partners))
         .order_by(Application.number)))
 
@@ -88,7 +88,7 @@ def screening_counts(window: Window, visible=None) -> dict[str, int]:
     only among `visible` (a select of application ids, e.g. permissions.reviewable) when given."""
     query = (select(Eligibility.verdict, func.count(Application.id))
              .outerjoin(Eligibility, Eligibility.application_id == Application.id)
-             .where(Application.window_id == window.id, Application.status == "submitted")
+             .where(Application.window_id == window.id, Application.is_deposited)
              .group_by(Eligibility.verdict))
     if visible is not None:
         query = query.where(Application.id.in_(visible))
@@ -342,7 +342,7 @@ def _committee_work(window: Window, visible):
              .join(Call, Call.id == Application.call_id)
              .outerjoin(Review, and_(Review.application_id == Assignment.application_id,
                                      Review.reviewer_id == Assignment.reviewer_id))
-             .where(Application.window_id == window.id, Application.status == "submitted",
+             .where(Application.window_id == window.id, Application.is_deposited,
                     Application.id.not_in(_ineligible()), _on_committee(Assignment.reviewer_id, Call.uuid)))
     return query if visible is None else query.where(Application.id.in_(visible))
 
@@ -372,7 +372,7 @@ def review_progress(window: Window, visible) -> Progress:
                func.count(work.c.reviewer_id).label("assigned"))
         .join(Organisation, Organisation.id == Application.organisation_id)
         .outerjoin(work, work.c.application_id == Application.id)
-        .where(Application.window_id == window.id, Application.status == "submitted",
+        .where(Application.window_id == window.id, Application.is_deposited,
                Application.id.not_in(_ineligible()), Application.id.in_(visible))
         .group_by(Application.id, Application.number, Organisation.legal_name))
     per_reviewer = (

@@ -159,7 +159,7 @@ def rank(call: Call, window: Window, user, sort: str = "mean", descending: bool 
             .outerjoin(normalised, normalised.c.application_id == Application.id)
             .outerjoin(assigned, assigned.c.application_id == Application.id)
             .outerjoin(Decision, Decision.application_id == Application.id)
-            .where(Application.window_id == window.id, Application.status == "submitted",
+            .where(Application.window_id == window.id, Application.is_deposited,
                    Application.id.in_(visible))
             .subquery("base"))
 

@@ -88,7 +88,7 @@ def unscreened_count(window: Window) -> int:
     """Deposited applications of the window with no eligibility verdict yet."""
     return db.session.scalar(
         select(func.count(Application.id)).outerjoin(Eligibility, Eligibility.application_id == Application.id)
-        .where(Application.window_id == window.id, Application.status == "submitted", Eligibility.id.is_(None))) or 0
+        .where(Application.window_id == window.id, Application.is_deposited, Eligibility.id.is_(None))) or 0
 
 
 def confirm_missing_label(missing: int) -> str:
@@ -127,7 +127,7 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime, missing_conf
             raise Refusal(f"{missing} candidature(s) n'ont pas encore de décision de recevabilité : "
                               "l'évaluation ne peut pas commencer.")
         submission.lock_for_review(list(db.session.scalars(select(Application).where(
-            Application.window_id == window.id, Application.number.is_not(None)))), at)
+            Application.window_id == window.id, Application.is_deposited))), at)
     extra = {}
     if to == "deliberation":
         missing = len(missing_reviews(window, by))

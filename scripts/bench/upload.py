@@ -78,6 +78,7 @@ PREPARE = textwrap.dedent("""
             postcode="62000", city="Arras", representative_name="Jeanne Leroy", representative_role="Présidente",
             rna="W751515517"), by=user)
         application, _ = drafts.start(call.windows[0], organisation, user, time.now())
+        db.session.commit()
         print(json.dumps({"application_id": str(application.id)}))
 """)
 

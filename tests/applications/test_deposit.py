@@ -133,7 +133,7 @@ def test_edits_after_deposit_stay_pending_until_deposited_as_a_new_version(clien
     assert "/versions/2" in response.headers["Location"]
     application = get_application(url)
     assert [v.number for v in application.versions] == [1, 2] and application.number == "AAP-2025-0001"
-    assert [v.reason for v in application.versions] == ["depot", "modifications"]
+    assert [v.reason for v in application.versions] == ["deposit", "changes"]  # stored in English
     assert application.versions[1].snapshot["answers"]["questions"]["objectifs"] == "Objectifs révisés"
     assert not application.has_pending_changes
     # Nothing new to deposit: no empty version 3.

@@ -87,7 +87,7 @@ def test_requested_pieces_are_mailed_uploaded_and_transmitted_as_a_new_version(d
     response = transmit(deposited, url)
     assert response.headers["Location"].endswith("/versions/2")
     application = get_application(url)
-    assert [(v.number, v.reason) for v in application.versions] == [(1, "depot"), (2, "pieces")]
+    assert [(v.number, v.reason) for v in application.versions] == [(1, "deposit"), (2, "pieces")]  # stored in English
     assert application.number == "AAP-2025-0001" and application.piece_requests[0].answered_at is not None
     assert not application.has_pending_changes
     files = {f["slot"]: f["name"] for f in application.versions[1].snapshot["files"]}

@@ -49,6 +49,7 @@ def applications(published, make_user, make_organisation):
             deposited.append(deposit_application(call, organisation, person))
         else:
             drafts.start(call.windows[0], organisation, person, time.now())
+            db.session.commit()  # the use case flushes; as a request would, the fixture commits
     assert [a.number for a in deposited] == ["AAP-2025-0001", "AAP-2025-0002"]
     return deposited
 

@@ -41,6 +41,7 @@ def kept(store, make_user, make_organisation, publish_call, clock):
     application, _ = drafts.start(call.windows[0], organisation, claire, time.now())
     file = documents.upload(application, "statuts", io.BytesIO(pdf() + b"% dossier\n"), "statuts.pdf", claire,
                             organisation.id, time.now())
+    db.session.commit()  # the use cases flush; as a request would, the fixture commits
     files = {statutes.storage_key: statutes.sha256, file.storage_key: file.sha256}
     for key in files:
         age(store, key, 2 * HOUR)

@@ -88,6 +88,7 @@ def draft(instance) -> Draft:
         drafts.save(application, MultiDict(ANSWERS), claire, time.now())
         for key, content in (("statuts", pdf()), ("cerfa-12156", pdf() + b"% cerfa\n")):
             documents.upload(application, key, io.BytesIO(content), f"{key}.pdf", claire, organisation.id, time.now())
+        db.session.commit()  # the use cases flush; the fixture commits once, as the request would
         return Draft(str(application.id), claire.email, (claire.email, paul.email),
                      f"AAP-{time.to_paris(window.closes_at).year}")
 

@@ -55,6 +55,7 @@ def deposit_application(call: Call, organisation: Organisation, by: User, answer
     for key, content in (("statuts", pdf()), ("cerfa-12156", pdf() + b"% cerfa\n")):
         documents.upload(application, key, io.BytesIO(content), f"{key}.pdf", by, organisation.id, at)
     submission.submit(application, by, at)
+    db.session.commit()  # the use cases flush; the fixture commits once, as the request would
     return application
 
 

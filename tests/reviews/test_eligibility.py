@@ -72,6 +72,7 @@ def test_a_carrier_the_call_does_not_admit_gets_the_carrier_point_unticked(clien
 def test_a_required_document_missing_from_the_deposited_version_is_unticked(selection):
     version = refresh(selection.applications[1]).latest_version
     version.snapshot = {**version.snapshot, "files": [f for f in version.snapshot["files"] if f["slot"] != "statuts"]}
+    version.files = [f for f in version.files if f.slot != "statuts"]
     db.session.commit()
     items = items_by_key(selection.applications[1])
     assert items["piece-statuts"].automatic is False

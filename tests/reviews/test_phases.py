@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from portal.applications import pieces
-from portal.applications.errors import ApplicationError
 from portal.core.audit import AuditEvent
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import eligibility, rounds
@@ -107,7 +107,7 @@ def test_starting_review_freezes_the_files_and_no_piece_can_be_requested(client,
     for application in selection.applications:
         assert refresh(application).locked_at is not None
     application = refresh(selection.applications[0])
-    with pytest.raises(ApplicationError, match="le dossier est figé"):
+    with pytest.raises(Refusal, match="le dossier est figé"):
         pieces.request_pieces(application, ["statuts"], "Statuts signés", now().date().replace(day=30),
                               selection.manager, now())
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "review.phase"))

@@ -23,10 +23,11 @@ from portal.applications import (
     receipts,
     submission,
 )
-from portal.applications.errors import ApplicationError
 from portal.applications.forms import PartnerForm, WithdrawForm
 from portal.applications.models import Application
 from portal.catalog.models import Window
+from portal.core import unit_of_work
+from portal.core.errors import Refusal
 from portal.core.time import arrival, now
 from portal.extensions import db
 
@@ -50,7 +51,7 @@ def lead_application(application_id: uuid.UUID) -> Application:
 def deadline_warning(application: Application) -> str | None:
     """The warning shown at 7 days, 1 day and 1 hour before the window closes."""
     left = (application.window.closes_at - now()).total_seconds() + 1
-    if left <= 0 or application.status == "withdrawn":
+    if left <= 0 or application.is_withdrawn:
         return None
     return next((text for limit, text in WARNINGS if left <= limit), None)
 
@@ -73,11 +74,7 @@ def start():
     if organisation is None:
         flash("Choisissez l'organisation pour laquelle vous candidatez (créez-la si besoin).", "error")
         return redirect(url_for("catalog.detail", slug=window.call.slug) + "#candidater")
-    try:
-        application, created = drafts.start(window, organisation, current_user, arrival())
-    except ApplicationError as refused:
-        flash(refused.message, "error")
-        return redirect(url_for("catalog.detail", slug=window.call.slug))
+    application, created = drafts.start(window, organisation, current_user, arrival())
     if not created:
         flash(f"« {organisation.legal_name} » a déjà un dossier pour cette fenêtre : le voici.", "info")
     return redirect(url_for(".show", application_id=application.id))
@@ -116,13 +113,14 @@ def form(application_id: uuid.UUID):
         try:
             result = drafts.save(application, request.form, current_user, arrival(),
                                  request.form.get("revision", type=int))
-        except ApplicationError as refused:
+        except Refusal as refused:
             if autosave:
                 return jsonify(saved=False, message=refused.message), 409
             flash(refused.message, "error")
             return redirect(url_for(".show", application_id=application.id))
         warning = result.warning
         if result.refused:
+            unit_of_work.keep()  # the rest of the answers is saved
             message = "Le reste est enregistré, mais pas ceci : " + " ; ".join(
                 f"{p.label} : {p.message}" for p in result.refused)
             if autosave:
@@ -154,7 +152,7 @@ def _form_page(application: Application, editable: bool, given: dict, refused: l
                            problems={anchor: p.message for anchor, p in problems.items()},
                            summary=[(anchor, f"{p.label} : {p.message}") for anchor, p in problems.items()],
                            editable=editable, cerfa=cerfa,
-                           totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+                           totals=cerfa.totals_of(given),
                            row_count=answers.row_count, length_limit=answers.length_limit, yes_no=answers.YES_NO)
 
 
@@ -166,7 +164,7 @@ def summary(application_id: uuid.UUID):
     return render_template("applications/summary.html", application=application, spec=application.call.spec,
                            given=given, problems=completeness.problems(application),
                            slots=completeness.slots(application), cerfa=cerfa,
-                           totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+                           totals=cerfa.totals_of(given),
                            editable=permissions.can_edit_answers(current_user, application, now()))
 
 
@@ -175,18 +173,17 @@ def summary(application_id: uuid.UUID):
 def submit(application_id: uuid.UUID):
     application = lead_application(application_id)
     moment = arrival()  # the instant the request arrived: a long upload does not make it late
+    # One transaction: the files sent with the deposit and the version are committed together by the request, or
+    # nothing is (a refusal or a failure leaves the draft as it was; the stored copies go to `portal storage gc`).
     try:
         for key, upload in request.files.items(multi=True):
             if upload.filename and permissions.can_add_documents(current_user, application, moment):
                 documents.upload(application, key.removeprefix("piece."), upload.stream, upload.filename,
                                  current_user, application.organisation_id, moment)
         version = submission.submit(application, current_user, moment)
-    except submission.Incomplete as incomplete:
+    except submission.Incomplete as incomplete:  # the pieces sent with it are kept: the summary lists what lacks
         flash(incomplete.message, "error")
         return redirect(url_for(".summary", application_id=application.id))
-    except ApplicationError as refused:
-        flash(refused.message, "error")
-        return redirect(url_for(".show", application_id=application.id))
     flash(f"Candidature déposée : n° {application.number}, version {version.number}. L'accusé de réception a été "
           "envoyé par courriel à chaque membre de l'organisation.", "success")
     return redirect(url_for(".version", application_id=application.id, number=version.number))
@@ -199,8 +196,7 @@ def version(application_id: uuid.UUID, number: int):
     found = queries.version_of(application, number) or abort(404)
     return render_template("applications/version.html", application=application, version=found,
                            receipt=receipts.receipt_of(application, found), spec=application.call.spec,
-                           given=found.snapshot.get("answers", {}), cerfa=cerfa,
-                           totals=cerfa.totals(found.snapshot.get("answers", {}).get("cerfa", {}).get("budget", {})))
+                           given=found.answers, cerfa=cerfa, totals=found.budget_totals)
 
 
 @bp.get("/<uuid:application_id>/versions/<int:number>/accuse-de-reception.pdf")
@@ -222,7 +218,7 @@ def withdraw(application_id: uuid.UUID):
         return _show_page(application, withdraw_form=form), 422
     try:
         submission.withdraw(application, form.reason.data, current_user, now())
-    except ApplicationError as refused:
+    except Refusal as refused:  # back to the application's page, wherever the form was sent from
         flash(refused.message, "error")
     else:
         flash("Le désistement est enregistré.", "success")
@@ -238,7 +234,7 @@ def invite_partner(application_id: uuid.UUID):
         return _show_page(application, partner_form=form), 422
     try:
         partners.invite(application, form.name.data, form.email.data, current_user, now())
-    except ApplicationError as refused:
+    except Refusal as refused:  # back to the partners' section of the application's page
         flash(refused.message, "error")
     else:
         flash(f"Invitation envoyée à {form.email.data}.", "success")
@@ -260,12 +256,12 @@ def partner_accept(token: str):
             organisation = None
         try:
             if organisation is None:
-                raise ApplicationError("Choisissez une de vos organisations.")
+                raise Refusal("Choisissez une de vos organisations.")
             partners.accept(partner, organisation, current_user, now())
         except partners.InvitationForSomeoneElse as refused:
             return render_template("applications/partner_accept.html", partner=partner, memberships=memberships,
                                    refusal=refused.message), 403
-        except ApplicationError as refused:
+        except Refusal as refused:
             flash(refused.message, "error")
         else:
             flash("Votre organisation est partenaire de cette candidature.", "success")

@@ -9,14 +9,13 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.applications import drafts, permissions
-from portal.applications.errors import ApplicationError
 from portal.applications.views.applicant import bp, member_application
-from portal.extensions import db
+from portal.core.errors import Refusal
 
 
 def _refused(application):
     """Why this person may not delete it: the application was deposited, or she acts for a partner."""
-    reason = (drafts.DEPOSITED_STAYS if application.status != "draft" or application.versions
+    reason = (drafts.DEPOSITED_STAYS if application.ever_deposited
               else "Seuls les membres de l'organisation qui candidate peuvent supprimer ce brouillon.")
     return render_template("applications/delete.html", application=application, refusal=reason), 403
 
@@ -39,9 +38,8 @@ def delete(application_id: uuid.UUID):
     title = application.call.title
     try:
         drafts.delete(application, current_user)
-    except ApplicationError as refused:
+    except Refusal as refused:
         flash(refused.message, "error")
         return redirect(url_for(".show", application_id=application.id))
-    db.session.commit()
     flash(f"Le brouillon de candidature à « {title} » est supprimé.", "success")
     return redirect(url_for(".mine"))

@@ -11,9 +11,9 @@ from flask_login import current_user, login_required
 from portal.accounts.models import Organisation
 from portal.accounts.queries import vault_document, vault_of
 from portal.applications import completeness, documents, permissions, queries, submission
-from portal.applications.errors import ApplicationError
 from portal.applications.views.applicant import bp, member_application
-from portal.core import outages
+from portal.core import outages, unit_of_work
+from portal.core.errors import Refusal
 from portal.core.files import mime_of
 from portal.core.formatting import size_fr
 from portal.core.storage import send_stored
@@ -21,13 +21,6 @@ from portal.core.time import arrival, now, today_paris
 from portal.extensions import db
 
 OUTCOME = "slot_outcome"
-
-
-def _acting_organisation(application):
-    """Files are added in the name of the lead organisation, or of the partner this person belongs to."""
-    if permissions.is_lead_member(current_user, application):
-        return application.organisation_id
-    return permissions.partner_organisation_of(current_user, application)
 
 
 def _answer(application, message: str, ok: bool, status: int = 200, field: str = "file", key: str | None = None):
@@ -51,7 +44,7 @@ def _outcome_for(application) -> dict | None:
 def documents_page(application_id: uuid.UUID):
     application = member_application(application_id)
     moment = now()
-    organisation_id = _acting_organisation(application)
+    organisation_id = permissions.acting_organisation(current_user, application)
     organisation = db.session.get(Organisation, organisation_id)
     return render_template("applications/documents.html", application=application,
                            slots=completeness.slots(application),
@@ -61,25 +54,15 @@ def documents_page(application_id: uuid.UUID):
                            outcome=_outcome_for(application))
 
 
-def _may_upload(application, key: str, moment):
-    """Before closing: the file's members and partners. After: only the slots of an open request for pieces."""
-    if permissions.can_add_documents(current_user, application, moment):
-        return None, True
-    request_open = permissions.open_piece_request(application, moment)
-    if (request_open is not None and key in request_open.slots
-            and permissions.is_lead_member(current_user, application)):
-        return request_open, True
-    return None, False
-
-
 @bp.post("/<uuid:application_id>/pieces/<key>")
 @login_required
 def upload(application_id: uuid.UUID, key: str):
     application = member_application(application_id)
     moment = arrival()
-    piece_request, allowed = _may_upload(application, key, moment)
-    if not allowed:
-        return _answer(application, "Le dépôt de pièces est clos pour ce dossier.", False, 409)
+    refusal = permissions.can_upload(current_user, application, key, moment)
+    if refusal:
+        return _answer(application, refusal.message, False, refusal.status)
+    piece_request = permissions.answering_piece_request(current_user, application, key, moment)
     files = [f for f in request.files.getlist("file") if f.filename]
     if not files:
         return _answer(application, "Choisissez un fichier à téléverser.", False, 400)
@@ -87,9 +70,10 @@ def upload(application_id: uuid.UUID, key: str):
     try:
         for file in files:
             added.append(documents.upload(application, key, file.stream, file.filename, current_user,
-                                          _acting_organisation(application), moment,
+                                          permissions.acting_organisation(current_user, application), moment,
                                           piece_request_id=piece_request.id if piece_request else None))
-    except ApplicationError as refused:
+    except Refusal as refused:
+        unit_of_work.keep()  # the files of this sending stored before the refused one, and the audit of a virus
         return _answer(application, _already(added, refused.message), False, 422)
     except OSError as error:
         return _answer(application, _already(added, outages.disk_full_message(error)), False, 507)
@@ -108,8 +92,8 @@ def from_vault(application_id: uuid.UUID, key: str):
     application = member_application(application_id)
     moment = arrival()
     if not permissions.can_add_documents(current_user, application, moment):
-        return _answer(application, "Le dépôt de pièces est clos pour ce dossier.", False, 409)
-    organisation = db.session.get(Organisation, _acting_organisation(application))
+        return _answer(application, permissions.UPLOADS_CLOSED, False, 409)
+    organisation = db.session.get(Organisation, permissions.acting_organisation(current_user, application))
     try:
         chosen = vault_document(organisation, uuid.UUID(request.form.get("document_id", "")))
     except ValueError:
@@ -118,7 +102,8 @@ def from_vault(application_id: uuid.UUID, key: str):
         return _answer(application, "Choisissez un document du coffre-fort.", False, 400, field="vault")
     try:
         documents.attach_from_vault(application, key, chosen, current_user, moment)
-    except ApplicationError as refused:
+    except Refusal as refused:
+        unit_of_work.keep()  # the audit of a virus found in the vault's copy
         return _answer(application, refused.message, False, 422, field="vault")
     except OSError as error:  # the application's own copy could not be written
         return _answer(application, outages.disk_full_message(error), False, 507, field="vault")
@@ -130,12 +115,11 @@ def from_vault(application_id: uuid.UUID, key: str):
 def remove_file(application_id: uuid.UUID, file_id: uuid.UUID):
     application = member_application(application_id)
     file = queries.file_of(application, file_id) or abort(404)
-    if file.removed_at is not None:
+    refusal = permissions.can_remove_file(current_user, application, file, arrival())
+    if refusal and refusal.status == 404:
         abort(404)
-    _, allowed = _may_upload(application, file.slot, arrival())
-    if not allowed or (file.organisation_id != _acting_organisation(application)
-                       and not permissions.is_lead_member(current_user, application)):
-        return _answer(application, "Vous ne pouvez plus retirer ce fichier.", False, key=file.slot)
+    if refusal:
+        return _answer(application, refusal.message, False, key=file.slot)
     documents.remove(application, file, current_user, arrival())
     return _answer(application, f"« {file.original_name} » est retiré du dossier.", True, key=file.slot)
 
@@ -145,6 +129,9 @@ def remove_file(application_id: uuid.UUID, file_id: uuid.UUID):
 def download(application_id: uuid.UUID, file_id: uuid.UUID):
     application = member_application(application_id)
     file = queries.file_of(application, file_id) or abort(404)
+    refusal = permissions.can_download(current_user, application, file)
+    if refusal:
+        raise refusal
     return send_stored(file.storage_key, file.original_name, mime_of(file.format))
 
 
@@ -155,10 +142,6 @@ def deposit_pieces(application_id: uuid.UUID, request_id: uuid.UUID):
     if not permissions.is_lead_member(current_user, application):
         abort(403)
     piece_request = next((r for r in application.piece_requests if r.id == request_id), None) or abort(404)
-    try:
-        version = submission.deposit_pieces(application, piece_request, current_user, arrival())
-    except ApplicationError as refused:
-        flash(refused.message, "error")
-        return redirect(url_for(".documents", application_id=application.id))
+    version = submission.deposit_pieces(application, piece_request, current_user, arrival())
     flash("Pièces transmises : l'accusé de réception a été envoyé.", "success")
     return redirect(url_for(".version", application_id=application.id, number=version.number))

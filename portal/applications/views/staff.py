@@ -9,8 +9,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 
 from portal.accounts.permissions import can_manage_call
-from portal.applications import cerfa, completeness, exports, pieces, queries
-from portal.applications.errors import ApplicationError
+from portal.applications import cerfa, completeness, exports, permissions, pieces, queries
 from portal.applications.forms import PieceRequestForm
 from portal.catalog.queries import get_call
 from portal.core.files import mime_of
@@ -36,7 +35,7 @@ def managed_application(application_id: uuid.UUID):
     """404 but for the call's managers, and for them too while it is a draft never deposited: staff learn from the
     list that a draft exists, nothing of its content."""
     application = queries.for_manager(application_id, current_user) or abort(404)
-    if application.latest_version is None:
+    if not application.ever_deposited:
         abort(404)
     return application
 
@@ -49,7 +48,7 @@ def call_applications(slug: str):
     rows = queries.of_call(call, window, status, current_user)
     return render_template("applications/staff_list.html", call=call, rows=rows, window=window, status=status,
                            organisations=queries.organisations_by_id(a.organisation_id for a in rows),
-                           missing={a.id: completeness.problems(a) for a in rows if a.status == "draft"},
+                           missing={a.id: completeness.problems(a) for a in rows if a.is_draft},
                            counts=queries.counts_by_status(call, current_user))
 
 
@@ -67,7 +66,8 @@ def window_zip(slug: str, key: str):
     call = managed_call(slug)
     window = next((w for w in call.windows if w.key == key), None) or abort(404)
     return exports.files_zip(f"{window.file_stem}-pieces.zip",
-                             [a for a in queries.of_call(call, key, user=current_user) if a.latest_version is not None])
+                             [a for a in queries.of_call(call, key, user=current_user) if a.ever_deposited],
+                             current_user)
 
 
 @bp.get("/candidatures/<uuid:application_id>")
@@ -75,16 +75,16 @@ def window_zip(slug: str, key: str):
 def show(application_id: uuid.UUID):
     application = managed_application(application_id)
     version = application.latest_version
-    given = version.snapshot.get("answers", {})
+    given = version.answers
     form = PieceRequestForm()
     form.slots.choices = [(d.key, d.label) for d in application.call.spec.required_documents]
     return render_template("applications/staff_show.html", application=application, version=version,
-                           files=queries.files_by_id(f["id"] for f in version.snapshot["files"]),
+                           files=queries.files_by_id(version.file_ids),
                            spec=application.call.spec, given=given,
                            organisation=queries.organisations_by_id([application.organisation_id])[
                                application.organisation_id],
                            history=queries.staff_history(application), form=form, cerfa=cerfa,
-                           totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})), action_labels=ACTION_LABELS,
+                           totals=version.budget_totals, action_labels=ACTION_LABELS,
                            scanner_configured=bool(current_app.config.get("CLAMD_URL")))
 
 
@@ -92,19 +92,19 @@ def show(application_id: uuid.UUID):
 @login_required
 def application_zip(application_id: uuid.UUID):
     application = managed_application(application_id)
-    return exports.files_zip(f"{application.number}-pieces.zip", [application])
+    return exports.files_zip(f"{application.number}-pieces.zip", [application], current_user)
 
 
 @bp.get("/candidatures/<uuid:application_id>/fichiers/<uuid:file_id>")
 @login_required
 def download(application_id: uuid.UUID, file_id: uuid.UUID):
     application = managed_application(application_id)
-    deposited = {f["id"] for f in application.latest_version.snapshot["files"]}
-    file = queries.file_of(application, file_id)
-    if file is None or str(file.id) not in deposited:
-        abort(404)  # staff see what was deposited, never a draft
-    if file.is_blocked:
-        flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
+    file = queries.file_of(application, file_id) or abort(404)
+    refusal = permissions.can_download(current_user, application, file)  # staff see what was deposited, no draft
+    if refusal and refusal.status == 404:
+        abort(404)
+    if refusal:  # a file the scanner blocks: back to the application, saying why
+        flash(refusal.message, "error")
         return redirect(url_for(".show", application_id=application.id))
     return send_stored(file.storage_key, file.original_name, mime_of(file.format))
 
@@ -119,12 +119,7 @@ def request_pieces(application_id: uuid.UUID):
         for errors in form.errors.values():
             flash(" ".join(errors), "error")
     else:
-        try:
-            pieces.request_pieces(application, form.slots.data, form.message.data, form.due_on.data, current_user,
-                                  now())
-        except ApplicationError as refused:
-            flash(refused.message, "error")
-        else:
-            flash("La demande de pièces est envoyée à l'organisation.", "success")
+        pieces.request_pieces(application, form.slots.data, form.message.data, form.due_on.data, current_user, now())
+        flash("La demande de pièces est envoyée à l'organisation.", "success")
     return redirect(url_for(".show", application_id=application.id) + "#demande-pieces")
 

@@ -11,7 +11,7 @@ from portal.core import hooks
 
 
 def register(app: Flask) -> None:
-    from portal.applications.permissions import exclude_from_staff
+    from portal.applications.permissions import exclude_from_staff, read_deposited_by
     from portal.catalog.services import call_updated
     from portal.reviews import call_usage, permissions, queries, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
@@ -32,6 +32,8 @@ def register(app: Flask) -> None:
     call_usage.register()  # the catalogue asks before a call file drops a criterion or a window under selection
     # A manager in conflict with an application loses it on the staff side too, not only on the selection side.
     exclude_from_staff(permissions.conflicted)
+    # Whom the committee may read, applications' can_download asks without importing the reviews domain.
+    read_deposited_by(permissions.can_review)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
     app.add_template_global(queries.round_published_at, "decisions_published")
     # The applications domain's pages, the call page and the header show this domain's links through slots.

@@ -179,7 +179,7 @@ def conflicts_named(application_id: uuid.UUID):
     """The lead organisation's members name people in conflict with their application. They see what they named,
     never whether the person sits on the committee."""
     application = applications.for_member(application_id, current_user)
-    if (application is None or application.number is None
+    if (application is None or not application.is_deposited
             or not application_permissions.is_lead_member(current_user, application)):
         abort(404)
     form = ConflictForm()

@@ -52,7 +52,7 @@ def eligibility(application_id: uuid.UUID):
     items = screening.checklist(application)
     current = queries.eligibility_of(application)
     form = EligibilityForm(data={"verdict": current.verdict, "reason": current.reason} if current else None)
-    can_screen = phase is not None and phase.screening and application.status == "submitted"
+    can_screen = phase is not None and phase.screening and application.is_deposited
     ticks = (dict(current.checklist) if current else {item.key: item.automatic is True for item in items})
     error = None
     if request.method == "POST":

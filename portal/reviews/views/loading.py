@@ -40,7 +40,7 @@ def managed_window(slug: str, key: str) -> tuple[Call, Window, ReviewRound]:
 def managed_application(application_id: uuid.UUID) -> Application:
     """A deposited application, for the call's managers who are not in conflict with it."""
     application = applications.get(application_id)
-    if (application is None or application.number is None
+    if (application is None or not application.is_deposited
             or not permissions.can_manage_selection(current_user, application.call)
             or not permissions.can_review(current_user, application)):
         abort(404)

@@ -13,6 +13,7 @@ from flask_login import current_user, login_required
 from portal.accounts.permissions import is_reviewer_of
 from portal.applications import cerfa
 from portal.applications import queries as applications
+from portal.applications.permissions import can_download
 from portal.catalog.queries import get_call
 from portal.core.errors import Refusal
 from portal.core.files import mime_of
@@ -31,7 +32,7 @@ REVIEW_STATUS = {None: "À commencer", **{s: s.label for s in ReviewStatus}}
 def _assigned(application_id: uuid.UUID):
     """The application and her assignment, or 404: unknown, in conflict, out of her reach or not assigned to her."""
     application = applications.get(application_id)
-    if application is None or application.latest_version is None or not permissions.can_review(current_user,
+    if application is None or not application.is_deposited or not permissions.can_review(current_user,
                                                                                                 application):
         abort(404)
     assignment = queries.assignment_of(current_user, application) or abort(404)
@@ -80,11 +81,10 @@ def _deposited(found) -> dict:
     """What the templates rendering the deposited file need (its last version, answers, budget and files), for
     the file's page and beside the review grid alike."""
     version = found.latest_version
-    given = version.snapshot.get("answers", {})
-    return dict(version=version, spec=found.call.spec, given=given, cerfa=cerfa,
-                totals=cerfa.totals(given.get("cerfa", {}).get("budget", {})),
+    return dict(version=version, spec=found.call.spec, given=version.answers, cerfa=cerfa,
+                totals=version.budget_totals,
                 organisation=applications.organisations_by_id([found.organisation_id])[found.organisation_id],
-                files=applications.files_by_id(f["id"] for f in version.snapshot["files"]))
+                files=applications.files_by_id(version.file_ids))
 
 
 @committee.get("/candidatures/<uuid:application_id>")
@@ -106,12 +106,14 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
     found, declare = _opened(application_id)
     if declare:
         return declare
-    deposited = {f["id"] for f in found.latest_version.snapshot["files"]}
-    file = applications.file_of(found, file_id)
-    if file is None or str(file.id) not in deposited:
-        abort(404)  # the committee reads what was deposited last, nothing else
-    if file.is_blocked:
-        flash(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.", "error")
+    # Her assignment and statement are checked above (reviews' knowledge); the rest is applications' rule: what was
+    # deposited last, nothing else, and no file the scanner blocks.
+    file = applications.file_of(found, file_id) or abort(404)
+    refusal = can_download(current_user, found, file)
+    if refusal and refusal.status == 404:
+        abort(404)
+    if refusal:
+        flash(refusal.message, "error")
         return redirect(url_for("committee.application", application_id=found.id))
     return send_stored(file.storage_key, file.original_name, mime_of(file.format))
 

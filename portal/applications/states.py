@@ -1,0 +1,76 @@
+"""The states of an application and of what it holds, as stored (English values), with their French labels."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ApplicationStatus(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"  # deposited: see Application.is_deposited
+    WITHDRAWN = "withdrawn"
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self]
+
+
+STATUS_LABELS = {ApplicationStatus.DRAFT: "Brouillon — non déposé", ApplicationStatus.SUBMITTED: "Déposée",
+                 ApplicationStatus.WITHDRAWN: "Désistement"}
+
+
+class ScanStatus(StrEnum):
+    """What the virus scanner said of a file (core.scanner's results, plus pending while it has not answered)."""
+
+    PENDING = "pending"
+    CLEAN = "clean"
+    INFECTED = "infected"
+    FAILED = "failed"
+    NOT_SCANNED = "not_scanned"
+
+    @property
+    def label(self) -> str:
+        return SCAN_LABELS[self]
+
+    @property
+    def is_blocked(self) -> bool:
+        """Staff may not download a file a virus scanner flagged, or could not check, or has not finished."""
+        return self in (ScanStatus.PENDING, ScanStatus.INFECTED, ScanStatus.FAILED)
+
+
+SCAN_LABELS = {ScanStatus.PENDING: "analyse en cours", ScanStatus.CLEAN: "analysé, sain",
+               ScanStatus.INFECTED: "virus détecté — bloqué", ScanStatus.FAILED: "analyse impossible — bloqué",
+               ScanStatus.NOT_SCANNED: "non analysé"}
+
+
+class VersionKind(StrEnum):
+    """Why a version was deposited (stored in application_versions.reason; French values before migration
+    f2b4d6a8c0e1: depot, modifications)."""
+
+    DEPOSIT = "deposit"  # the first deposit, which gives the number
+    CHANGES = "changes"  # changes deposited before the deadline
+    PIECES = "pieces"  # pieces asked for after it
+
+    @property
+    def label(self) -> str:
+        return VERSION_KIND_LABELS[self]
+
+
+VERSION_KIND_LABELS = {VersionKind.DEPOSIT: "Dépôt", VersionKind.CHANGES: "Modifications déposées",
+                       VersionKind.PIECES: "Pièces complémentaires"}
+
+
+class PartnerState(StrEnum):
+    """A partner of a grouped application: invited by e-mail, then accepted by one of its organisation's members
+    (derived from Partner.accepted_at: no column)."""
+
+    INVITED = "invited"
+    ACCEPTED = "accepted"
+
+
+class PieceRequestState(StrEnum):
+    """A request for pieces: open until answered or due (derived from answered_at and due_at: no column)."""
+
+    OPEN = "open"
+    ANSWERED = "answered"
+    LAPSED = "lapsed"
