@@ -27,6 +27,7 @@ from portal.reviews.phases import PHASES
 from portal.reviews.queries import (
     assignment_of,
     committee_of,
+    conflict_pairs,
     deposited_in_window,
     eligibility_by_application,
     eligibility_of,
@@ -97,27 +98,66 @@ def _assigning_phase(window: Window, at: dt.datetime) -> str | None:
 
 def refusal(application: Application, reviewer: User, at: dt.datetime, limit: int | None = None) -> str | None:
     """Why this person may not be assigned this application now (a French sentence), or None."""
-    call, number = application.call, application.number
-    if not is_reviewer_of(reviewer, call.uuid):
+    call = application.call
+    eligibility = eligibility_of(application)
+    limit = limit if limit is not None else rounds.settings_of(call).max_per_reviewer
+    return _refusal(application, reviewer, _Facts(
+        on_committee=is_reviewer_of(reviewer, call.uuid),
+        phase_refusal={application.window_id: _assigning_phase(application.window, at)},
+        ineligible={application.id} if eligibility is not None and not eligibility.is_eligible else set(),
+        conflicted={application.id} if permissions.has_conflict(reviewer, application) else set(),
+        assigned={application.id} if permissions.is_assigned(reviewer, application) else set(),
+        load=load_by_reviewer(call).get(reviewer.id, 0) if limit is not None else 0), limit)
+
+
+def assignable(reviewer: User, applications: list[Application], at: dt.datetime) -> set:
+    """Ids of the applications `refusal` would let this person be given now, or keep, its load limit aside
+    (ticking past it is refused with the reason): the same rule, read in a few statements whatever their number."""
+    if not applications:
+        return set()
+    call, ids = applications[0].call, [a.id for a in applications]
+    verdicts = eligibility_by_application(ids)
+    facts = _Facts(
+        on_committee=is_reviewer_of(reviewer, call.uuid),
+        phase_refusal={w.id: _assigning_phase(w, at) for w in {a.window for a in applications}},
+        ineligible={i for i, v in verdicts.items() if not v.is_eligible},
+        conflicted={a for a, _ in conflict_pairs([reviewer], ids)},
+        assigned=set(), load=0)  # those already hers stay open to her, to be kept or withdrawn
+    return {a.id for a in applications if _refusal(a, reviewer, facts, None) is None}
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What the rule reads about one person and some applications."""
+
+    on_committee: bool
+    phase_refusal: dict  # window id → why its phase assigns nothing, or None
+    ineligible: set
+    conflicted: set
+    assigned: set
+    load: int  # her assignments in the call, read only when a limit applies
+
+
+def _refusal(application: Application, reviewer: User, facts: _Facts, limit: int | None) -> str | None:
+    """The one rule: on the committee, a deposited application, a phase that assigns, not ineligible, no conflict,
+    not already given to her, below the limit."""
+    number = application.number
+    if not facts.on_committee:
         return f"{reviewer.name} ne fait pas partie du comité de cet appel."
     if not application.is_deposited:
         return "Cette candidature n'est pas déposée : elle ne peut pas être évaluée."
-    phase_refusal = _assigning_phase(application.window, at)
+    phase_refusal = facts.phase_refusal[application.window_id]
     if phase_refusal:
         return phase_refusal
-    eligibility = eligibility_of(application)
-    if eligibility is not None and not eligibility.is_eligible:
+    if application.id in facts.ineligible:
         return f"La candidature {number} est irrecevable : elle n'est pas évaluée."
-    if permissions.has_conflict(reviewer, application):
+    if application.id in facts.conflicted:
         return f"{reviewer.name} est en conflit d'intérêts avec la candidature {number}."
-    if permissions.is_assigned(reviewer, application):
+    if application.id in facts.assigned:
         return f"{reviewer.name} est déjà affecté(e) à la candidature {number}."
-    limit = limit if limit is not None else rounds.settings_of(call).max_per_reviewer
-    if limit is not None:
-        load = load_by_reviewer(call).get(reviewer.id, 0)
-        if load >= limit:
-            return (f"{reviewer.name} a déjà {load} candidature(s) de cet appel à évaluer ; le plafond est de "
-                    f"{limit} par évaluateur.")
+    if limit is not None and facts.load >= limit:
+        return (f"{reviewer.name} a déjà {facts.load} candidature(s) de cet appel à évaluer ; le plafond est de "
+                f"{limit} par évaluateur.")
     return None
 
 

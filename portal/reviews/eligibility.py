@@ -17,9 +17,8 @@ from portal.core.errors import Refusal
 from portal.core.formatting import date_fr, datetime_fr
 from portal.core.time import today_paris
 from portal.extensions import db
-from portal.reviews import assignment, rounds
+from portal.reviews import assignment, permissions, rounds
 from portal.reviews.models import Eligibility
-from portal.reviews.phases import PHASES
 from portal.reviews.states import Verdict
 
 VERDICTS = {v: v.label for v in Verdict}
@@ -109,11 +108,9 @@ def record(application: Application, verdict: str, checked: dict[str, bool], rea
     reason = (reason or "").strip() or None
     if verdict == Verdict.INELIGIBLE and reason is None:
         raise Refusal("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")
-    round_ = rounds.round_of_application(application, at)
-    if round_ is None:
-        raise Refusal("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
-    if not PHASES[round_.phase].screening:
-        raise Refusal("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
+    refusal = permissions.can_screen(application, rounds.round_of_application(application, at))
+    if refusal is not None:
+        raise refusal
     rounds.ensure_round(application.window, at)  # the first verdict stores the round
     known = {item.key for item in checklist(application)}
     ticks = {key: bool(value) for key, value in checked.items() if key in known}

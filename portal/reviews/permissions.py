@@ -10,6 +10,7 @@ from portal.accounts.models import Membership
 from portal.accounts.permissions import can_manage_call, is_reviewer_of
 from portal.applications.models import Application, Partner
 from portal.catalog.models import Call
+from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.reviews.models import Assignment, Conflict, Eligibility, Review, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES
@@ -87,12 +88,32 @@ def is_assigned(user, application: Application) -> bool:
         Assignment.application_id == application.id, Assignment.reviewer_id == user.id))))
 
 
-def can_score(user, application: Application, round_: ReviewRound, assignment: Assignment | None) -> bool:
+def can_score(user, application: Application, round_: ReviewRound | None,
+              assignment: Assignment | None) -> Refusal | None:
     """An assigned committee member, once she has stated she has no conflict, during the review phase, on an
-    application found recevable."""
-    return (PHASES[round_.phase].scoring and assignment is not None and assignment.reviewer_id == user.id
-            and assignment.no_conflict_declared_at is not None and is_reviewer_of(user, application.call.uuid)
-            and _is_eligible(application) and can_review(user, application))
+    application found recevable; else why not (the precise reasons first, the general one last)."""
+    if round_ is not None and not PHASES[round_.phase].scoring:
+        return Refusal(f"La phase « {PHASES[round_.phase].label} » ne permet pas de noter les candidatures.")
+    mine = assignment is not None and assignment.reviewer_id == user.id
+    if mine and assignment.no_conflict_declared_at is None:
+        return Refusal("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
+    if not _is_eligible(application):  # said before the general refusal, which includes it
+        return Refusal("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
+    if round_ is None or not mine or not is_reviewer_of(user, application.call.uuid) or not can_review(user,
+                                                                                                      application):
+        return Refusal("Vous ne pouvez pas évaluer cette candidature.")
+    return None
+
+
+def can_screen(application: Application, round_: ReviewRound | None) -> Refusal | None:
+    """Eligibility is recorded on a deposited application, once its window has closed, until review starts."""
+    if not application.is_deposited:
+        return Refusal("Seule une candidature déposée s'examine.")
+    if round_ is None:
+        return Refusal("Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.")
+    if not PHASES[round_.phase].screening:
+        return Refusal("La recevabilité ne se modifie plus une fois l'évaluation commencée.")
+    return None
 
 
 def _is_eligible(application: Application) -> bool:

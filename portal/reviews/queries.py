@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import User
-from portal.accounts.queries import reviewers_of
+from portal.accounts.queries import reviewer_grant_clause, reviewers_of
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.extensions import db
@@ -101,32 +101,26 @@ def screening_counts(window: Window, visible=None) -> dict[str, int]:
 # ---- a committee member's work (reviewing.py, views/reviewer.py) -------------------------------------------
 
 def _on_committee(user_id, call_uuid):
-    """The person still holds the reviewer role for the call (columns or values)."""
-    from sqlalchemy import exists
-
-    from portal.accounts.models import RoleGrant
-
-    return exists().where(RoleGrant.user_id == user_id, RoleGrant.role == "reviewer", RoleGrant.call_id == call_uuid)
+    """The person still holds the reviewer role for the call (columns or values): accounts' one rule."""
+    return reviewer_grant_clause(user_id, call_uuid)
 
 
-def _counts(call: Call):
-    """The condition under which a submitted review counts: its author is still assigned to the application and
-    still holds the reviewer role for the call (a review written before a conflict came to light never counts)."""
+def counts(call_uuid):
+    """The one condition under which a submitted review counts, for every aggregate (ranking.counting_reviews, the
+    received counts, the reviews shown): its author is still assigned to the application and still holds the
+    reviewer role for the call (`call_uuid`, a value or a column) — a review written before a conflict came to
+    light, or by someone since removed, never counts."""
     from sqlalchemy import and_, exists
 
     return and_(Review.status == ReviewStatus.SUBMITTED,
                 exists().where(Assignment.application_id == Review.application_id,
                                Assignment.reviewer_id == Review.reviewer_id),
-                _on_committee(Review.reviewer_id, call.uuid))
+                _on_committee(Review.reviewer_id, call_uuid))
 
 
 def calls_reviewed_by(user) -> list[Call]:
     """The calls for which this person sits on the committee."""
-    from portal.accounts.models import RoleGrant
-
-    return list(db.session.scalars(select(Call).join(RoleGrant, RoleGrant.call_id == Call.uuid)
-                                   .where(RoleGrant.user_id == user.id, RoleGrant.role == "reviewer")
-                                   .order_by(Call.title)))
+    return list(db.session.scalars(select(Call).where(_on_committee(user.id, Call.uuid)).order_by(Call.title)))
 
 
 def assigned_to(user, call: Call) -> list:
@@ -158,7 +152,7 @@ def next_to_review(user, call: Call) -> Application | None:
     from portal.reviews.permissions import reviewable
     from portal.reviews.phases import PHASES
 
-    received = (select(func.count(Review.id)).where(Review.application_id == Application.id, _counts(call))
+    received = (select(func.count(Review.id)).where(Review.application_id == Application.id, counts(call.uuid))
                 .correlate(Application).scalar_subquery())
     submitted_by_her = select(Review.application_id).where(Review.reviewer_id == user.id,
                                                            Review.status == ReviewStatus.SUBMITTED)
@@ -180,7 +174,7 @@ def counting_reviews_of(application: Application) -> list[tuple[Review, str, int
               .where(Review.application_id == application.id).subquery())
     return list(db.session.execute(
         select(Review, User.name, ranked.c.rank).join(User, User.id == Review.reviewer_id)
-        .join(ranked, ranked.c.id == Review.id).where(_counts(application.call))
+        .join(ranked, ranked.c.id == Review.id).where(counts(application.call.uuid))
         .options(selectinload(Review.scores)).order_by(ranked.c.rank)))
 
 

@@ -16,18 +16,19 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 
-from sqlalchemy import Float, Numeric, Select, case, cast, exists, func, select
+from sqlalchemy import Float, Numeric, Select, case, cast, func, select
 from sqlalchemy.orm import Session
 
-from portal.accounts.models import Organisation, RoleGrant
+from portal.accounts.models import Organisation
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.catalog.schema import Criterion
 from portal.extensions import db
+from portal.reviews import queries
 from portal.reviews.models import Assignment, Decision, Eligibility, Review, Score
 from portal.reviews.permissions import reviewable
 from portal.reviews.rounds import settings_of
-from portal.reviews.states import ReviewStatus, Verdict
+from portal.reviews.states import Verdict
 
 CENT = Decimal("0.01")
 # Below this variance a reviewer gave (almost) the same total every time: her z-scores are not defined.
@@ -82,11 +83,7 @@ def counting_reviews(call: Call | None = None) -> Select:
                     cast(Review.total, Float).label("total"))
              .join(Application, Application.id == Review.application_id)
              .join(Call, Call.id == Application.call_id)
-             .where(Review.status == ReviewStatus.SUBMITTED,
-                    exists().where(Assignment.application_id == Review.application_id,
-                                   Assignment.reviewer_id == Review.reviewer_id),
-                    exists().where(RoleGrant.user_id == Review.reviewer_id, RoleGrant.role == "reviewer",
-                                   RoleGrant.call_id == Call.uuid)))
+             .where(queries.counts(Call.uuid)))
     return query if call is None else query.where(Application.call_id == call.id)
 
 

@@ -16,7 +16,6 @@ from portal.core.formatting import number_fr, too_long
 from portal.extensions import db
 from portal.reviews import permissions, queries, rounds, scoring
 from portal.reviews.models import Review, ReviewVersion, Score
-from portal.reviews.phases import PHASES
 from portal.reviews.states import Opinion, ReviewStatus
 
 COMMENT_MAX = 5000  # each comment, announced under its field
@@ -40,26 +39,19 @@ def is_scored(criterion: Criterion) -> bool:
 
 
 def may_score(user, application: Application, at: dt.datetime) -> bool:
-    """Whether the grid is open to her now (permissions.can_score, with the reason when it is not)."""
-    try:
-        _check_may_score(user, application, at)
-    except Refusal:
-        return False
-    return True
+    """Whether the grid is open to her now (permissions.can_score says why when it is not)."""
+    return _score_refusal(user, application, at) is None
+
+
+def _score_refusal(user, application: Application, at: dt.datetime) -> Refusal | None:
+    return permissions.can_score(user, application, rounds.round_of_application(application, at),
+                                 queries.assignment_of(user, application))
 
 
 def _check_may_score(user, application: Application, at: dt.datetime) -> None:
-    round_ = rounds.round_of_application(application, at)
-    assignment = queries.assignment_of(user, application)
-    if round_ is not None and not PHASES[round_.phase].scoring:
-        raise Refusal(f"La phase « {PHASES[round_.phase].label} » ne permet pas de noter les candidatures.")
-    if assignment is not None and assignment.no_conflict_declared_at is None:
-        raise Refusal("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
-    eligibility = queries.eligibility_of(application)
-    if eligibility is None or not eligibility.is_eligible:  # said before the general refusal, which includes it
-        raise Refusal("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
-    if round_ is None or not permissions.can_score(user, application, round_, assignment):
-        raise Refusal("Vous ne pouvez pas évaluer cette candidature.")
+    refusal = _score_refusal(user, application, at)
+    if refusal is not None:
+        raise refusal
 
 
 def _parse(criteria: list[Criterion], values: dict[str, str], opinion: str | None,

@@ -107,7 +107,7 @@ def reviewer_assignments(slug: str, user_id: int):
     conflicted = {a for a, _ in queries.conflict_pairs([person], ids)}
     assigned = {a for a, r in queries.assignments_among(ids) if r == person.id}
     verdicts = queries.eligibility_by_application(ids)
-    open_ = {a.id for a in rows if _assigning(phases, a) and a.id not in conflicted and (a.id not in verdicts or verdicts[a.id].is_eligible)}
+    open_ = assignment.assignable(person, rows, now())  # assignment.refusal's rule, the limit aside
     form = ReviewerApplicationsForm()
     form.applications.choices = [(str(a.id), a.number) for a in rows if a.id in open_ | assigned]
     if form.validate_on_submit():

@@ -52,13 +52,13 @@ def eligibility(application_id: uuid.UUID):
     items = screening.checklist(application)
     current = queries.eligibility_of(application)
     form = EligibilityForm(data={"verdict": current.verdict, "reason": current.reason} if current else None)
-    can_screen = phase is not None and phase.screening and application.is_deposited
+    refusal = permissions.can_screen(application, round_)
+    can_screen = refusal is None
     ticks = (dict(current.checklist) if current else {item.key: item.automatic is True for item in items})
     error = None
     if request.method == "POST":
-        if not can_screen:
-            flash("La recevabilité ne se modifie plus une fois l'évaluation commencée." if phase is not None
-                  else "Le dépôt est encore ouvert : la recevabilité s'examine après la date limite.", "error")
+        if refusal is not None:
+            flash(refusal.message, "error")
             return redirect(url_for(".eligibility", application_id=application.id))
         ticks = {item.key: item.key in request.form.getlist("coche") for item in items}
         if form.validate_on_submit():
