@@ -24,6 +24,11 @@ from portal.extensions import db
 NOT_DEPOSITED = "Un brouillon jamais déposé se supprime ; le désistement concerne une candidature déposée."
 
 
+class AlreadyDeposited(Refusal):
+    """A double click: the other request deposited this version first. The transaction is spoilt (its flush
+    failed): whoever catches this lets the request roll back."""
+
+
 class Incomplete(Refusal):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"Le dossier est incomplet : {len(problems)} point(s) à compléter avant le dépôt.")
@@ -152,7 +157,7 @@ def _flush_or_refuse() -> None:
     try:
         db.session.flush()
     except IntegrityError as error:  # a double click: the other request deposited this version first
-        raise Refusal("Ce dépôt vient déjà d'être enregistré (double envoi) : consultez la dernière "
+        raise AlreadyDeposited("Ce dépôt vient déjà d'être enregistré (double envoi) : consultez la dernière "
                                "version ci-dessous.") from error
 
 

@@ -184,6 +184,11 @@ def submit(application_id: uuid.UUID):
     except submission.Incomplete as incomplete:  # the pieces sent with it are kept: the summary lists what lacks
         flash(incomplete.message, "error")
         return redirect(url_for(".summary", application_id=application.id))
+    except submission.AlreadyDeposited:
+        raise  # its transaction cannot commit: the one handler rolls it back and says why
+    except Refusal as refused:  # too late, too early, withdrawn, nothing new: nothing was written
+        flash(refused.message, "error")
+        return redirect(url_for(".show", application_id=application.id))
     flash(f"Candidature déposée : n° {application.number}, version {version.number}. L'accusé de réception a été "
           "envoyé par courriel à chaque membre de l'organisation.", "success")
     return redirect(url_for(".version", application_id=application.id, number=version.number))
