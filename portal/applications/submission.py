@@ -60,7 +60,7 @@ def submit(application: Application, by: User, at: dt.datetime) -> Version:
     audit.record("application.submit", actor=by, target=f"application:{application.id}", number=application.number,
                  version=version.number)
     receipts.send(application, version)
-    _flush_or_refuse()
+    db.session.flush()
     return version
 
 
@@ -80,7 +80,7 @@ def deposit_pieces(application: Application, request: PieceRequest, by: User, at
     audit.record("application.pieces_deposit", actor=by, target=f"application:{application.id}",
                  version=version.number, files=[f.original_name for f in added])
     receipts.send(application, version)
-    _flush_or_refuse()
+    db.session.flush()
     return version
 
 
@@ -133,6 +133,7 @@ def _freeze(application: Application, by: User, at: dt.datetime, reason: Version
                              for position, f in enumerate(files)])
     db.session.add(version)
     application.versions.append(version)
+    _flush_or_refuse()  # before any query autoflushes it: a double click is met here, and said in French
     return version
 
 

@@ -2,6 +2,7 @@
 transaction, so a deposit failing half-way leaves the draft as it was; and a version's kind is stored in English
 (migration f2b4d6a8c0e1 renames the French values of versions deposited before it)."""
 
+import html
 import io
 import pathlib
 
@@ -66,3 +67,32 @@ def test_a_versions_kind_is_stored_in_english_and_old_french_values_are_migrated
     upgrade(directory=directory)
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT reason FROM application_versions")).scalars().all() == ["deposit"]
+
+
+def test_a_double_click_is_refused_in_french_and_leaves_nothing(client, open_call, applicant, sign_in, monkeypatch):
+    """The other request deposited this version first: its unique number meets this one's at the flush."""
+    import secrets
+    import uuid
+
+    from sqlalchemy import insert
+
+    claire, _, organisation = applicant
+    sign_in(client, claire.email)
+    url = start(client, open_call, organisation)
+    ready(client, url)
+    freeze = submission._freeze
+
+    def after_the_first_click(application, by, at, *args, **kwargs):
+        # The first click's version, written while this request read the application without it.
+        db.session.execute(insert(Version).values(
+            id=uuid.uuid4(), application_id=application.id, number=1, reason=VersionKind.DEPOSIT, submitted_at=at,
+            submitted_by_name=by.name, snapshot={}, verification_code=secrets.token_urlsafe(18)))
+        return freeze(application, by, at, *args, **kwargs)
+
+    monkeypatch.setattr(submission, "_freeze", after_the_first_click)
+    response = post_form(client, f"{url}deposer", {}, form_page=f"{url}deposer")
+    assert response.status_code == 409
+    assert "Ce dépôt vient déjà d'être enregistré (double envoi)" in html.unescape(response.get_data(as_text=True))
+    after = get_application(url)
+    assert after.number is None and after.versions == [] and after.status == "draft"
+    assert db.session.scalars(select(OutboxMessage)).all() == []
