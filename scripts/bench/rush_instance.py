@@ -88,6 +88,7 @@ PREPARE = textwrap.dedent("""
                 legal_name=f"Association du Rush {index:04d}", legal_form="association",
                 address="12 rue des Tilleuls", postcode="62000", city="Arras", representative_name="Jeanne Leroy",
                 representative_role="Présidente", rna=f"W62{index:07d}"), by=user)
+        db.session.commit()  # services flush; the script, like a command, commits
         print(json.dumps({"window_id": get_call(SLUG).windows[0].id}))
 """)
 
