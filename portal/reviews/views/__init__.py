@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import Flask
 
+from portal.accounts.permissions import is_reviewer
 from portal.core import hooks
 
 
 def register(app: Flask) -> None:
     from portal.applications.permissions import exclude_from_staff, read_deposited_by
     from portal.catalog.services import call_updated
-    from portal.reviews import call_usage, permissions, queries, totals
+    from portal.reviews import call_usage, permissions, queries, states, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
         committee_manage,
         conflicts,
@@ -36,6 +37,11 @@ def register(app: Flask) -> None:
     read_deposited_by(permissions.can_review)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
     app.add_template_global(queries.round_published_at, "decisions_published")
+    # The selection's pages compare a stored state with its member (row.outcome == Outcome.WAITING_LIST), never
+    # with the string it happens to be stored as.
+    for state in (states.Outcome, states.Verdict, states.ReviewStatus, states.ChangeKind, states.ConflictKind,
+                  states.DeclaredBy, states.RoundPhase):
+        app.add_template_global(state, state.__name__)
     # The applications domain's pages, the call page and the header show this domain's links through slots.
     hooks.contribute(app, "navigation", menu_entry, order=10)
     hooks.contribute(app, "call.staff_links", hooks.fragment("reviews/_call_staff_links.html"))
@@ -48,4 +54,4 @@ def register(app: Flask) -> None:
 
 def menu_entry(user) -> hooks.NavEntry | None:
     """« Évaluation » in the header, for a member of a committee."""
-    return hooks.NavEntry("Évaluation", "committee.home") if any(g.role == "reviewer" for g in user.grants) else None
+    return hooks.NavEntry("Évaluation", "committee.home") if is_reviewer(user) else None
