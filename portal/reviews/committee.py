@@ -5,7 +5,7 @@ conflicts from memberships are recorded at once)."""
 from __future__ import annotations
 
 from portal.accounts import roles
-from portal.accounts.models import User
+from portal.accounts.models import Role, User
 from portal.accounts.permissions import is_reviewer_of
 from portal.accounts.queries import reviewer_grant, user_by_email
 from portal.catalog.models import Call
@@ -22,7 +22,7 @@ def add_reviewer(call: Call, email: str, by) -> User:
                           "puis ajoutez-la.")
     if is_reviewer_of(person, call.uuid):
         raise Refusal(f"{person.name} fait déjà partie du comité de cet appel.")
-    roles.grant_role(person, "reviewer", by, call_id=call.uuid)  # refuses with its reason
+    roles.grant_role(person, Role.REVIEWER, by, call_id=call.uuid)  # refuses with its reason
     audit.record("review.committee_add", actor=by, target=f"call:{call.id}", email=person.email, name=person.name)
     conflicts.sync_automatic(call, by)  # in the same transaction: a member is never named without her conflicts
     return person

@@ -14,7 +14,7 @@ from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.extensions import db
 from portal.reviews.models import Assignment, Decision, Eligibility, Review, ReviewRound
-from portal.reviews.states import ReviewStatus, Verdict
+from portal.reviews.states import DeclaredBy, ReviewStatus, RoundPhase, Verdict
 
 
 def committee_of(call: Call) -> list[User]:
@@ -134,7 +134,7 @@ def assigned_to(user, call: Call) -> list:
     return list(db.session.execute(
         select(Application, Organisation.legal_name.label("organisation"), Review.status.label("review_status"),
                # an assignment is made after closing: no round stored yet is the first phase
-               func.coalesce(ReviewRound.phase, "eligibility").label("phase"),
+               func.coalesce(ReviewRound.phase, RoundPhase.ELIGIBILITY.value).label("phase"),
                Assignment.no_conflict_declared_at.label("declared_at"))
         .join(Assignment, and_(Assignment.application_id == Application.id, Assignment.reviewer_id == user.id))
         .join(Organisation, Organisation.id == Application.organisation_id)
@@ -296,7 +296,7 @@ def named_by_applicant(application: Application) -> list:
     from portal.reviews.models import Conflict
 
     return list(db.session.scalars(select(Conflict).where(Conflict.application_id == application.id,
-                                                          Conflict.declared_by_role == "applicant")
+                                                          Conflict.declared_by_role == DeclaredBy.APPLICANT)
                                    .order_by(Conflict.declared_at, Conflict.id)))
 
 
@@ -315,7 +315,7 @@ def declared_by_reviewer(user, call: Call) -> list:
     return list(db.session.execute(
         select(Conflict, Application.number.label("number")).join(Application, Application.id == Conflict.application_id)
         .where(Application.call_id == call.id, Conflict.email == user.email.lower(),
-               Conflict.declared_by_role == "reviewer", Conflict.declared_by_id == user.id)
+               Conflict.declared_by_role == DeclaredBy.REVIEWER, Conflict.declared_by_id == user.id)
         .order_by(Conflict.declared_at, Conflict.id)))
 
 

@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.reviews import permissions, queries, scoring
 from portal.reviews.models import Eligibility, ReviewRound, ReviewSettings
 from portal.reviews.phases import PHASES, Phase
+from portal.reviews.states import RoundPhase
 
 
 def _unsaved(key: tuple, build):
@@ -64,7 +65,7 @@ def round_of(window: Window, at: dt.datetime) -> ReviewRound | None:
     round_ = db.session.scalar(select(ReviewRound).where(ReviewRound.window_id == window.id))
     if round_ is None and window.has_closed_at(at):
         round_ = _unsaved(("round", window.id), lambda: ReviewRound(
-            call_id=window.call_id, window_id=window.id, phase="eligibility", phase_changed_at=window.closes_at,
+            call_id=window.call_id, window_id=window.id, phase=RoundPhase.ELIGIBILITY, phase_changed_at=window.closes_at,
             phase_changed_by_id=None, decisions_published_at=None))
     return round_
 
@@ -121,7 +122,7 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime, missing_conf
     if to not in current.next:
         raise Refusal(f"On ne passe pas de la phase « {current.label} » à "
                           f"« {PHASES[to].label if to in PHASES else to} ».")
-    if to == "review":
+    if to == RoundPhase.REVIEW:
         missing = unscreened_count(window)
         if missing:
             raise Refusal(f"{missing} candidature(s) n'ont pas encore de décision de recevabilité : "
@@ -129,7 +130,7 @@ def change_phase(round_: ReviewRound, to: str, by, at: dt.datetime, missing_conf
         submission.lock_for_review(list(db.session.scalars(select(Application).where(
             Application.window_id == window.id, Application.is_deposited))), at)
     extra = {}
-    if to == "deliberation":
+    if to == RoundPhase.DELIBERATION:
         missing = len(missing_reviews(window, by))
         if missing > missing_confirmed:
             raise MissingReviews(missing)

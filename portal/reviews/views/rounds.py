@@ -12,16 +12,17 @@ from portal.extensions import db
 from portal.reviews import permissions, queries, rounds
 from portal.reviews.forms.rounds import SettingsForm
 from portal.reviews.phases import PHASES
+from portal.reviews.states import RoundPhase
 from portal.reviews.views.blueprints import manage
 from portal.reviews.views.loading import managed_call, window_of
 
 # What each move does, said on its button: (from, to) → label, consequence.
 MOVES = {
-    ("eligibility", "review"): ("Commencer l'évaluation",
+    (RoundPhase.ELIGIBILITY, RoundPhase.REVIEW): ("Commencer l'évaluation",
                                 "les dossiers seront figés et la recevabilité ne pourra plus changer"),
-    ("review", "deliberation"): ("Ouvrir la délibération",
+    (RoundPhase.REVIEW, RoundPhase.DELIBERATION): ("Ouvrir la délibération",
                                  "les évaluateurs ne pourront plus noter ; le comité verra toutes les évaluations"),
-    ("deliberation", "review"): ("Rouvrir l'évaluation",
+    (RoundPhase.DELIBERATION, RoundPhase.REVIEW): ("Rouvrir l'évaluation",
                                  "les évaluateurs pourront de nouveau noter ; les décisions attendront"),
 }
 SETTINGS_FIELDS = ("blind", "others_after_own", "reviews_per_application", "max_per_reviewer",
@@ -42,10 +43,10 @@ def _overview(call, refused: dict[str, str] | None = None):
     for row in windows:
         phase = rounds.phase_of(row["round"])
         row["phase"] = phase
-        row["moves"] = [(to, move_label(phase.key, to)) for to in phase.next if to != "decided"] if phase else []
+        row["moves"] = [(to, move_label(phase.key, to)) for to in phase.next if to != RoundPhase.DECIDED] if phase else []
         row["progress"] = queries.review_progress(row["window"], visible) if phase else None
         row["missing"] = (rounds.missing_reviews(row["window"], current_user)
-                          if phase and "deliberation" in phase.next else [])
+                          if phase and RoundPhase.DELIBERATION in phase.next else [])
         row["error"] = (refused or {}).get(row["window"].key)
     return render_template("reviews/overview.html", call=call, windows=windows, phases=PHASES,
                            confirm_label=rounds.confirm_missing_label,
