@@ -38,6 +38,7 @@ def cerfa_pdf(megabytes: int = 4) -> bytes:
 def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, checked, clock, publish_call,
                                                                  make_user, make_organisation, pdf_screenshot):
     from portal.accounts import vault
+    from portal.extensions import db
 
     moment = clock("2025-04-15 10:00:00")
     page.clock.set_fixed_time(moment)  # the browser lives at the portal's instant: its countdown agrees
@@ -49,6 +50,7 @@ def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, 
     statutes = pdf() + b"% statuts adoptes en assemblee generale\n"
     vault.add_document(association, claire, io.BytesIO(statutes), "statuts.pdf", kind="statuts",
                        label="Statuts signés", year=2024)
+    db.session.commit()  # the vault flushes; the portal's server thread reads what is committed
     cerfa = cerfa_pdf()
 
     # She signs in and finds the call in the catalogue.

@@ -19,6 +19,7 @@ WIDE = {"width": 1440, "height": 900}
 def ready_to_score(selection):
     """Every application eligible, the round in review, Alpha assigned to Évaluateur 1 who declared no conflict."""
     from portal.core.time import now
+    from portal.extensions import db
     from portal.reviews import assignment, conflicts, eligibility, queries, rounds
 
     for application in selection.applications:
@@ -27,6 +28,7 @@ def ready_to_score(selection):
     alpha, reviewer = selection.applications[0], selection.reviewers[0]
     assignment.assign(alpha, reviewer, selection.manager, now())
     conflicts.declare_none(queries.assignment_of(reviewer, alpha), reviewer, now())
+    db.session.commit()  # the use cases flush; the portal's server thread reads what is committed
     return alpha, reviewer
 
 

@@ -284,6 +284,7 @@ def as_after_the_first_test(selection) -> None:
     irrecevable, the others recevables, the evaluation started, Évaluateurs 1 and 2 on Alpha, Bêta and Gamma,
     Évaluateur 1 in conflict with Gamma and her two reviews submitted."""
     from portal.core.time import now
+    from portal.extensions import db
     from portal.reviews import assignment, conflicts, eligibility, queries, reviewing, rounds
 
     manager, (first, second, _) = selection.manager, selection.reviewers
@@ -304,6 +305,7 @@ def as_after_the_first_test(selection) -> None:
         reviewing.save(application, first, {"qualite": quality, "partenariat": partnership, "budget": ""},
                        {"qualite": f"Avis de Évaluateur 1 sur {name}."}, OPINION_KEYS[opinion], "", submit=True,
                        at=now())
+    db.session.commit()  # the use cases flush; the portal's server thread reads what is committed
 
 
 def test_the_manager_screens_and_assigns_and_a_reviewer_declares_a_conflict_and_scores(

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from portal.catalog import services
 from portal.config import ROOT
 from portal.core import time
+from portal.extensions import db
 
 CALL = "aap-2025-equipes-mobiles-prevention-expulsions"
 # 200 % zoom on a 1280 × 900 laptop screen lays the page out in a 640 × 450 CSS-pixel viewport (WCAG 1.4.4 and
@@ -22,6 +23,7 @@ def calls(app, clock):
     """The real calls shipped in calls/, published while the 2025 call is open: long titles, tables, contacts."""
     clock("2025-04-15 10:00:00")
     report = services.sync_calls(sorted((ROOT / "calls").glob("*.md")), at=time.now())
+    db.session.commit()  # sync_calls flushes; the portal's server thread reads what is committed
     assert CALL in report.created
     return report
 
