@@ -78,8 +78,10 @@ def mine():
 @login_required
 def remove(alert_id: uuid.UUID):
     alert = db.session.get(alerts.Alert, alert_id)
-    if alert is None or not can_manage_alert(current_user, alert):
+    if alert is None:
         abort(404)
+    if refusal := can_manage_alert(current_user, alert):
+        raise refusal
     if FlaskForm().validate_on_submit():
         alerts.unsubscribe(alert)
         flash("L'alerte est supprimée.", "success")
