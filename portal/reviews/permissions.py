@@ -49,7 +49,7 @@ def _requests_standing_against(user) -> list:
         .join(Application, Application.id == Conflict.application_id).join(Call, Call.id == Application.call_id)
         .where(Conflict.email == user.email.lower(), Conflict.is_pending_request))
     return [application_id for application_id, call_uuid, issuer in pending
-            if can_manage_call(user, call_uuid, issuer) is not None]
+            if not can_manage_call(user, call_uuid, issuer)]
 
 
 def reviewable(user, call: Call) -> Select:
@@ -58,7 +58,7 @@ def reviewable(user, call: Call) -> Select:
     query = select(Application.id).where(Application.call_id == call.id, Application.is_deposited)
     if not _signed_in(user):
         return query.where(false())
-    if can_manage_call(user, call.uuid, call.issuer) is not None:
+    if not can_manage_call(user, call.uuid, call.issuer):
         if not is_reviewer_of(user, call.uuid):
             return query.where(false())
         query = query.where(Application.id.in_(select(Assignment.application_id)
@@ -66,10 +66,12 @@ def reviewable(user, call: Call) -> Select:
     return query.where(Application.id.not_in(conflicted(user)))
 
 
-def can_review(user, application: Application) -> bool:
-    """The gate to one application on the selection side (its file, scores, decision, letters)."""
-    return bool(db.session.scalar(select(exists(reviewable(user, application.call)
-                                                .where(Application.id == application.id)))))
+def can_review(user, application: Application) -> Refusal | None:
+    """The gate to one application on the selection side (its file, scores, decision, letters): None, or a 404
+    refusal — out of her reach, not assigned to her or in conflict, she does not even learn the file exists."""
+    if db.session.scalar(select(exists(reviewable(user, application.call).where(Application.id == application.id)))):
+        return None
+    return Refusal.not_found()
 
 
 def has_conflict(user, application: Application) -> bool:
@@ -80,7 +82,7 @@ def has_conflict(user, application: Application) -> bool:
 
 
 def can_manage_selection(user, call: Call) -> bool:
-    return can_manage_call(user, call.uuid, call.issuer) is None
+    return can_manage_call(user, call.uuid, call.issuer)
 
 
 def is_assigned(user, application: Application) -> bool:
@@ -99,8 +101,8 @@ def can_score(user, application: Application, round_: ReviewRound | None,
         return Refusal("Déclarez d'abord que vous n'avez pas de conflit d'intérêts avec cette candidature.")
     if not _is_eligible(application):  # said before the general refusal, which includes it
         return Refusal("Cette candidature n'a pas été déclarée recevable : elle n'est pas évaluée.")
-    if round_ is None or not mine or not is_reviewer_of(user, application.call.uuid) or not can_review(user,
-                                                                                                      application):
+    if (round_ is None or not mine or not is_reviewer_of(user, application.call.uuid)
+            or can_review(user, application) is not None):
         return Refusal("Vous ne pouvez pas évaluer cette candidature.")
     return None
 
@@ -125,7 +127,7 @@ def can_read_other_reviews(user, application: Application, round_: ReviewRound, 
                            own: Review | None) -> bool:
     """Managers always; reviewers in deliberation, or during the review once their own is submitted if the call's
     settings say so."""
-    if not can_review(user, application):
+    if can_review(user, application) is not None:
         return False
     if can_manage_selection(user, application.call) or PHASES[round_.phase].committee_sees_all:
         return True

@@ -34,7 +34,7 @@ def register(app: Flask) -> None:
     # A manager in conflict with an application loses it on the staff side too, not only on the selection side.
     exclude_from_staff(permissions.conflicted)
     # Whom the committee may read, applications' can_download asks without importing the reviews domain.
-    read_deposited_by(permissions.can_review)
+    read_deposited_by(_reads_as_reviewer)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
     app.add_template_global(queries.round_published_at, "decisions_published")
     # The selection's pages compare a stored state with its member (row.outcome == Outcome.WAITING_LIST), never
@@ -55,3 +55,11 @@ def register(app: Flask) -> None:
 def menu_entry(user) -> hooks.NavEntry | None:
     """« Évaluation » in the header, for a member of a committee."""
     return hooks.NavEntry("Évaluation", "committee.home") if is_reviewer(user) else None
+
+
+def _reads_as_reviewer(user, application) -> bool:
+    """applications.permissions.read_deposited_by asks yes or no: whether reviews' can_review lets her in. One
+    function for the module, so that registering again (a second app) does not add the rule twice."""
+    from portal.reviews import permissions
+
+    return permissions.can_review(user, application) is None

@@ -114,7 +114,7 @@ def lift_conflict(conflict_id: int):
 def _assigned_application(application_id: uuid.UUID):
     application = applications.get(application_id)
     if (application is None or not permissions.is_assigned(current_user, application)
-            or not permissions.can_review(current_user, application)):
+            or permissions.can_review(current_user, application) is not None):
         abort(404)
     return application
 

@@ -42,6 +42,6 @@ def managed_application(application_id: uuid.UUID) -> Application:
     application = applications.get(application_id)
     if (application is None or not application.is_deposited
             or not permissions.can_manage_selection(current_user, application.call)
-            or not permissions.can_review(current_user, application)):
+            or permissions.can_review(current_user, application) is not None):
         abort(404)
     return application

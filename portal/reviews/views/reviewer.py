@@ -32,8 +32,8 @@ REVIEW_STATUS = {None: "À commencer", **{s: s.label for s in ReviewStatus}}
 def _assigned(application_id: uuid.UUID):
     """The application and her assignment, or 404: unknown, in conflict, out of her reach or not assigned to her."""
     application = applications.get(application_id)
-    if application is None or not application.is_deposited or not permissions.can_review(current_user,
-                                                                                                application):
+    if (application is None or not application.is_deposited
+            or permissions.can_review(current_user, application) is not None):
         abort(404)
     assignment = queries.assignment_of(current_user, application) or abort(404)
     return application, assignment
