@@ -6,6 +6,9 @@ from __future__ import annotations
 import uuid
 
 from portal.accounts.models import Membership, MembershipRole, Organisation, Role, RoleGrant, User
+from portal.core.errors import Refusal
+
+ORGANISATION_ADMINS_ONLY = "Seuls les administrateurs de l'organisation peuvent faire cela."
 
 
 def _grants(user) -> list[RoleGrant]:
@@ -21,11 +24,14 @@ def is_staff(user) -> bool:
     return bool(_grants(user))
 
 
-def can_manage_call(user, call_id: uuid.UUID, issuer: str) -> bool:
-    """Administrators, managers of the call's issuer and managers named for this very call."""
-    return is_admin(user) or any(
-        grant.role == Role.MANAGER and (grant.call_id == call_id or (grant.issuer and grant.issuer == issuer))
-        for grant in _grants(user))
+def can_manage_call(user, call_id: uuid.UUID, issuer: str) -> Refusal | None:
+    """Administrators, managers of the call's issuer and managers named for this very call; to anyone else the
+    call's back office does not exist (404)."""
+    if is_admin(user) or any(
+            grant.role == Role.MANAGER and (grant.call_id == call_id or (grant.issuer and grant.issuer == issuer))
+            for grant in _grants(user)):
+        return None
+    return Refusal.not_found()
 
 
 def is_reviewer_of(user, call_id: uuid.UUID) -> bool:
@@ -45,18 +51,25 @@ def membership_in(user, organisation_id: uuid.UUID) -> Membership | None:
     return next((m for m in user.memberships if m.organisation_id == organisation_id), None)
 
 
-def can_view_organisation(user, organisation: Organisation) -> bool:
-    return membership_in(user, organisation.id) is not None
+def can_view_organisation(user, organisation: Organisation) -> Refusal | None:
+    """Its members; to anyone else it does not exist (404)."""
+    return None if membership_in(user, organisation.id) is not None else Refusal.not_found()
 
 
-def can_manage_organisation(user, organisation: Organisation) -> bool:
-    """The organisation's administrators edit it, invite, remove members and hand over the role."""
+def can_manage_organisation(user, organisation: Organisation) -> Refusal | None:
+    """The organisation's administrators edit it, invite, remove members and hand over the role; its other members
+    are told why not (403), anyone else does not learn it exists (404)."""
     membership = membership_in(user, organisation.id)
-    return membership is not None and membership.role == MembershipRole.ADMIN
+    if membership is None:
+        return Refusal.not_found()
+    if membership.role != MembershipRole.ADMIN:
+        return Refusal.forbidden(ORGANISATION_ADMINS_ONLY)
+    return None
 
 
-def can_grant_roles(user) -> bool:
-    return is_admin(user)
+def can_grant_roles(user) -> Refusal | None:
+    """Platform administrators; to anyone else the back office does not exist (404)."""
+    return None if is_admin(user) else Refusal.not_found()
 
 
 def is_signed_in_as(user, other: User) -> bool:

@@ -33,7 +33,7 @@ def user_by_email(email: str) -> User | None:
 def organisation_for(user, organisation_id: uuid.UUID) -> Organisation | None:
     """The organisation if the person is one of its members, else None (the view answers 404)."""
     organisation = db.session.get(Organisation, organisation_id)
-    return organisation if organisation is not None and can_view_organisation(user, organisation) else None
+    return organisation if organisation is not None and can_view_organisation(user, organisation) is None else None
 
 
 def memberships_of(user: User) -> list[Membership]:

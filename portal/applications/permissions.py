@@ -46,7 +46,7 @@ def hidden_from_staff(user) -> list[Select]:
 
 def can_manage_application(user, application: Application) -> bool:
     """The call's managers (and platform administrators), unless a rule hides this application from them."""
-    if not can_manage_call(user, application.call.uuid, application.call.issuer):
+    if can_manage_call(user, application.call.uuid, application.call.issuer) is not None:
         return False
     return not any(db.session.scalar(select(exists().where(Application.id == application.id,
                                                            Application.id.in_(hidden))))

@@ -49,7 +49,7 @@ def _requests_standing_against(user) -> list:
         .join(Application, Application.id == Conflict.application_id).join(Call, Call.id == Application.call_id)
         .where(Conflict.email == user.email.lower(), Conflict.is_pending_request))
     return [application_id for application_id, call_uuid, issuer in pending
-            if not can_manage_call(user, call_uuid, issuer)]
+            if can_manage_call(user, call_uuid, issuer) is not None]
 
 
 def reviewable(user, call: Call) -> Select:
@@ -58,7 +58,7 @@ def reviewable(user, call: Call) -> Select:
     query = select(Application.id).where(Application.call_id == call.id, Application.is_deposited)
     if not _signed_in(user):
         return query.where(false())
-    if not can_manage_call(user, call.uuid, call.issuer):
+    if can_manage_call(user, call.uuid, call.issuer) is not None:
         if not is_reviewer_of(user, call.uuid):
             return query.where(false())
         query = query.where(Application.id.in_(select(Assignment.application_id)
@@ -82,7 +82,7 @@ def has_conflict(user, application: Application) -> bool:
 
 
 def can_manage_selection(user, call: Call) -> bool:
-    return can_manage_call(user, call.uuid, call.issuer)
+    return can_manage_call(user, call.uuid, call.issuer) is None
 
 
 def is_assigned(user, application: Application) -> bool:

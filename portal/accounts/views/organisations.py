@@ -30,8 +30,8 @@ def _member_of(organisation_id: uuid.UUID):
 
 def _admin_of(organisation_id: uuid.UUID):
     organisation = _member_of(organisation_id)
-    if not permissions.can_manage_organisation(current_user, organisation):
-        abort(403)
+    if refusal := permissions.can_manage_organisation(current_user, organisation):
+        raise refusal
     return organisation
 
 
@@ -55,7 +55,7 @@ def show(organisation_id: uuid.UUID):
         "accounts/organisation.html", organisation=organisation, legal_forms=LEGAL_FORMS, vault_kinds=VAULT_KINDS,
         members=queries.members_of(organisation), invitations=queries.pending_invitations(organisation),
         agrements=queries.agrements_of(organisation), documents=queries.vault_of(organisation),
-        today=today_paris(), can_manage=permissions.can_manage_organisation(current_user, organisation),
+        today=today_paris(), can_manage=permissions.can_manage_organisation(current_user, organisation) is None,
         directory_url=directory_url(organisation.siret) if organisation.siret else None,
         invite_form=InviteForm(), empty=EmptyForm())
 
@@ -99,8 +99,8 @@ def remove_member(organisation_id: uuid.UUID, member_id: uuid.UUID):
     organisation = _member_of(organisation_id)
     membership = _membership(organisation, member_id)
     leaving = membership.user_id == current_user.id
-    if not (leaving or permissions.can_manage_organisation(current_user, organisation)):
-        abort(403)
+    if not leaving and (refusal := permissions.can_manage_organisation(current_user, organisation)):
+        raise refusal
     if EmptyForm().validate_on_submit():
         services.remove_member(organisation, membership, by=current_user)
         flash("Vous avez quitté l'organisation." if leaving else "Le membre est retiré.", "success")

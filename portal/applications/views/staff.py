@@ -26,8 +26,10 @@ ACTION_LABELS = {"application.start": "Dossier commencé", "application.file_add
 
 def managed_call(slug: str):
     call = get_call(slug)
-    if call is None or not can_manage_call(current_user, call.uuid, call.issuer):
+    if call is None:
         abort(404)
+    if refusal := can_manage_call(current_user, call.uuid, call.issuer):
+        raise refusal
     return call
 
 
