@@ -81,8 +81,10 @@ def has_conflict(user, application: Application) -> bool:
     return bool(db.session.scalar(select(exists().where(ids.c.id == application.id))))
 
 
-def can_manage_selection(user, call: Call) -> bool:
-    return can_manage_call(user, call.uuid, call.issuer) is None
+def can_manage_selection(user, call: Call) -> Refusal | None:
+    """The call's selection is run by those who run the call (accounts' can_manage_call); to anyone else its
+    selection pages do not exist (404)."""
+    return can_manage_call(user, call.uuid, call.issuer)
 
 
 def is_assigned(user, application: Application) -> bool:
@@ -129,7 +131,7 @@ def can_read_other_reviews(user, application: Application, round_: ReviewRound, 
     settings say so."""
     if can_review(user, application) is not None:
         return False
-    if can_manage_selection(user, application.call) or PHASES[round_.phase].committee_sees_all:
+    if can_manage_selection(user, application.call) is None or PHASES[round_.phase].committee_sees_all:
         return True
     return (PHASES[round_.phase].scoring and settings.others_after_own and own is not None
             and own.status == ReviewStatus.SUBMITTED)
@@ -137,4 +139,4 @@ def can_read_other_reviews(user, application: Application, round_: ReviewRound, 
 
 def sees_reviewer_names(user, call: Call, settings: ReviewSettings) -> bool:
     """In blind mode reviewers do not learn who wrote the other reviews; managers always do."""
-    return not settings.blind or can_manage_selection(user, call)
+    return not settings.blind or can_manage_selection(user, call) is None
