@@ -194,7 +194,7 @@ def _managed(conflict: Conflict, by) -> Application:
     request spares her until confirmed (permissions.conflicted), so that it can always be decided — even when she
     is the only manager of the call. The audit entry then says she decided a request naming herself."""
     application = db.session.get(Application, conflict.application_id)
-    if (not permissions.can_manage_selection(by, application.call)
+    if (permissions.can_manage_selection(by, application.call) is not None
             or permissions.can_review(by, application) is not None):
         raise Refusal("Seul un gestionnaire de l'appel peut faire cela.")
     return application

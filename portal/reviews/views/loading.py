@@ -20,7 +20,7 @@ from portal.reviews.models import ReviewRound
 def managed_call(slug: str) -> Call:
     """The call, for its managers only."""
     call = get_call(slug)
-    if call is None or not permissions.can_manage_selection(current_user, call):
+    if call is None or permissions.can_manage_selection(current_user, call) is not None:
         abort(404)
     return call
 
@@ -41,7 +41,7 @@ def managed_application(application_id: uuid.UUID) -> Application:
     """A deposited application, for the call's managers who are not in conflict with it."""
     application = applications.get(application_id)
     if (application is None or not application.is_deposited
-            or not permissions.can_manage_selection(current_user, application.call)
+            or permissions.can_manage_selection(current_user, application.call) is not None
             or permissions.can_review(current_user, application) is not None):
         abort(404)
     return application

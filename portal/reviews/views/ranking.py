@@ -52,7 +52,7 @@ def _render(call, window, round_, endpoint: str, manager: bool):
 @login_required
 def manager_ranking(slug: str, key: str):
     call = get_call(slug)
-    if call is None or not can_manage_selection(current_user, call):
+    if call is None or can_manage_selection(current_user, call) is not None:
         abort(404)
     window = window_of(call, key)
     round_ = rounds.round_of(window, now()) or abort(404)
