@@ -125,16 +125,22 @@ def _is_eligible(application: Application) -> bool:
                                                         Eligibility.verdict == Verdict.ELIGIBLE))))
 
 
-def can_read_other_reviews(user, application: Application, round_: ReviewRound, settings: ReviewSettings,
-                           own: Review | None) -> bool:
+def can_read_other_reviews(user, application: Application, round_: ReviewRound | None, settings: ReviewSettings,
+                           own: Review | None) -> Refusal | None:
     """Managers always; reviewers in deliberation, or during the review once their own is submitted if the call's
-    settings say so."""
-    if can_review(user, application) is not None:
-        return False
-    if can_manage_selection(user, application.call) is None or PHASES[round_.phase].committee_sees_all:
-        return True
-    return (PHASES[round_.phase].scoring and settings.others_after_own and own is not None
-            and own.status == ReviewStatus.SUBMITTED)
+    settings say so; else when she will (none before the window's round exists)."""
+    refusal = can_review(user, application)
+    if refusal is not None:
+        return refusal
+    if round_ is not None:
+        phase = PHASES[round_.phase]
+        if can_manage_selection(user, application.call) is None or phase.committee_sees_all:
+            return None
+        if (phase.scoring and settings.others_after_own and own is not None
+                and own.status == ReviewStatus.SUBMITTED):
+            return None
+    return Refusal("Vous lirez les autres évaluations après avoir soumis la vôtre." if settings.others_after_own
+                   else "Les évaluations des autres membres du comité sont visibles à partir de la délibération.")
 
 
 def sees_reviewer_names(user, call: Call, settings: ReviewSettings) -> bool:

@@ -50,9 +50,9 @@ def _opened(application_id: uuid.UUID):
 def _reading_rights(application):
     round_ = rounds.round_of_application(application, now())
     own = queries.own_review(current_user, application)
-    may_read = round_ is not None and permissions.can_read_other_reviews(
-        current_user, application, round_, rounds.settings_of(application.call), own)
-    return round_, own, may_read
+    reading = permissions.can_read_other_reviews(current_user, application, round_,
+                                                 rounds.settings_of(application.call), own)
+    return round_, own, reading
 
 
 @committee.get("/")
@@ -93,10 +93,10 @@ def application(application_id: uuid.UUID):
     found, declare = _opened(application_id)
     if declare:
         return declare
-    round_, own, may_read = _reading_rights(found)
+    round_, own, reading = _reading_rights(found)
     return render_template(
         "reviews/reviewer_application.html", application=found, **_deposited(found),
-        eligibility=queries.eligibility_of(found), phase=rounds.phase_of(round_), own=own, may_read=may_read,
+        eligibility=queries.eligibility_of(found), phase=rounds.phase_of(round_), own=own, may_read=reading is None,
         may_score=reviewing.may_score(current_user, found, now()), statuses=REVIEW_STATUS)
 
 
@@ -142,9 +142,9 @@ def review(application_id: uuid.UUID):
         else:
             flash(message, "success")
             return redirect(url_for("committee.review", application_id=found.id))
-    round_, own, may_read = _reading_rights(found)
+    round_, own, reading = _reading_rights(found)
     return render_template("reviews/review_form.html", application=found, criteria=criteria, form=form, own=own,
-                           may_score=reviewing.may_score(current_user, found, now()), may_read=may_read,
+                           may_score=reviewing.may_score(current_user, found, now()), may_read=reading is None,
                            phase=rounds.phase_of(round_), opinions=OPINION_LABELS, is_scored=reviewing.is_scored,
                            scoring=scoring, statuses=REVIEW_STATUS, **_deposited(found)), status
 
@@ -175,11 +175,9 @@ def reviews(application_id: uuid.UUID):
     found, declare = _opened(application_id)
     if declare:
         return declare
-    round_, own, may_read = _reading_rights(found)
-    if not may_read:
-        settings = rounds.settings_of(found.call)
-        flash("Vous lirez les autres évaluations après avoir soumis la vôtre." if settings.others_after_own
-              else "Les évaluations des autres membres du comité sont visibles à partir de la délibération.", "info")
+    _, _, reading = _reading_rights(found)
+    if reading is not None:  # not yet: said where she reads the file
+        flash(reading.message, "info")
         return redirect(url_for("committee.application", application_id=found.id))
     names = permissions.sees_reviewer_names(current_user, found.call, rounds.settings_of(found.call))
     shown = [(r, name if names else f"Évaluateur {_letter(rank)}") for r, name, rank in
