@@ -17,9 +17,6 @@ from portal.core.errors import Refusal
 from portal.core.formatting import datetime_fr
 from portal.extensions import db
 
-DEPOSITED_STAYS = ("Une candidature déposée ne se supprime pas : le service instructeur l'a reçue. Vous pouvez vous "
-                   "désister.")
-
 
 def start(window: Window, organisation: Organisation, by: User, at: dt.datetime) -> tuple[Application, bool]:
     """The organisation's application to this window: the existing one, or a new draft. Returns (it, created)."""
@@ -42,11 +39,8 @@ def start(window: Window, organisation: Organisation, by: User, at: dt.datetime)
 
 
 def ensure_editable(application: Application, at: dt.datetime) -> None:
-    if application.is_withdrawn:
-        raise Refusal("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être modifiée.")
-    if not application.window.is_open_at(at):
-        raise Refusal(f"La date limite ({datetime_fr(application.window.closes_at)}) est passée : le dossier "
-                               "ne peut plus être modifié. Il est conservé tel quel.")
+    if refusal := permissions.editing_refusal(application, at):
+        raise refusal
 
 
 def seen_by_service(application: Application, at: dt.datetime) -> str:
@@ -79,7 +73,7 @@ def delete(application: Application, by: User) -> None:
     """Delete a draft never deposited, with its partners' invitations and its files' rows: the stored copies, named
     by no row any more, are left to `portal storage gc` (core/storage_gc.py), so nothing is lost if this fails."""
     if application.ever_deposited:
-        raise Refusal(DEPOSITED_STAYS)
+        raise Refusal(permissions.DEPOSITED_STAYS)
     names = [f.original_name for f in application.files]
     partners = [p.name for p in application.partners]
     try:

@@ -1,8 +1,8 @@
 """Who may see and change an application: the one place these rules live. The reviews domain adds its own
 rules for committee members on top of these; nothing here knows of reviewers.
 
-The older predicates answer a bool (templates and other domains test them); those written since answer
-`Refusal | None`, the reason of a refusal in the words every door uses (core.errors)."""
+Each `can_*` predicate answers `Refusal | None`: None when allowed, else the refusal with its reason in the words
+every door uses (core.errors): a 404 to whoever must not learn the file exists."""
 
 from __future__ import annotations
 
@@ -14,9 +14,13 @@ from sqlalchemy import Select, exists, select
 from portal.accounts.permissions import can_manage_call, membership_in
 from portal.applications.models import Application, ApplicationFile, PieceRequest
 from portal.core.errors import Refusal
+from portal.core.formatting import datetime_fr
 from portal.extensions import db
 
 UPLOADS_CLOSED = "Le dépôt de pièces est clos pour ce dossier."
+DEPOSITED_STAYS = ("Une candidature déposée ne se supprime pas : le service instructeur l'a reçue. Vous pouvez vous "
+                   "désister.")
+NOT_DEPOSITED = "Un brouillon jamais déposé se supprime ; le désistement concerne une candidature déposée."
 
 
 def is_lead_member(user, application: Application) -> bool:
@@ -44,41 +48,75 @@ def hidden_from_staff(user) -> list[Select]:
     return [rule(user) for rule in _staff_exclusions] if getattr(user, "is_authenticated", False) else []
 
 
-def can_manage_application(user, application: Application) -> bool:
-    """The call's managers (and platform administrators), unless a rule hides this application from them."""
-    if can_manage_call(user, application.call.uuid, application.call.issuer) is not None:
-        return False
-    return not any(db.session.scalar(select(exists().where(Application.id == application.id,
-                                                           Application.id.in_(hidden))))
-                   for hidden in hidden_from_staff(user))
+def can_manage_application(user, application: Application) -> Refusal | None:
+    """The call's managers (and platform administrators), unless a rule hides this application from them; to
+    anyone else it does not exist (404)."""
+    if refusal := can_manage_call(user, application.call.uuid, application.call.issuer):
+        return refusal
+    if any(db.session.scalar(select(exists().where(Application.id == application.id, Application.id.in_(hidden))))
+           for hidden in hidden_from_staff(user)):
+        return Refusal.not_found()
+    return None
 
 
-def can_view_application(user, application: Application) -> bool:
-    """Members of the applying organisation and of its accepted partners."""
-    return is_lead_member(user, application) or partner_organisation_of(user, application) is not None
+def can_view_application(user, application: Application) -> Refusal | None:
+    """Members of the applying organisation and of its accepted partners; to anyone else it does not exist (404)."""
+    if is_lead_member(user, application) or partner_organisation_of(user, application) is not None:
+        return None
+    return Refusal.not_found()
 
 
-def can_edit_answers(user, application: Application, moment: dt.datetime) -> bool:
+def _lead_only(user, application: Application, what: str) -> Refusal | None:
+    """A partner's member is told that only the applying organisation does this (403); anyone else is not told the
+    file exists (404)."""
+    if is_lead_member(user, application):
+        return None
+    if partner_organisation_of(user, application) is not None:
+        return Refusal.forbidden(f"Seuls les membres de l'organisation qui candidate peuvent {what}.")
+    return Refusal.not_found()
+
+
+def editing_refusal(application: Application, moment: dt.datetime) -> Refusal | None:
+    """Why nobody may change this application now, if so: withdrawn, or its window not open."""
+    if application.is_withdrawn:
+        return Refusal("Cette candidature a fait l'objet d'un désistement : elle ne peut plus être modifiée.")
+    if not application.window.is_open_at(moment):
+        return Refusal(f"La date limite ({datetime_fr(application.window.closes_at)}) est passée : le dossier ne peut "
+                       "plus être modifié. Il est conservé tel quel.")
+    return None
+
+
+def can_edit_answers(user, application: Application, moment: dt.datetime) -> Refusal | None:
     """The lead organisation's members, while the window is open and the application not withdrawn."""
-    return (is_lead_member(user, application) and not application.is_withdrawn
-            and application.window.is_open_at(moment))
+    return _lead_only(user, application, "modifier ses réponses") or editing_refusal(application, moment)
 
 
-def can_delete_draft(user, application: Application) -> bool:
+def can_delete_draft(user, application: Application) -> Refusal | None:
     """The lead organisation's members, while the application has never been deposited: once deposited, the
     service has seen it, and it is withdrawn instead."""
-    return is_lead_member(user, application) and not application.ever_deposited
+    if application.ever_deposited and can_view_application(user, application) is None:
+        return Refusal.forbidden(DEPOSITED_STAYS)
+    return _lead_only(user, application, "supprimer ce brouillon")
 
 
-def can_withdraw(user, application: Application) -> bool:
+def can_withdraw(user, application: Application) -> Refusal | None:
     """The lead organisation's members, once the application is deposited (a draft never deposited is deleted)."""
-    return is_lead_member(user, application) and application.is_deposited
+    if refusal := _lead_only(user, application, "se désister"):
+        return refusal
+    if application.is_withdrawn:
+        return Refusal("Cette candidature a déjà fait l'objet d'un désistement.")
+    if not application.is_deposited:
+        return Refusal(NOT_DEPOSITED)
+    return None
 
 
-def can_add_documents(user, application: Application, moment: dt.datetime) -> bool:
+def can_add_documents(user, application: Application, moment: dt.datetime) -> Refusal | None:
     """Lead and partner members while the window is open; after closing, only through a request for pieces."""
-    return (can_view_application(user, application) and not application.is_withdrawn
-            and application.window.is_open_at(moment))
+    if refusal := can_view_application(user, application):
+        return refusal
+    if application.is_withdrawn or not application.window.is_open_at(moment):
+        return Refusal(UPLOADS_CLOSED)
+    return None
 
 
 def open_piece_request(application: Application, moment: dt.datetime):
@@ -96,7 +134,7 @@ def acting_organisation(user, application: Application):
 
 def answering_piece_request(user, application: Application, key: str, moment: dt.datetime) -> PieceRequest | None:
     """After closing, the open request for pieces through which the lead organisation uploads to this slot."""
-    if can_add_documents(user, application, moment):
+    if can_add_documents(user, application, moment) is None:
         return None
     request = open_piece_request(application, moment)
     if request is not None and key in request.slots and is_lead_member(user, application):
@@ -106,7 +144,8 @@ def answering_piece_request(user, application: Application, key: str, moment: dt
 
 def can_upload(user, application: Application, key: str, moment: dt.datetime) -> Refusal | None:
     """Before closing: the file's members and partners. After: only the slots of an open request for pieces."""
-    if can_add_documents(user, application, moment) or answering_piece_request(user, application, key, moment):
+    if can_add_documents(user, application, moment) is None or answering_piece_request(user, application, key,
+                                                                                        moment):
         return None
     return Refusal(UPLOADS_CLOSED)
 
@@ -133,7 +172,8 @@ def read_deposited_by(rule: Callable[[object, Application], bool]) -> None:
 
 def reads_deposited(user, application: Application) -> bool:
     """Its call's managers, and whoever a rule of another domain lets read it (read_deposited_by)."""
-    return can_manage_application(user, application) or any(rule(user, application) for rule in _deposited_readers)
+    return can_manage_application(user, application) is None or any(rule(user, application)
+                                                                      for rule in _deposited_readers)
 
 
 def can_download(user, application: Application, file: ApplicationFile, reader: bool | None = None) -> Refusal | None:
@@ -142,7 +182,7 @@ def can_download(user, application: Application, file: ApplicationFile, reader: 
     of its last deposited version only — never a draft's — and none a virus scanner flagged or has not cleared."""
     if file.application_id != application.id:
         return Refusal.not_found()
-    if can_view_application(user, application):
+    if can_view_application(user, application) is None:
         return None
     if reader is None:
         reader = reads_deposited(user, application)

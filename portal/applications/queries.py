@@ -30,14 +30,14 @@ def get(application_id: uuid.UUID) -> Application | None:
 def for_member(application_id: uuid.UUID, user) -> Application | None:
     """The application if this person belongs to its organisation or to an accepted partner; else None (404)."""
     application = get(application_id)
-    if application is None or not permissions.can_view_application(user, application):
+    if application is None or permissions.can_view_application(user, application) is not None:
         return None
     return application
 
 
 def for_manager(application_id: uuid.UUID, user) -> Application | None:
     application = get(application_id)
-    if application is None or not permissions.can_manage_application(user, application):
+    if application is None or permissions.can_manage_application(user, application) is not None:
         return None
     return application
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from portal.accounts.models import User
-from portal.applications import completeness, receipts
+from portal.applications import completeness, permissions, receipts
 from portal.applications.answers import Problem
 from portal.applications.models import Application, ApplicationFile, NumberCounter, PieceRequest, Version, VersionFile
 from portal.applications.states import ApplicationStatus, VersionKind
@@ -20,8 +20,6 @@ from portal.core.errors import Refusal
 from portal.core.formatting import datetime_fr
 from portal.core.time import to_paris
 from portal.extensions import db
-
-NOT_DEPOSITED = "Un brouillon jamais déposé se supprime ; le désistement concerne une candidature déposée."
 
 
 class AlreadyDeposited(Refusal):
@@ -88,7 +86,7 @@ def withdraw(application: Application, reason: str, by: User, at: dt.datetime) -
     if application.is_withdrawn:
         raise Refusal("Cette candidature a déjà fait l'objet d'un désistement.")
     if not application.ever_deposited:
-        raise Refusal(NOT_DEPOSITED)
+        raise Refusal(permissions.NOT_DEPOSITED)
     if not reason.strip():
         raise Refusal("Indiquez la raison du désistement.")
     application.status, application.withdrawn_at, application.withdrawal_reason = (ApplicationStatus.WITHDRAWN, at,

@@ -92,9 +92,9 @@ def _show_page(application: Application, withdraw_form: WithdrawForm | None = No
     return render_template("applications/show.html", application=application,
                            problems=completeness.problems(application), slots=completeness.slots(application),
                            is_lead=permissions.is_lead_member(current_user, application),
-                           can_delete=permissions.can_delete_draft(current_user, application),
-                           can_withdraw=permissions.can_withdraw(current_user, application),
-                           editable=permissions.can_edit_answers(current_user, application, now()),
+                           can_delete=permissions.can_delete_draft(current_user, application) is None,
+                           can_withdraw=permissions.can_withdraw(current_user, application) is None,
+                           editable=permissions.can_edit_answers(current_user, application, now()) is None,
                            piece_request=permissions.open_piece_request(application, now()),
                            organisations=queries.organisations_by_id(
                                [application.organisation_id, *(p.organisation_id for p in application.partners)]),
@@ -105,7 +105,7 @@ def _show_page(application: Application, withdraw_form: WithdrawForm | None = No
 @login_required
 def form(application_id: uuid.UUID):
     application = member_application(application_id)
-    editable = permissions.can_edit_answers(current_user, application, arrival())
+    editable = permissions.can_edit_answers(current_user, application, arrival()) is None
     if request.method == "POST":
         autosave = request.headers.get("X-Autosave") == "1"
         if not permissions.is_lead_member(current_user, application):
@@ -165,7 +165,7 @@ def summary(application_id: uuid.UUID):
                            given=given, problems=completeness.problems(application),
                            slots=completeness.slots(application), cerfa=cerfa,
                            totals=cerfa.totals_of(given),
-                           editable=permissions.can_edit_answers(current_user, application, now()))
+                           editable=permissions.can_edit_answers(current_user, application, now()) is None)
 
 
 @bp.post("/<uuid:application_id>/deposer")
@@ -177,7 +177,7 @@ def submit(application_id: uuid.UUID):
     # nothing is (a refusal or a failure leaves the draft as it was; the stored copies go to `portal storage gc`).
     try:
         for key, upload in request.files.items(multi=True):
-            if upload.filename and permissions.can_add_documents(current_user, application, moment):
+            if upload.filename and permissions.can_add_documents(current_user, application, moment) is None:
                 documents.upload(application, key.removeprefix("piece."), upload.stream, upload.filename,
                                  current_user, application.organisation_id, moment)
         version = submission.submit(application, current_user, moment)

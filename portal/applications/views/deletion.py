@@ -13,19 +13,19 @@ from portal.applications.views.applicant import bp, member_application
 from portal.core.errors import Refusal
 
 
-def _refused(application):
-    """Why this person may not delete it: the application was deposited, or she acts for a partner."""
-    reason = (drafts.DEPOSITED_STAYS if application.ever_deposited
-              else "Seuls les membres de l'organisation qui candidate peuvent supprimer ce brouillon.")
-    return render_template("applications/delete.html", application=application, refusal=reason), 403
+def _refused(application, refusal: Refusal):
+    """Why this person may not delete it (permissions.can_delete_draft): the application was deposited, or she acts
+    for a partner."""
+    return render_template("applications/delete.html", application=application,
+                           refusal=refusal.message), refusal.status
 
 
 @bp.get("/<uuid:application_id>/supprimer")
 @login_required
 def confirm_delete(application_id: uuid.UUID):
     application = member_application(application_id)
-    if not permissions.can_delete_draft(current_user, application):
-        return _refused(application)
+    if refusal := permissions.can_delete_draft(current_user, application):
+        return _refused(application, refusal)
     return render_template("applications/delete.html", application=application, refusal=None)
 
 
@@ -33,8 +33,8 @@ def confirm_delete(application_id: uuid.UUID):
 @login_required
 def delete(application_id: uuid.UUID):
     application = member_application(application_id)
-    if not permissions.can_delete_draft(current_user, application):
-        return _refused(application)
+    if refusal := permissions.can_delete_draft(current_user, application):
+        return _refused(application, refusal)
     title = application.call.title
     try:
         drafts.delete(application, current_user)

@@ -48,7 +48,7 @@ def documents_page(application_id: uuid.UUID):
     organisation = db.session.get(Organisation, organisation_id)
     return render_template("applications/documents.html", application=application,
                            slots=completeness.slots(application),
-                           can_add=permissions.can_add_documents(current_user, application, moment),
+                           can_add=permissions.can_add_documents(current_user, application, moment) is None,
                            piece_request=permissions.open_piece_request(application, moment),
                            vault=vault_of(organisation), today=today_paris(moment),
                            outcome=_outcome_for(application))
@@ -91,8 +91,8 @@ def _already(added: list, message: str) -> str:
 def from_vault(application_id: uuid.UUID, key: str):
     application = member_application(application_id)
     moment = arrival()
-    if not permissions.can_add_documents(current_user, application, moment):
-        return _answer(application, permissions.UPLOADS_CLOSED, False, 409)
+    if refusal := permissions.can_add_documents(current_user, application, moment):
+        return _answer(application, refusal.message, False, refusal.status)
     organisation = db.session.get(Organisation, permissions.acting_organisation(current_user, application))
     try:
         chosen = vault_document(organisation, uuid.UUID(request.form.get("document_id", "")))
