@@ -96,8 +96,8 @@ def _assigning_phase(window: Window, at: dt.datetime) -> str | None:
     return None
 
 
-def refusal(application: Application, reviewer: User, at: dt.datetime, limit: int | None = None) -> str | None:
-    """Why this person may not be assigned this application now (a French sentence), or None."""
+def refusal(application: Application, reviewer: User, at: dt.datetime, limit: int | None = None) -> Refusal | None:
+    """Why this person may not be assigned this application now (a Refusal and its French sentence), or None."""
     call = application.call
     eligibility = eligibility_of(application)
     limit = limit if limit is not None else rounds.settings_of(call).max_per_reviewer
@@ -138,26 +138,26 @@ class _Facts:
     load: int  # her assignments in the call, read only when a limit applies
 
 
-def _refusal(application: Application, reviewer: User, facts: _Facts, limit: int | None) -> str | None:
+def _refusal(application: Application, reviewer: User, facts: _Facts, limit: int | None) -> Refusal | None:
     """The one rule: on the committee, a deposited application, a phase that assigns, not ineligible, no conflict,
     not already given to her, below the limit."""
     number = application.number
     if not facts.on_committee:
-        return f"{reviewer.name} ne fait pas partie du comité de cet appel."
+        return Refusal(f"{reviewer.name} ne fait pas partie du comité de cet appel.")
     if not application.is_deposited:
-        return "Cette candidature n'est pas déposée : elle ne peut pas être évaluée."
+        return Refusal("Cette candidature n'est pas déposée : elle ne peut pas être évaluée.")
     phase_refusal = facts.phase_refusal[application.window_id]
     if phase_refusal:
-        return phase_refusal
+        return Refusal(phase_refusal)
     if application.id in facts.ineligible:
-        return f"La candidature {number} est irrecevable : elle n'est pas évaluée."
+        return Refusal(f"La candidature {number} est irrecevable : elle n'est pas évaluée.")
     if application.id in facts.conflicted:
-        return f"{reviewer.name} est en conflit d'intérêts avec la candidature {number}."
+        return Refusal(f"{reviewer.name} est en conflit d'intérêts avec la candidature {number}.")
     if application.id in facts.assigned:
-        return f"{reviewer.name} est déjà affecté(e) à la candidature {number}."
+        return Refusal(f"{reviewer.name} est déjà affecté(e) à la candidature {number}.")
     if limit is not None and facts.load >= limit:
-        return (f"{reviewer.name} a déjà {facts.load} candidature(s) de cet appel à évaluer ; le plafond est de "
-                f"{limit} par évaluateur.")
+        return Refusal(f"{reviewer.name} a déjà {facts.load} candidature(s) de cet appel à évaluer ; le plafond est de "
+                       f"{limit} par évaluateur.")
     return None
 
 
@@ -174,8 +174,8 @@ def _create(application: Application, reviewer: User, by, at: dt.datetime, metho
 
 def assign(application: Application, reviewer: User, by, at: dt.datetime, method: AssignmentMethod = AssignmentMethod.MANUAL) -> Assignment:
     reason = refusal(application, reviewer, at)
-    if reason:
-        raise Refusal(reason)
+    if reason is not None:
+        raise reason
     assignment = _create(application, reviewer, by, at, method)
     return assignment
 
@@ -218,8 +218,8 @@ def bulk_assign(applications: list[Application], reviewers: list[User], by, at: 
     for application in applications:
         for reviewer in reviewers:
             reason = refusal(application, reviewer, at)
-            if reason:
-                report.refused.append(reason)
+            if reason is not None:
+                report.refused.append(reason.message)
                 continue
             _create(application, reviewer, by, at, AssignmentMethod.BULK)
             report.made.append((application, reviewer))
@@ -272,8 +272,10 @@ def import_csv(call: Call, window: Window, stream, by, at: dt.datetime) -> Impor
         if person is None:
             line.message = f"Aucun compte n'existe pour l'adresse {email}."
             continue
-        line.message = refusal(application, person, at) or ""
-        if not line.message:
+        reason = refusal(application, person, at)
+        if reason is not None:
+            line.message = reason.message
+        else:
             _create(application, person, by, at, AssignmentMethod.CSV)
             line.ok, line.message = True, f"{person.name} affecté(e) à la candidature {number}."
     if not report.lines:

@@ -129,6 +129,15 @@ def test_unassigning_keeps_a_submitted_review_and_is_audited(selection):
     assert event.details["review_kept"] == "submitted" and event.details["reviewer"] == alice.email
 
 
+def test_refusal_answers_a_refusal_with_its_reason_or_none(selection):
+    join(selection.reviewers[2], selection.organisations[1])
+    application = selection.applications[1]
+    assert assignment.refusal(application, selection.reviewers[0], time.now()) is None
+    refused = assignment.refusal(application, selection.reviewers[2], time.now())
+    assert isinstance(refused, Refusal) and refused.status == 409
+    assert refused.message == f"Évaluateur 3 est en conflit d'intérêts avec la candidature {application.number}."
+
+
 def test_bulk_assignment_reports_made_and_refused_pairs(selection):
     join(selection.reviewers[2], selection.organisations[1])
     report = assignment.bulk_assign(selection.applications[:2], selection.reviewers, selection.manager, time.now())
