@@ -19,6 +19,7 @@ from portal.core import time
 from portal.extensions import db
 from portal.reviews import assignment, conflicts, eligibility, reviewing, rounds
 from portal.reviews.queries import assignment_of, eligibility_of
+from portal.reviews.states import AssignmentMethod, Opinion, RoundPhase, Verdict
 
 SLUG = "demonstration-appel-en-selection"
 # A tiny but well-formed PDF: the content check accepts it as what it is.
@@ -95,7 +96,7 @@ def _screen_assign_and_score(call, manager, reviewers: list, ineligible_organisa
     window = call.windows[0]
     round_ = rounds.round_of(window, time.now())
     db.session.commit()
-    if round_.phase != "eligibility":
+    if round_.phase != RoundPhase.ELIGIBILITY:
         return  # already prepared: the demo never rewrites what someone did with it
     from portal.reviews.queries import deposited_in_window
 
@@ -104,19 +105,19 @@ def _screen_assign_and_score(call, manager, reviewers: list, ineligible_organisa
         if eligibility_of(application) is None:
             checked = {item.key: bool(item.automatic) for item in eligibility.checklist(application)}
             ineligible = application.organisation_id == ineligible_organisation_id
-            eligibility.record(application, "ineligible" if ineligible else "eligible", checked,
+            eligibility.record(application, Verdict.INELIGIBLE if ineligible else Verdict.ELIGIBLE, checked,
                                INELIGIBLE_REASON if ineligible else None, manager, time.now())
     applications = [a for a in applications if eligibility_of(a).is_eligible]
-    rounds.change_phase(round_, "review", manager, time.now())
+    rounds.change_phase(round_, RoundPhase.REVIEW, manager, time.now())
     criteria = call.spec.selection_criteria
     for application in applications:
         for reviewer in reviewers:
             if assignment_of(reviewer, application) is None:
-                assignment.assign(application, reviewer, manager, time.now(), "auto")
+                assignment.assign(application, reviewer, manager, time.now(), AssignmentMethod.AUTO)
             conflicts.declare_none(assignment_of(reviewer, application), reviewer, time.now())
             values = {c.key: str(_score(application.number, reviewer.email, c.key)) for c in criteria}
-            reviewing.save(application, reviewer, values, {}, "favourable" if _score(application.number, reviewer.id,
-                                                                                   top=2) else "reserved",
+            reviewing.save(application, reviewer, values, {}, Opinion.FAVOURABLE if _score(application.number, reviewer.id,
+                                                                                    top=2) else Opinion.RESERVED,
                            "Évaluation de démonstration (fictive).", True, time.now())
-    rounds.change_phase(round_, "deliberation", manager, time.now())
+    rounds.change_phase(round_, RoundPhase.DELIBERATION, manager, time.now())
     click.echo(f"sélection de démonstration : {len(applications)} candidatures évaluées, phase de délibération")
