@@ -4,13 +4,16 @@ Predicates `can_*` return None or a Refusal; services raise it; one handler answ
 that hides a file from someone outside it is a 404 page; refused on a form (POST), the person is sent back to the
 page she came from with the reason at the top; refused on a page (GET), the page says why with its status. Either
 way the request's transaction is rolled back (core.unit_of_work). A view that shows the reason beside a field
-catches the refusal itself and renders the form again (422), using `field`."""
+catches the refusal itself and renders the form again (422), using `field`; a view whose refusals always lead back
+to one page says so once with `@refusals_go_to(...)`."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
-from flask import Flask, flash, redirect, render_template, request
+from flask import Flask, flash, g, redirect, render_template, request
 
 from portal.core.text import safe_next
 from portal.extensions import db
@@ -44,12 +47,32 @@ def came_from() -> str | None:
     return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
+def refusals_go_to(page: Callable[..., str]):
+    """Say, once above a view, where a refusal sends the person back: `page` receives the view's URL arguments and
+    returns the address (« @refusals_go_to(lambda application_id: url_for(".show", application_id=application_id)) »).
+    The one handler then flashes the reason and redirects there, instead of a try/flash/redirect in the view."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            g.refusal_page = page
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorate
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(Refusal)
     def _refused(refusal: Refusal):
         db.session.rollback()
         if refusal.status == 404:
             return render_template("errors/404.html"), 404
+        page = g.pop("refusal_page", None)
+        if page is not None:
+            flash(refusal.message, "error")
+            return redirect(page(**(request.view_args or {})))
         back = came_from() if request.method != "GET" else None
         if back:
             flash(refusal.message, "error")

@@ -6,7 +6,7 @@ from flask import Blueprint
 
 from portal import config, create_app
 from portal.core import audit, unit_of_work
-from portal.core.errors import Refusal
+from portal.core.errors import Refusal, refusals_go_to
 from portal.extensions import db
 
 # A second portal on the suite's database: what its requests commit is committed for real.
@@ -34,6 +34,12 @@ def portal(app, tmp_path):
             unit_of_work.keep()
             return "refusé mais compté", 422
         return ("refusé", 422) if answer == "422" else "fait"
+
+    @routes.post("/dossier/<int:number>/deposer")
+    @refusals_go_to(lambda number: f"/dossier/{number}#depot")
+    def deposit(number: int):
+        audit.record("test.write", target="deposit")
+        raise Refusal("Le dépôt est clos depuis le 9 mai 2025.")
 
     other.register_blueprint(routes)
     other.config["PROPAGATE_EXCEPTIONS"] = False
@@ -73,3 +79,12 @@ def test_a_refusal_never_sends_back_to_another_site(portal):
     text = response.get_data(as_text=True)
     assert response.status_code == 409 and "Ce dépôt est clos depuis le 9 mai 2025." in text
     assert "<title>Erreur — Action impossible" in text
+
+
+def test_a_view_says_once_where_its_refusals_lead_back(app, portal):
+    client = portal.test_client()
+    response = client.post("/dossier/7/deposer")
+    assert response.status_code == 302 and response.headers["Location"] == "/dossier/7#depot"
+    assert not _kept(app, "deposit")
+    with client.session_transaction() as session:
+        assert session["_flashes"] == [("error", "Le dépôt est clos depuis le 9 mai 2025.")]
