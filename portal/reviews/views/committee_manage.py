@@ -16,7 +16,7 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import queries as applications
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
-from portal.core.errors import Refusal
+from portal.core.errors import Refusal, refusals_go_to
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import assignment, committee, conflicts, permissions, queries, rounds
@@ -82,16 +82,13 @@ def committee_page(slug: str):
 
 @manage.post("/<slug>/comite/<int:user_id>/retirer")
 @login_required
+@refusals_go_to(lambda slug, user_id: url_for(".committee", slug=slug))
 def remove_reviewer(slug: str, user_id: int):
     call = managed_call(slug)
     person = reviewer_of(call, user_id)
-    try:
-        committee.remove_reviewer(call, person, current_user)
-    except Refusal as refused:
-        flash(refused.message, "error")
-    else:
-        flash(f"{person.name} ne fait plus partie du comité. Ses affectations restent enregistrées mais ne lui "
-              "donnent plus accès aux dossiers, et ses évaluations ne comptent plus.", "success")
+    committee.remove_reviewer(call, person, current_user)
+    flash(f"{person.name} ne fait plus partie du comité. Ses affectations restent enregistrées mais ne lui "
+          "donnent plus accès aux dossiers, et ses évaluations ne comptent plus.", "success")
     return redirect(url_for(".committee", slug=call.slug))
 
 
@@ -193,6 +190,7 @@ def bulk_assign(slug: str, key: str):
 
 @manage.post("/<slug>/fenetres/<key>/affectations/import")
 @login_required
+@refusals_go_to(lambda slug, key: url_for(".assignments", slug=slug, key=key))
 def import_assignments(slug: str, key: str):
     call = managed_call(slug)
     window = window_of(call, key)
@@ -202,17 +200,14 @@ def import_assignments(slug: str, key: str):
             for message in errors:
                 flash(message, "error")
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
-    try:
-        report = assignment.import_csv(call, window, form.file.data.stream, current_user, now())
-    except Refusal as refused:
-        flash(refused.message, "error")
-        return redirect(url_for(".assignments", slug=call.slug, key=window.key))
+    report = assignment.import_csv(call, window, form.file.data.stream, current_user, now())
     return _report(call, window, "Import d'affectations", lines=report.lines,
                    made_count=len(report.made), refused_count=len(report.refused))
 
 
 @manage.post("/<slug>/fenetres/<key>/affectations/auto")
 @login_required
+@refusals_go_to(lambda slug, key: url_for(".assignments", slug=slug, key=key))
 def auto_assign(slug: str, key: str):
     call = managed_call(slug)
     window = window_of(call, key)
@@ -222,17 +217,14 @@ def auto_assign(slug: str, key: str):
             for message in errors:
                 flash(f"{getattr(form, name).label.text} : {message}", "error")
         return redirect(url_for(".assignments", slug=call.slug, key=window.key))
-    try:
-        report = assignment.auto_assign(window, form.k.data, form.limit.data, current_user, now())
-    except Refusal as refused:
-        flash(refused.message, "error")
-        return redirect(url_for(".assignments", slug=call.slug, key=window.key))
+    report = assignment.auto_assign(window, form.k.data, form.limit.data, current_user, now())
     return _report(call, window, "Affectation automatique", made=report.made, short=report.short, k=report.k,
                    limit=report.limit, settings_changed=report.settings_changed)
 
 
 @manage.route("/candidatures/<uuid:application_id>/comite", methods=["GET", "POST"])
 @login_required
+@refusals_go_to(lambda application_id: url_for(".application_committee", application_id=application_id))
 def application_committee(application_id: uuid.UUID):
     """One application's side: its reviewers (add, withdraw) and its conflicts of interest."""
     application = managed_application(application_id)
@@ -246,12 +238,8 @@ def application_committee(application_id: uuid.UUID):
     form.reviewer.choices = [(r.id, r.name) for r in reviewers if r.id not in taken | conflicted]
     if form.validate_on_submit():
         person = next(r for r in reviewers if r.id == form.reviewer.data)
-        try:
-            assignment.assign(application, person, current_user, now())
-        except Refusal as refused:
-            flash(refused.message, "error")
-        else:
-            flash(f"{person.name} évaluera la candidature {application.number}.", "success")
+        assignment.assign(application, person, current_user, now())
+        flash(f"{person.name} évaluera la candidature {application.number}.", "success")
         return redirect(url_for(".application_committee", application_id=application.id))
     names = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(taken)))} if taken else {}
     return render_template("reviews/committee_application.html", application=application, call=call, form=form,
@@ -267,14 +255,11 @@ def application_committee(application_id: uuid.UUID):
 
 @manage.post("/candidatures/<uuid:application_id>/affectations/<int:user_id>/retirer")
 @login_required
+@refusals_go_to(lambda application_id, user_id: url_for(".application_committee", application_id=application_id))
 def unassign(application_id: uuid.UUID, user_id: int):
     application = managed_application(application_id)
     person = db.session.get(User, user_id) or abort(404)
-    try:
-        assignment.unassign(application, person, current_user, now())
-    except Refusal as refused:
-        flash(refused.message, "error")
-    else:
-        flash(f"{person.name} n'évalue plus la candidature {application.number}. Une évaluation qu'elle aurait "
-              "déjà rendue reste enregistrée mais ne compte plus.", "success")
+    assignment.unassign(application, person, current_user, now())
+    flash(f"{person.name} n'évalue plus la candidature {application.number}. Une évaluation qu'elle aurait "
+          "déjà rendue reste enregistrée mais ne compte plus.", "success")
     return redirect(url_for(".application_committee", application_id=application.id))

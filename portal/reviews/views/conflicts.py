@@ -13,7 +13,7 @@ from portal.accounts.permissions import is_reviewer_of
 from portal.applications import permissions as application_permissions
 from portal.applications import queries as applications
 from portal.catalog.queries import get_call
-from portal.core.errors import Refusal
+from portal.core.errors import Refusal, refusals_go_to
 from portal.core.time import now
 from portal.extensions import db
 from portal.reviews import conflicts, permissions, queries
@@ -43,18 +43,15 @@ def conflicts_page(slug: str):
 
 @manage.post("/candidatures/<uuid:application_id>/conflits")
 @login_required
+@refusals_go_to(lambda application_id: url_for(".application_committee", application_id=application_id))
 def declare_conflict(application_id: uuid.UUID):
     application = managed_application(application_id)
     form = ConflictForm()
     if form.validate_on_submit():
-        try:
-            conflicts.declare(application, form.email.data, form.kind.data, form.reason.data, DeclaredBy.MANAGER,
-                              current_user, now())
-        except Refusal as refused:
-            flash(refused.message, "error")
-        else:
-            flash(f"Le conflit d'intérêts est enregistré pour {form.email.data.strip().lower()} ; s'il était affecté, "
-                  "il ne l'est plus et son brouillon d'évaluation est supprimé.", "success")
+        conflicts.declare(application, form.email.data, form.kind.data, form.reason.data, DeclaredBy.MANAGER,
+                          current_user, now())
+        flash(f"Le conflit d'intérêts est enregistré pour {form.email.data.strip().lower()} ; s'il était affecté, "
+              "il ne l'est plus et son brouillon d'évaluation est supprimé.", "success")
     else:
         _flash_errors(form)
     return redirect(url_for(".application_committee", application_id=application.id))
