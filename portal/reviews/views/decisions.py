@@ -12,7 +12,7 @@ from flask_login import current_user, login_required
 
 from portal.applications import permissions as application_permissions
 from portal.applications import queries as application_queries
-from portal.core.errors import Refusal
+from portal.core.errors import Refusal, refusals_go_to
 from portal.core.exports import content_disposition
 from portal.core.time import now
 from portal.extensions import db
@@ -63,6 +63,7 @@ def application(application_id: uuid.UUID):
 
 @manage.post("/candidatures/<uuid:application_id>/decision")
 @login_required
+@refusals_go_to(lambda application_id: url_for(".application", application_id=application_id))
 def decision(application_id: uuid.UUID):
     application = managed_application(application_id)
     form = DecisionForm()
@@ -72,9 +73,7 @@ def decision(application_id: uuid.UUID):
                              form.motivation.data, form.confirm_above_request.data, by=current_user, at=now())
         except Refusal as refused:
             if refused.field is None:
-                db.session.rollback()  # answered by a redirect, which would otherwise commit
-                flash(refused.message, "error")
-                return redirect(url_for(".application", application_id=application.id))
+                raise  # back to the application's page (refusals_go_to)
             getattr(form, refused.field).errors.append(refused.message)
             return application_page(application, form, 422)
         flash("Décision enregistrée. Elle reste confidentielle jusqu'à la publication des décisions.", "success")
@@ -111,6 +110,7 @@ def publication(slug: str, key: str):
 
 @manage.post("/<slug>/fenetres/<key>/publier")
 @login_required
+@refusals_go_to(lambda slug, key: url_for(".publication", slug=slug, key=key))
 def publish(slug: str, key: str):
     call, window, round_ = managed_window(slug, key)
     form = PublishForm()
@@ -121,9 +121,7 @@ def publish(slug: str, key: str):
                                  over_envelope_confirmed=form.confirm_over_envelope.data)
     except Refusal as refused:
         if refused.field is None and PHASES[round_.phase].deciding:  # missing decisions, letters not ready
-            db.session.rollback()  # answered by a redirect, which would otherwise commit
-            flash(refused.message, "error")
-            return redirect(url_for(".publication", slug=slug, key=key))
+            raise  # back to the publication page (refusals_go_to)
         if refused.field is None:
             flash(refused.message, "error")
         else:

@@ -15,11 +15,10 @@ from portal.applications import cerfa
 from portal.applications import queries as applications
 from portal.applications.permissions import can_download
 from portal.catalog.queries import get_call
-from portal.core.errors import Refusal
+from portal.core.errors import refusals_go_to
 from portal.core.files import mime_of
 from portal.core.storage import send_stored
 from portal.core.time import now
-from portal.extensions import db
 from portal.reviews import permissions, queries, reviewing, rounds, scoring
 from portal.reviews.forms.reviewing import review_form, show_errors, values_of
 from portal.reviews.phases import PHASES
@@ -120,6 +119,7 @@ def download(application_id: uuid.UUID, file_id: uuid.UUID):
 
 @committee.route("/candidatures/<uuid:application_id>/evaluation", methods=["GET", "POST"])
 @login_required
+@refusals_go_to(lambda application_id: url_for("committee.review", application_id=application_id))
 def review(application_id: uuid.UUID):
     found, declare = _opened(application_id)
     if declare:
@@ -135,10 +135,6 @@ def review(application_id: uuid.UUID):
         except reviewing.ReviewInvalid as invalid:
             show_errors(form, invalid.errors)
             status = 422
-        except Refusal as refused:
-            db.session.rollback()  # answered by a redirect, which would otherwise commit
-            flash(refused.message, "error")
-            return redirect(url_for("committee.review", application_id=found.id))
         else:
             flash(message, "success")
             return redirect(url_for("committee.review", application_id=found.id))

@@ -6,9 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.core.errors import Refusal
+from portal.core.errors import refusals_go_to
 from portal.core.time import now
-from portal.extensions import db
 from portal.reviews import permissions, queries, rounds
 from portal.reviews.forms.rounds import SettingsForm
 from portal.reviews.phases import PHASES
@@ -61,6 +60,7 @@ def overview(slug: str):
 
 @manage.post("/<slug>/fenetres/<key>/phase")
 @login_required
+@refusals_go_to(lambda slug, key: url_for(".overview", slug=slug))
 def change_phase(slug: str, key: str):
     call = managed_call(slug)
     window = window_of(call, key)
@@ -76,12 +76,8 @@ def change_phase(slug: str, key: str):
                             missing_confirmed=int(confirmed) if confirmed.isdigit() else 0)
     except rounds.MissingReviews as unconfirmed:
         return _overview(call, {window.key: unconfirmed.message})
-    except Refusal as refused:
-        db.session.rollback()  # answered by a redirect, which would otherwise commit
-        flash(refused.message, "error")
-    else:
-        where = f" de « {window.display_label} »" if window.display_label else ""
-        flash(f"La sélection{where} est maintenant en phase « {PHASES[target].label} ».", "success")
+    where = f" de « {window.display_label} »" if window.display_label else ""
+    flash(f"La sélection{where} est maintenant en phase « {PHASES[target].label} ».", "success")
     return redirect(url_for(".overview", slug=call.slug))
 
 

@@ -8,7 +8,7 @@ import uuid
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from portal.core.errors import Refusal
+from portal.core.errors import Refusal, refusals_go_to
 from portal.core.exports import content_disposition
 from portal.core.time import now
 from portal.extensions import db
@@ -24,6 +24,7 @@ from portal.reviews.views.loading import managed_application, managed_window
 
 @manage.post("/candidatures/<uuid:application_id>/desistement")
 @login_required
+@refusals_go_to(lambda application_id: url_for(".application", application_id=application_id))
 def withdrawal(application_id: uuid.UUID):
     application = managed_application(application_id)
     form = WithdrawalForm()
@@ -33,9 +34,7 @@ def withdrawal(application_id: uuid.UUID):
                                            at=now())
         except Refusal as refused:
             if refused.field is None:
-                db.session.rollback()  # answered by a redirect, which would otherwise commit
-                flash(refused.message, "error")
-                return redirect(url_for(".application", application_id=application.id))
+                raise  # back to the application's page (refusals_go_to)
             getattr(form, refused.field).errors.append(refused.message)
             return application_page(application, status=422, withdrawal_form=form)
         flash("Désistement enregistré ; la lettre qui en prend acte est partie. Vous pouvez retenir une candidature "
