@@ -27,7 +27,7 @@ from portal.applications.forms import PartnerForm, WithdrawForm
 from portal.applications.models import Application
 from portal.catalog.models import Window
 from portal.core import unit_of_work
-from portal.core.errors import Refusal
+from portal.core.errors import Refusal, refusals_go_to
 from portal.core.time import arrival, now
 from portal.extensions import db
 
@@ -46,6 +46,11 @@ def lead_application(application_id: uuid.UUID) -> Application:
     if not permissions.is_lead_member(current_user, application):
         abort(403)
     return application
+
+
+def back_to_application(application_id: uuid.UUID) -> str:
+    """Where a refused form about an application leads back: its page (`@refusals_go_to`)."""
+    return url_for(".show", application_id=application_id)
 
 
 def deadline_warning(application: Application) -> str | None:
@@ -216,33 +221,27 @@ def receipt_pdf(application_id: uuid.UUID, number: int):
 
 @bp.post("/<uuid:application_id>/desistement")
 @login_required
+@refusals_go_to(back_to_application)  # back to the application's page, wherever the form was sent from
 def withdraw(application_id: uuid.UUID):
     application = lead_application(application_id)
     form = WithdrawForm()
     if not form.validate_on_submit():
         return _show_page(application, withdraw_form=form), 422
-    try:
-        submission.withdraw(application, form.reason.data, current_user, now())
-    except Refusal as refused:  # back to the application's page, wherever the form was sent from
-        flash(refused.message, "error")
-    else:
-        flash("Le désistement est enregistré.", "success")
+    submission.withdraw(application, form.reason.data, current_user, now())
+    flash("Le désistement est enregistré.", "success")
     return redirect(url_for(".show", application_id=application.id))
 
 
 @bp.post("/<uuid:application_id>/partenaires")
 @login_required
+@refusals_go_to(lambda application_id: back_to_application(application_id) + "#partenaires")
 def invite_partner(application_id: uuid.UUID):
     application = lead_application(application_id)
     form = PartnerForm()
     if not form.validate_on_submit():
         return _show_page(application, partner_form=form), 422
-    try:
-        partners.invite(application, form.name.data, form.email.data, current_user, now())
-    except Refusal as refused:  # back to the partners' section of the application's page
-        flash(refused.message, "error")
-    else:
-        flash(f"Invitation envoyée à {form.email.data}.", "success")
+    partners.invite(application, form.name.data, form.email.data, current_user, now())
+    flash(f"Invitation envoyée à {form.email.data}.", "success")
     return redirect(url_for(".show", application_id=application.id) + "#partenaires")
 
 

@@ -9,8 +9,8 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from portal.applications import drafts, permissions
-from portal.applications.views.applicant import bp, member_application
-from portal.core.errors import Refusal
+from portal.applications.views.applicant import back_to_application, bp, member_application
+from portal.core.errors import Refusal, refusals_go_to
 
 
 def _refused(application, refusal: Refusal):
@@ -31,15 +31,12 @@ def confirm_delete(application_id: uuid.UUID):
 
 @bp.post("/<uuid:application_id>/supprimer")
 @login_required
+@refusals_go_to(back_to_application)  # deposited meanwhile, or followed by the service: back to its page
 def delete(application_id: uuid.UUID):
     application = member_application(application_id)
     if refusal := permissions.can_delete_draft(current_user, application):
         return _refused(application, refusal)
     title = application.call.title
-    try:
-        drafts.delete(application, current_user)
-    except Refusal as refused:
-        flash(refused.message, "error")
-        return redirect(url_for(".show", application_id=application.id))
+    drafts.delete(application, current_user)
     flash(f"Le brouillon de candidature à « {title} » est supprimé.", "success")
     return redirect(url_for(".mine"))
