@@ -70,7 +70,7 @@ def register(app: Flask) -> None:
         if refusal.status == 404:
             return render_template("errors/404.html"), 404
         page = g.pop("refusal_page", None)
-        if page is not None:
+        if page is not None and request.method != "GET":  # a refused page read never sends back to itself
             flash(refusal.message, "error")
             return redirect(page(**(request.view_args or {})))
         back = came_from() if request.method != "GET" else None

@@ -35,7 +35,7 @@ def portal(app, tmp_path):
             return "refusé mais compté", 422
         return ("refusé", 422) if answer == "422" else "fait"
 
-    @routes.post("/dossier/<int:number>/deposer")
+    @routes.route("/dossier/<int:number>/deposer", methods=["GET", "POST"])
     @refusals_go_to(lambda number: f"/dossier/{number}#depot")
     def deposit(number: int):
         audit.record("test.write", target="deposit")
@@ -88,3 +88,8 @@ def test_a_view_says_once_where_its_refusals_lead_back(app, portal):
     assert not _kept(app, "deposit")
     with client.session_transaction() as session:
         assert session["_flashes"] == [("error", "Le dépôt est clos depuis le 9 mai 2025.")]
+
+
+def test_a_refused_page_read_says_why_instead_of_sending_back_to_itself(portal):
+    response = portal.test_client().get("/dossier/7/deposer")
+    assert response.status_code == 409 and "Le dépôt est clos depuis le 9 mai 2025." in response.get_data(as_text=True)
