@@ -62,6 +62,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(admin.bp)
     hooks.contribute(app, "navigation", admin.menu_entry, order=0)
+    hooks.contribute(app, "home", admin.home)
     security.public_blueprints(app, views.bp.name, feeds.bp.name, api.bp.name, opendata.bp.name, pages.bp.name)
 
     from portal.accounts.cli import users_cli

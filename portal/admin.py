@@ -41,6 +41,11 @@ def menu_entry(user) -> NavEntry | None:
     return NavEntry("Administration", "admin.users", marks_current=False) if permissions.is_admin(user) else None
 
 
+def home(user) -> tuple[int, str] | None:
+    """Where an administrator lands after signing in, unless she manages or reviews calls too."""
+    return (30, url_for("admin.index")) if permissions.is_admin(user) else None
+
+
 @bp.before_request
 @login_required
 def _administrators_only():

@@ -19,6 +19,11 @@ def is_admin(user) -> bool:
     return any(grant.role == Role.ADMIN for grant in _grants(user))
 
 
+def is_manager(user) -> bool:
+    """A call manager, by issuer or for one call."""
+    return any(grant.role == Role.MANAGER for grant in _grants(user))
+
+
 def is_staff(user) -> bool:
     """Platform administrators, call managers and reviewers: people who see the back office."""
     return bool(_grants(user))

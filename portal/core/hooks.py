@@ -18,6 +18,7 @@ from markupsafe import Markup
 # Each slot, where it shows, the context its page passes and what a contribution returns.
 SLOTS = {
     "navigation": "base.html, the header's menu of a signed-in person (user) → NavEntry",
+    "home": "accounts' sign-in, where a person lands with no `next` (user) → (priority, url): the lowest wins",
     "account.sections": "accounts/home.html, after the roles (user) → HTML",
     "call.apply": "catalog/detail.html, the « Candidater » box (call, status) → HTML",
     "call.staff_links": "applications/_apply.html, the buttons a call's manager sees on the call page (call) → HTML",

@@ -325,9 +325,10 @@ def _ineligible():
     return select(Eligibility.application_id).where(Eligibility.verdict == Verdict.INELIGIBLE)
 
 
-def _committee_work(window: Window, visible):
+def _committee_work(window: Window, visible, *, among=None):
     """Each assignment of the window's deposited, not ineligible, visible applications to a person still on the
-    committee, with her submitted review's id (None while it is not submitted) — the reviews still expected."""
+    committee, with her submitted review's id (None while it is not submitted) — the reviews still expected.
+    `among` (a condition on Application) stands for the window to cover several at once (the workspace)."""
     from sqlalchemy import and_
 
     query = (select(Assignment.application_id, Assignment.reviewer_id, Review.id.label("review_id"),
@@ -336,7 +337,7 @@ def _committee_work(window: Window, visible):
              .join(Call, Call.id == Application.call_id)
              .outerjoin(Review, and_(Review.application_id == Assignment.application_id,
                                      Review.reviewer_id == Assignment.reviewer_id))
-             .where(Application.window_id == window.id, Application.is_deposited,
+             .where(Application.window_id == window.id if among is None else among, Application.is_deposited,
                     Application.id.not_in(_ineligible()), _on_committee(Assignment.reviewer_id, Call.uuid)))
     return query if visible is None else query.where(Application.id.in_(visible))
 
@@ -399,3 +400,52 @@ def unsubmitted_reviews(window: Window, visible=None) -> list:
         .join(User, User.id == work.c.reviewer_id)
         .where((work.c.status.is_(None)) | (work.c.status != ReviewStatus.SUBMITTED))
         .order_by(Application.number, User.name)))
+
+
+# ---- the staff's workspace (views/workspace.py) -------------------------------------------------------------
+
+class WindowCounts(NamedTuple):
+    """One window's figures on the workspace, among the applications the person may see."""
+
+    deposited: int = 0
+    unscreened: int = 0
+    eligible: int = 0
+    decided: int = 0
+    submitted: int = 0
+    assigned: int = 0
+
+    @property
+    def undecided(self) -> int:
+        return self.eligible - self.decided
+
+
+def workspace_counts(window_ids: list[int], visible) -> dict[int, WindowCounts]:
+    """For every window of `window_ids` at once, in two grouped statements whatever their number: deposited
+    applications, those to screen, the eligible ones with their decisions recorded, and the committee's submitted
+    over assigned reviews — only among `visible` (a select of application ids)."""
+    from sqlalchemy import case
+
+    if not window_ids:
+        return {}
+    screening = db.session.execute(
+        select(Application.window_id, Eligibility.verdict, func.count(Application.id), func.count(Decision.id))
+        .outerjoin(Eligibility, Eligibility.application_id == Application.id)
+        .outerjoin(Decision, Decision.application_id == Application.id)
+        .where(Application.window_id.in_(window_ids), Application.is_deposited, Application.id.in_(visible))
+        .group_by(Application.window_id, Eligibility.verdict))
+    figures: dict[int, dict[str, int]] = {}
+    for window_id, verdict, applications, decisions in screening:
+        row = figures.setdefault(window_id, {})
+        row["deposited"] = row.get("deposited", 0) + applications
+        if verdict is None:
+            row["unscreened"] = applications
+        elif verdict == Verdict.ELIGIBLE:
+            row["eligible"], row["decided"] = applications, decisions
+    work = _committee_work(None, visible, among=Application.window_id.in_(window_ids)).add_columns(
+        Application.window_id.label("window_id")).subquery("work")
+    reviews = db.session.execute(
+        select(work.c.window_id, func.count(case((work.c.status == ReviewStatus.SUBMITTED, 1))),
+               func.count(work.c.reviewer_id)).group_by(work.c.window_id))
+    for window_id, submitted, assigned in reviews:
+        figures.setdefault(window_id, {}).update(submitted=submitted, assigned=assigned)
+    return {window_id: WindowCounts(**row) for window_id, row in figures.items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Flask
+from flask import Flask, url_for
 
 from portal.applications.documents import hint as document_hint
 from portal.applications.drafts import seen_by_service
@@ -21,6 +21,8 @@ def register(app: Flask) -> None:
     # The catalogue's call page and the header show this domain's parts through slots, without naming it.
     hooks.contribute(app, "call.apply", hooks.fragment("applications/_apply.html"))
     hooks.contribute(app, "navigation", lambda user: hooks.NavEntry("Mes candidatures", "applications.mine"), order=20)
+    # A member of an association lands on her applications after signing in (after any staff role's home).
+    hooks.contribute(app, "home", lambda user: (40, url_for("applications.mine")) if user.memberships else None)
 
     app.add_template_global(applicant.deadline_warning, "deadline_warning")
     app.add_template_global(document_hint, "document_hint")

@@ -5,7 +5,7 @@ publication) and exports.py."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, url_for
 
 from portal.accounts.permissions import is_reviewer
 from portal.core import hooks
@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
         reviewer,
         rounds,
         waiting_list,
+        workspace,
     )
     from portal.reviews.views.blueprints import applicant, committee, manage
 
@@ -43,18 +44,26 @@ def register(app: Flask) -> None:
                   states.DeclaredBy, states.RoundPhase):
         app.add_template_global(state, state.__name__)
     # The applications domain's pages, the call page and the header show this domain's links through slots.
+    hooks.contribute(app, "navigation", workspace.menu_entry, order=5)
     hooks.contribute(app, "navigation", menu_entry, order=10)
+    hooks.contribute(app, "home", workspace.landing)
+    hooks.contribute(app, "home", committee_home)
     hooks.contribute(app, "call.staff_links", hooks.fragment("reviews/_call_staff_links.html"))
     hooks.contribute(app, "staff_list.links", hooks.fragment("reviews/_staff_list_links.html"))
     hooks.contribute(app, "staff_application.links", hooks.fragment("reviews/_staff_application_links.html"))
     hooks.contribute(app, "applicant_application.sections", hooks.fragment("reviews/_applicant_selection.html"))
-    for blueprint in (manage, committee, applicant):
+    for blueprint in (workspace.bp, manage, committee, applicant):
         app.register_blueprint(blueprint)
 
 
 def menu_entry(user) -> hooks.NavEntry | None:
     """« Évaluation » in the header, for a member of a committee."""
     return hooks.NavEntry("Évaluation", "committee.home") if is_reviewer(user) else None
+
+
+def committee_home(user) -> tuple[int, str] | None:
+    """A committee member lands on her reviewer home after signing in, unless she also manages calls."""
+    return (20, url_for("committee.home")) if is_reviewer(user) else None
 
 
 def _reads_as_reviewer(user, application) -> bool:
