@@ -86,6 +86,9 @@ def test_the_header_shows_the_workspace_to_a_manager(client, selection):
     assert 'href="/gestion/"' in client.get("/compte/").get_data(as_text=True)
 
 
+WORKSPACE = 9
+
+
 def _statements(client, count_queries) -> int:
     with count_queries() as queries:
         response = client.get("/gestion/")
@@ -112,3 +115,29 @@ def test_the_workspace_reads_the_same_number_of_statements_for_2_and_6_calls(
     six = _statements(client, count_queries)
     assert client.get("/gestion/").get_data(as_text=True).count('<h3 id="appel-appel-') == 5
     assert six == two, (two, six)
+    # As measured at issue 15: her session, herself, her grants, the calls and (selectin) their windows, the
+    # conflict requests naming her, the screening/decision counts, the review counts, the rounds: 9 at most.
+    assert two <= WORKSPACE, two
+
+
+def test_a_person_with_several_roles_lands_on_the_first_and_sees_each_entry(client, selection, make_user):
+    from tests.reviews.conftest import ISSUER
+
+    make_user("double@pasdecalais.fr", "Dora Double",
+              grants=[("reviewer", {"call_id": selection.call.uuid}), ("manager", {"issuer": ISSUER}),
+                      ("admin", {})])
+    assert landing(client, "double@pasdecalais.fr").endswith("/gestion/")
+    html = client.get("/gestion/").get_data(as_text=True)
+    for href in ('href="/gestion/"', 'href="/evaluation/"', 'href="/admin/'):
+        assert href in html, href
+
+
+def test_the_demo_manager_lands_on_her_workspace_and_finds_her_calls(app, client):
+    from portal.demo import DEMO_PASSWORD
+
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    response = post_form(client, "/compte/connexion", {"email": "gestionnaire@demo.example.org",
+                                                       "password": DEMO_PASSWORD})
+    assert response.headers["Location"].endswith("/gestion/")
+    page = text(client.get("/gestion/"))
+    assert "En sélection" in page and "Candidatures déposées" in page
