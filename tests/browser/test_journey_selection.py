@@ -51,7 +51,8 @@ def screen_and_assign(page, checked, selection) -> None:
     """The manager: eligibility of every application, the evaluation started, two reviewers assigned."""
     numbers = numbers_of(selection)
     sign_in(page, checked, selection.manager.email)
-    page.goto(f"/gestion/selection/{selection.call.slug}/")
+    heading(page, "Espace de gestion")  # where a call manager lands; her call's hub is one link away
+    page.get_by_role("link", name=f"Sélection — {selection.call.title}", exact=True).click()
     heading(page, "Sélection des candidatures")
     expect(page.locator(".key-facts")).to_contain_text("0 recevable · 0 irrecevable · 4 à examiner")
     checked(page, "selection")
