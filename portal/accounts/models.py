@@ -4,47 +4,39 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from enum import StrEnum
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, check_in
+from portal.core.labels import Labelled, labelled
 from portal.core.vocabulary import LegalForm
 
 # The organisation's own form, in full (core.vocabulary: the one list, shared with the calls' carriers).
 LEGAL_FORMS = {form.value: form.legal_label for form in LegalForm}
 
 
-class Role(StrEnum):
+class Role(Labelled):
     """A staff role (RoleGrant.role)."""
 
     ADMIN = "admin"
     MANAGER = "manager"
     REVIEWER = "reviewer"
 
-    @property
-    def label(self) -> str:
-        return ROLES[self]
+
+ROLES = labelled(Role, {Role.ADMIN: "Administrateur de la plateforme", Role.MANAGER: "Gestionnaire d'appels",
+                        Role.REVIEWER: "Membre de comité (évaluateur)"})
 
 
-ROLES = {Role.ADMIN: "Administrateur de la plateforme", Role.MANAGER: "Gestionnaire d'appels",
-         Role.REVIEWER: "Membre de comité (évaluateur)"}
-
-
-class MembershipRole(StrEnum):
+class MembershipRole(Labelled):
     """What a person is in an organisation (Membership.role): its administrator, or a member."""
 
     ADMIN = "admin"
     MEMBER = "member"
 
-    @property
-    def label(self) -> str:
-        return MEMBERSHIP_ROLES[self]
 
-
-MEMBERSHIP_ROLES = {MembershipRole.ADMIN: "administrateur", MembershipRole.MEMBER: "membre"}
+MEMBERSHIP_ROLES = labelled(MembershipRole, {MembershipRole.ADMIN: "administrateur", MembershipRole.MEMBER: "membre"})
 
 VAULT_KINDS = {
     "statuts": "Statuts",

@@ -4,22 +4,21 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from portal.core.labels import Labelled, labelled
 
-class ApplicationStatus(StrEnum):
+
+class ApplicationStatus(Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"  # deposited: see Application.is_deposited
     WITHDRAWN = "withdrawn"
 
-    @property
-    def label(self) -> str:
-        return STATUS_LABELS[self]
+
+STATUS_LABELS = labelled(ApplicationStatus, {
+    ApplicationStatus.DRAFT: "Brouillon — non déposé", ApplicationStatus.SUBMITTED: "Déposée",
+    ApplicationStatus.WITHDRAWN: "Désistement"})
 
 
-STATUS_LABELS = {ApplicationStatus.DRAFT: "Brouillon — non déposé", ApplicationStatus.SUBMITTED: "Déposée",
-                 ApplicationStatus.WITHDRAWN: "Désistement"}
-
-
-class ScanStatus(StrEnum):
+class ScanStatus(Labelled):
     """What the virus scanner said of a file (core.scanner's results, plus pending while it has not answered)."""
 
     PENDING = "pending"
@@ -29,21 +28,18 @@ class ScanStatus(StrEnum):
     NOT_SCANNED = "not_scanned"
 
     @property
-    def label(self) -> str:
-        return SCAN_LABELS[self]
-
-    @property
     def is_blocked(self) -> bool:
         """Staff may not download a file a virus scanner flagged, or could not check, or has not finished."""
         return self in (ScanStatus.PENDING, ScanStatus.INFECTED, ScanStatus.FAILED)
 
 
-SCAN_LABELS = {ScanStatus.PENDING: "analyse en cours", ScanStatus.CLEAN: "analysé, sain",
-               ScanStatus.INFECTED: "virus détecté — bloqué", ScanStatus.FAILED: "analyse impossible — bloqué",
-               ScanStatus.NOT_SCANNED: "non analysé"}
+SCAN_LABELS = labelled(ScanStatus, {
+    ScanStatus.PENDING: "analyse en cours", ScanStatus.CLEAN: "analysé, sain",
+    ScanStatus.INFECTED: "virus détecté — bloqué", ScanStatus.FAILED: "analyse impossible — bloqué",
+    ScanStatus.NOT_SCANNED: "non analysé"})
 
 
-class VersionKind(StrEnum):
+class VersionKind(Labelled):
     """Why a version was deposited (stored in application_versions.reason; French values before migration
     f2b4d6a8c0e1: depot, modifications)."""
 
@@ -51,13 +47,10 @@ class VersionKind(StrEnum):
     CHANGES = "changes"  # changes deposited before the deadline
     PIECES = "pieces"  # pieces asked for after it
 
-    @property
-    def label(self) -> str:
-        return VERSION_KIND_LABELS[self]
 
-
-VERSION_KIND_LABELS = {VersionKind.DEPOSIT: "Dépôt", VersionKind.CHANGES: "Modifications déposées",
-                       VersionKind.PIECES: "Pièces complémentaires"}
+VERSION_KIND_LABELS = labelled(VersionKind, {
+    VersionKind.DEPOSIT: "Dépôt", VersionKind.CHANGES: "Modifications déposées",
+    VersionKind.PIECES: "Pièces complémentaires"})
 
 
 class PartnerState(StrEnum):

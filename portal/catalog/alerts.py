@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import uuid
-from enum import StrEnum
 
 from sqlalchemy import Integer, String, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -14,25 +13,22 @@ from sqlalchemy.orm import Mapped, mapped_column
 from portal.catalog import queries
 from portal.core import audit, mail, personal_data, tokens
 from portal.core.db import Base, UTCDateTime, check_in
+from portal.core.labels import Labelled, labelled
 from portal.core.time import now, today_paris
 from portal.core.urls import external_url
 from portal.extensions import db
 
 
-class Frequency(StrEnum):
+class Frequency(Labelled):
     DAILY = "daily"
     WEEKLY = "weekly"
-
-    @property
-    def label(self) -> str:
-        return FREQUENCIES[self]
 
     @property
     def period(self) -> dt.timedelta:
         return PERIOD[self]
 
 
-FREQUENCIES = {Frequency.DAILY: "Chaque jour", Frequency.WEEKLY: "Chaque semaine"}
+FREQUENCIES = labelled(Frequency, {Frequency.DAILY: "Chaque jour", Frequency.WEEKLY: "Chaque semaine"})
 PERIOD = {Frequency.DAILY: dt.timedelta(days=1), Frequency.WEEKLY: dt.timedelta(days=7)}
 CONFIRM_DAYS = 7
 

@@ -3,16 +3,10 @@ a person reads (each enum's `label`). Each table's CheckConstraint is derived fr
 
 from __future__ import annotations
 
-from enum import StrEnum
+from portal.core.labels import Labelled, labelled
 
 
-class _Labelled(StrEnum):
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-
-class RoundPhase(_Labelled):
+class RoundPhase(Labelled):
     """The phases of a round; what each allows is in phases.PHASES."""
 
     ELIGIBILITY = "eligibility"
@@ -21,19 +15,19 @@ class RoundPhase(_Labelled):
     DECIDED = "decided"
 
 
-class Verdict(_Labelled):
+class Verdict(Labelled):
     ELIGIBLE = "eligible"
     INELIGIBLE = "ineligible"
 
 
-class AssignmentMethod(_Labelled):
+class AssignmentMethod(Labelled):
     MANUAL = "manual"
     BULK = "bulk"
     CSV = "csv"
     AUTO = "auto"
 
 
-class ConflictKind(_Labelled):
+class ConflictKind(Labelled):
     MEMBER = "member"  # detected from memberships
     PARTNER = "partner"  # detected from memberships
     PROFESSIONAL = "professional"
@@ -47,25 +41,25 @@ class ConflictKind(_Labelled):
         return self in (ConflictKind.MEMBER, ConflictKind.PARTNER)
 
 
-class DeclaredBy(_Labelled):
+class DeclaredBy(Labelled):
     SYSTEM = "system"
     REVIEWER = "reviewer"
     APPLICANT = "applicant"
     MANAGER = "manager"
 
 
-class ReviewStatus(_Labelled):
+class ReviewStatus(Labelled):
     DRAFT = "draft"
     SUBMITTED = "submitted"
 
 
-class Opinion(_Labelled):
+class Opinion(Labelled):
     FAVOURABLE = "favourable"
     RESERVED = "reserved"
     UNFAVOURABLE = "unfavourable"
 
 
-class Outcome(_Labelled):
+class Outcome(Labelled):
     """What the committee decides; a laureate's withdrawal after publication makes the fourth (waiting_list.py)."""
 
     SELECTED = "selected"
@@ -79,34 +73,34 @@ class Outcome(_Labelled):
         return cls.SELECTED, cls.WAITING_LIST, cls.REJECTED
 
 
-class ChangeKind(_Labelled):
+class ChangeKind(Labelled):
     WITHDRAWAL = "withdrawal"
     PROMOTION = "promotion"
 
 
-class AttendanceRole(_Labelled):
+class AttendanceRole(Labelled):
     REVIEWER = "reviewer"
     MANAGER = "manager"
 
 
-_LABELS: dict[StrEnum, str] = {
-    RoundPhase.ELIGIBILITY: "Recevabilité", RoundPhase.REVIEW: "Évaluation",
-    RoundPhase.DELIBERATION: "Délibération", RoundPhase.DECIDED: "Décisions publiées",
-    Verdict.ELIGIBLE: "Recevable", Verdict.INELIGIBLE: "Irrecevable",
-    AssignmentMethod.MANUAL: "Une par une", AssignmentMethod.BULK: "En groupe", AssignmentMethod.CSV: "Import CSV",
-    AssignmentMethod.AUTO: "Automatique",
+labelled(RoundPhase, {RoundPhase.ELIGIBILITY: "Recevabilité", RoundPhase.REVIEW: "Évaluation",
+                     RoundPhase.DELIBERATION: "Délibération", RoundPhase.DECIDED: "Décisions publiées"})
+labelled(Verdict, {Verdict.ELIGIBLE: "Recevable", Verdict.INELIGIBLE: "Irrecevable"})
+labelled(AssignmentMethod, {AssignmentMethod.MANUAL: "Une par une", AssignmentMethod.BULK: "En groupe",
+                            AssignmentMethod.CSV: "Import CSV", AssignmentMethod.AUTO: "Automatique"})
+labelled(ConflictKind, {
     ConflictKind.MEMBER: "Membre de l'organisation candidate", ConflictKind.PARTNER: "Membre d'une organisation partenaire",
     ConflictKind.PROFESSIONAL: "Lien professionnel", ConflictKind.PERSONAL: "Lien personnel ou familial",
-    ConflictKind.FINANCIAL: "Intérêt financier", ConflictKind.OTHER: "Autre",
-    DeclaredBy.SYSTEM: "Détecté automatiquement", DeclaredBy.REVIEWER: "Déclaré par l'évaluateur",
-    DeclaredBy.APPLICANT: "Signalé par le candidat", DeclaredBy.MANAGER: "Déclaré par le gestionnaire",
-    ReviewStatus.DRAFT: "Brouillon", ReviewStatus.SUBMITTED: "Soumise",
-    Opinion.FAVOURABLE: "Favorable", Opinion.RESERVED: "Réservé", Opinion.UNFAVOURABLE: "Défavorable",
-    Outcome.SELECTED: "Retenu", Outcome.WAITING_LIST: "Liste complémentaire", Outcome.REJECTED: "Non retenu",
-    Outcome.WITHDRAWN: "Désistement",
-    ChangeKind.WITHDRAWAL: "Désistement", ChangeKind.PROMOTION: "Retenue sur la liste complémentaire",
-    AttendanceRole.REVIEWER: "Membre du comité d'évaluation", AttendanceRole.MANAGER: "Gestionnaire de l'appel",
-}
+    ConflictKind.FINANCIAL: "Intérêt financier", ConflictKind.OTHER: "Autre"})
+labelled(DeclaredBy, {DeclaredBy.SYSTEM: "Détecté automatiquement", DeclaredBy.REVIEWER: "Déclaré par l'évaluateur",
+                      DeclaredBy.APPLICANT: "Signalé par le candidat", DeclaredBy.MANAGER: "Déclaré par le gestionnaire"})
+labelled(ReviewStatus, {ReviewStatus.DRAFT: "Brouillon", ReviewStatus.SUBMITTED: "Soumise"})
+labelled(Opinion, {Opinion.FAVOURABLE: "Favorable", Opinion.RESERVED: "Réservé", Opinion.UNFAVOURABLE: "Défavorable"})
+labelled(Outcome, {Outcome.SELECTED: "Retenu", Outcome.WAITING_LIST: "Liste complémentaire",
+                   Outcome.REJECTED: "Non retenu", Outcome.WITHDRAWN: "Désistement"})
+labelled(ChangeKind, {ChangeKind.WITHDRAWAL: "Désistement", ChangeKind.PROMOTION: "Retenue sur la liste complémentaire"})
+labelled(AttendanceRole, {AttendanceRole.REVIEWER: "Membre du comité d'évaluation",
+                          AttendanceRole.MANAGER: "Gestionnaire de l'appel"})
 
 # For templates that name a stored value (`outcomes[row.outcome]`): a plain string finds its member's label.
 OUTCOME_LABELS = {o: o.label for o in Outcome}
