@@ -76,7 +76,7 @@ def authenticate(email: str, password: str) -> User:
                            "confirmation par courriel.")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.last_login_at = now()
+    user.previous_login_at, user.last_login_at = user.last_login_at, now()
     audit.record("account.sign_in", actor=user, target=f"user:{user.id}")
     db.session.flush()
     return user

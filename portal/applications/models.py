@@ -7,12 +7,20 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.applications import cerfa
-from portal.applications.states import ApplicationStatus, PartnerState, PieceRequestState, ScanStatus, VersionKind
+from portal.applications.states import (
+    ApplicationStatus,
+    Channel,
+    MessageSide,
+    PartnerState,
+    PieceRequestState,
+    ScanStatus,
+    VersionKind,
+)
 from portal.catalog.models import Call, Window
 from portal.core.db import Base, UTCDateTime, check_in
 
@@ -23,6 +31,7 @@ class Application(Base):
         # One application per organisation and window: a second "Candidater" leads to the existing one.
         UniqueConstraint("window_id", "organisation_id"),
         check_in("status", ApplicationStatus, name="status"),
+        check_in("channel", Channel, name="channel"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -45,6 +54,11 @@ class Application(Base):
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     # Set when the selection committee starts reviewing: from then on nothing of the file changes.
     locked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # A file sent by post or e-mail is registered by a call manager (registration.py): how it came, the date of
+    # the postmark or of receipt (« le cachet de la poste faisant foi ») and who registered it.
+    channel: Mapped[Channel] = mapped_column(String(8), default=Channel.ONLINE, server_default=Channel.ONLINE.value)
+    received_on: Mapped[dt.date | None] = mapped_column(Date)
+    registered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     call: Mapped[Call] = relationship()
     window: Mapped[Window] = relationship()
@@ -250,6 +264,58 @@ class PieceRequest(Base):
 
     def is_open_at(self, moment: dt.datetime) -> bool:
         return self.state_at(moment) == PieceRequestState.OPEN
+
+
+class Message(Base):
+    """One message of an application's thread, between the applying organisation's members and the call's staff
+    (messages.py). Never edited nor deleted once sent: a correction is a new message. Only the sharing with the
+    call's reviewers, decided by a manager, is set afterwards."""
+
+    __tablename__ = "application_messages"
+    __table_args__ = (check_in("side", MessageSide, name="side"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), index=True)
+    side: Mapped[MessageSide] = mapped_column(String(10))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(200))  # kept if the account is deleted
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    shared_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # shown to the call's reviewers since
+    shared_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    attachments: Mapped[list[MessageAttachment]] = relationship(back_populates="message",
+                                                                order_by="MessageAttachment.position")
+
+
+class MessageAttachment(Base):
+    """A file sent with a message, checked like every upload (core.files) and stored under a generated name."""
+
+    __tablename__ = "message_attachments"
+    __table_args__ = (check_in("scan_status", ScanStatus, name="scan_status"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application_messages.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str] = mapped_column(String(10))
+    original_name: Mapped[str] = mapped_column(String(255))
+    scan_status: Mapped[ScanStatus] = mapped_column(String(12), default=ScanStatus.PENDING)
+    scan_signature: Mapped[str | None] = mapped_column(String(200))
+
+    message: Mapped[Message] = relationship(back_populates="attachments")
+
+
+class MessageRead(Base):
+    """Up to when a person has read an application's thread: the messages sent after are unread for her."""
+
+    __tablename__ = "message_reads"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    application_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("applications.id"), primary_key=True)
+    read_until: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class NumberCounter(Base):

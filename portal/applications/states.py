@@ -67,3 +67,32 @@ class PieceRequestState(StrEnum):
     OPEN = "open"
     ANSWERED = "answered"
     LAPSED = "lapsed"
+
+
+class Channel(Labelled):
+    """How an application reached the service: deposited online, or sent by post or e-mail and registered by a
+    call manager on the organisation's behalf (registration.py)."""
+
+    ONLINE = "online"
+    POST = "post"
+    EMAIL = "email"
+
+    @property
+    def registered_by_staff(self) -> bool:
+        return self is not Channel.ONLINE
+
+
+CHANNEL_LABELS = labelled(Channel, {
+    Channel.ONLINE: "Déposée en ligne", Channel.POST: "Reçue par courrier, enregistrée par le service",
+    Channel.EMAIL: "Reçue par courriel, enregistrée par le service"})
+
+
+class MessageSide(Labelled):
+    """Who a message of an application's thread speaks for: the applying organisation or the call's service."""
+
+    APPLICANT = "applicant"
+    SERVICE = "service"
+
+
+MESSAGE_SIDE_LABELS = labelled(MessageSide, {
+    MessageSide.APPLICANT: "Organisation candidate", MessageSide.SERVICE: "Service instructeur"})

@@ -74,6 +74,9 @@ class ReviewRound(Base):
     phase_changed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     phase_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     decisions_published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The day the manager asks the reviews for (23:59:59 Paris time), and when the reminder two days before went.
+    reviews_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    reviews_reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # Who signed the published letters and which court they name, as the call file said then (letters.py).
     letterhead: Mapped[dict | None] = mapped_column(JSON)
 
