@@ -20,11 +20,13 @@ SLOTS = {
     "navigation": "base.html, the header's menu of a signed-in person (user) → NavEntry",
     "home": "accounts' sign-in, where a person lands with no `next` (user) → (priority, url): the lowest wins",
     "account.sections": "accounts/home.html, after the roles (user) → HTML",
+    "account.role_home": "accounts/home.html, « Mes rôles », each role (user, grant) → NavEntry: that role's home",
     "call.apply": "catalog/detail.html, the « Candidater » box (call, status) → HTML",
     "call.staff_links": "applications/_apply.html, the buttons a call's manager sees on the call page (call) → HTML",
     "staff_list.links": "applications/staff_list.html, beside the call's title (call) → HTML",
     "staff_application.links": "applications/staff_show.html, under the title (application) → HTML",
     "applicant_application.sections": "applications/show.html, after « Le dossier » (application, is_lead) → HTML",
+    "applicant_list.status": "applications/mine.html, under each application (application) → HTML",
 }
 
 
