@@ -26,7 +26,8 @@ SLOTS = {
     "staff_list.links": "applications/staff_list.html, beside the call's title (call) → HTML",
     "staff_application.links": "applications/staff_show.html, under the title (application) → HTML",
     "applicant_application.sections": "applications/show.html, after « Le dossier » (application, is_lead) → HTML",
-    "applicant_list.status": "applications/mine.html, under each application (application) → HTML",
+    "applicant_list.status": ("applications/mine.html, under each application (application, listed: every "
+                              "application of the page, to be read in one statement for all) → HTML"),
 }
 
 
