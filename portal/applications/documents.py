@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
@@ -21,8 +23,8 @@ from portal.catalog.schema import Document
 from portal.core import audit
 from portal.core.errors import Refusal
 from portal.core.files import UnsafeFile, check_upload, checked_filename, formats_label, safe_filename
-from portal.core.scanner import scanner
-from portal.core.storage import TooLarge, storage
+from portal.core.scanner import ScanResult, scanner
+from portal.core.storage import StoredFile, TooLarge, storage
 from portal.extensions import db
 
 MB = 1024 * 1024
@@ -42,38 +44,72 @@ def hint(document: Document) -> str:
             f"{' ; plusieurs fichiers possibles' if document.multiple else ''}.")
 
 
-def upload(application: Application, key: str, stream: BinaryIO, filename: str, by: User,
-           organisation_id: uuid.UUID, at: dt.datetime, piece_request_id: uuid.UUID | None = None,
-           vault_document_id: uuid.UUID | None = None) -> ApplicationFile:
-    """Store one file in a slot. The caller has checked that this person may add documents now."""
-    document = slot_of(application, key)
+@dataclass(frozen=True)
+class Checked:
+    """A file in the store that passed every check: its content's format, the name it is kept under and what the
+    virus scanner said (never « infected »: that one is refused)."""
+
+    stored: StoredFile
+    format: str
+    name: str
+    scan: ScanResult
+
+
+def store_checked(stream: BinaryIO, filename: str, formats: tuple[str, ...], max_mb: int, by: User, target: str,
+                  too_large: str = "pour cette pièce", also: Callable[[StoredFile], None] | None = None) -> Checked:
+    """The one upload path of the portal: stream to the store under a generated name, then refuse it (and delete it
+    at once) when empty, too large, not of an accepted format by its content, unsafe or infected (audited under
+    `target`). `also` adds the caller's own check on the stored file (a total size). Documents and messages alike."""
     store = storage()
-    limit = document.effective_max_size_mb * MB
-    total_limit = current_app.config.get("APPLICATION_MAX_MB", 500) * MB
     try:
-        stored = store.save(stream, limit)
+        stored = store.save(stream, max_mb * MB)
     except TooLarge as error:
-        raise Refusal(f"« {safe_filename(filename)} » dépasse la taille maximale de "
-                               f"{document.effective_max_size_mb} Mo pour cette pièce : il n'a pas été enregistré.") \
-            from error
+        raise Refusal(f"« {safe_filename(filename)} » dépasse la taille maximale de {max_mb} Mo {too_large} : il n'a "
+                      "pas été enregistré.") from error
     try:
         if stored.size == 0:
             raise Refusal(f"« {safe_filename(filename)} » est vide.")
-        if sum(f.size for f in application.current_files) + stored.size > total_limit:
-            raise Refusal(f"L'ensemble des pièces dépasserait {total_limit // MB} Mo : retirez ou "
-                                   "compressez d'autres fichiers.")
+        if also is not None:
+            also(stored)
         with store.open(stored.key) as handle:
-            file_format = check_upload(handle, document.effective_formats)
+            file_format = check_upload(handle, formats)
         with store.open(stored.key) as handle:
             result = scanner().scan(handle)
-        origin = {"piece_request_id": piece_request_id, "vault_document_id": vault_document_id}
-        return _keep(application, document, stored, file_format, checked_filename(filename, file_format), by,
-                     organisation_id, at, result, origin)
+        name = checked_filename(filename, file_format)
+        if result.status == ScanStatus.INFECTED:
+            # Refused before any row is written: only the audit entry remains, which the view keeps
+            # (unit_of_work.keep).
+            audit.record("application.file_infected", actor=by, target=target, name=name, signature=result.signature)
+            raise Refusal(f"« {name} » contient un virus ({result.signature}) : il a été refusé et supprimé.")
+        return Checked(stored, file_format, name, result)
     except UnsafeFile as refused:
         store.delete(stored.key)
         raise Refusal(f"« {safe_filename(filename)} » : {refused.message}") from refused
     except BaseException:
         store.delete(stored.key)
+        raise
+
+
+def upload(application: Application, key: str, stream: BinaryIO, filename: str, by: User,
+           organisation_id: uuid.UUID, at: dt.datetime, piece_request_id: uuid.UUID | None = None,
+           vault_document_id: uuid.UUID | None = None) -> ApplicationFile:
+    """Store one file in a slot. The caller has checked that this person may add documents now."""
+    document = slot_of(application, key)
+    total_limit = current_app.config.get("APPLICATION_MAX_MB", 500) * MB
+
+    def within_total(stored: StoredFile) -> None:
+        if sum(f.size for f in application.current_files) + stored.size > total_limit:
+            raise Refusal(f"L'ensemble des pièces dépasserait {total_limit // MB} Mo : retirez ou "
+                          "compressez d'autres fichiers.")
+
+    checked = store_checked(stream, filename, document.effective_formats, document.effective_max_size_mb, by,
+                            f"application:{application.id}", also=within_total)
+    try:
+        origin = {"piece_request_id": piece_request_id, "vault_document_id": vault_document_id}
+        return _keep(application, document, checked.stored, checked.format, checked.name, by, organisation_id, at,
+                     checked.scan, origin)
+    except BaseException:
+        storage().delete(checked.stored.key)
         raise
 
 
@@ -87,12 +123,6 @@ def attach_from_vault(application: Application, key: str, vault_document: VaultD
 
 def _keep(application, document, stored, file_format, name, by, organisation_id, at, result,
           origin: dict) -> ApplicationFile:
-    if result.status == ScanStatus.INFECTED:
-        # Refused before any row is written: only the audit entry remains, which the view keeps (unit_of_work.keep).
-        storage().delete(stored.key)
-        audit.record("application.file_infected", actor=by, target=f"application:{application.id}",
-                     name=name, signature=result.signature)
-        raise Refusal(f"« {name} » contient un virus ({result.signature}) : il a été refusé et supprimé.")
     if not document.multiple:
         for previous in application.current_files:
             if previous.slot == document.key:
