@@ -87,7 +87,7 @@ MAIL = {"account_exists": "accounts", "confirm_email": "accounts", "invitation":
         "alert_confirm": "catalog", "alert_digest": "catalog",
         "draft_reminder": "applications", "partner_invitation": "applications", "pieces_request": "applications",
         "receipt": "applications",
-        "decision": "reviews", "decision_change": "reviews"}
+        "decision": "reviews", "decision_change": "reviews", "review_reminder": "reviews"}
 
 
 def template_owner(name: str) -> str | None:

@@ -6,8 +6,9 @@ import click
 from flask.cli import AppGroup
 
 from portal.catalog.queries import get_call
+from portal.core.time import now
 from portal.extensions import db
-from portal.reviews import totals
+from portal.reviews import reminders, totals
 
 reviews_cli = AppGroup("reviews", help="Sélection des candidatures (évaluation, classement).")
 
@@ -22,3 +23,10 @@ def recompute(slug: str) -> None:
     changed = totals.recompute_totals(call)
     db.session.commit()
     click.echo(f"{changed} évaluation(s) recalculée(s).")
+
+
+@reviews_cli.command("remind")
+def remind() -> None:
+    """Rappeler aux évaluateurs, deux jours avant la date limite des évaluations, celles qu'ils n'ont pas remises."""
+    count = reminders.send_due(now())  # its links come from PORTAL_BASE_URL (core.urls): no request needed
+    click.echo(f"{count} évaluateur(s) rappelé(s).")

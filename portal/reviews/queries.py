@@ -402,6 +402,15 @@ def unsubmitted_reviews(window: Window, visible=None) -> list:
         .order_by(Application.number, User.name)))
 
 
+def unsubmitted_by_reviewer(window: Window, visible=None) -> dict[int, int]:
+    """How many of the window's assigned reviews each committee member has not submitted yet (drafts and files
+    never opened alike), among `visible` when given (a select of application ids)."""
+    work = _committee_work(window, visible).subquery("work")
+    return dict(db.session.execute(
+        select(work.c.reviewer_id, func.count()).where(work.c.status.is_(None) | (work.c.status != ReviewStatus.SUBMITTED))
+        .group_by(work.c.reviewer_id)).all())
+
+
 # ---- the staff's workspace (views/workspace.py) -------------------------------------------------------------
 
 class WindowCounts(NamedTuple):

@@ -153,3 +153,21 @@ def update_settings(settings: ReviewSettings, by, at: dt.datetime, **values) -> 
     settings.updated_at, settings.updated_by_id = at, getattr(by, "id", None)
     audit.record("review.settings", actor=by, target=f"call:{settings.call_id}", **changed)
     db.session.flush()
+
+
+def set_reviews_due_on(round_: ReviewRound, due_on: dt.date | None, by, at: dt.datetime) -> None:
+    """The day the manager asks the committee's reviews for (None clears it): a day after today, Paris time. A new
+    date may be reminded again (reviews.reminders), so moving it clears the reminder's mark."""
+    from portal.core.time import today_paris
+
+    if due_on is not None and due_on <= today_paris(at):
+        raise Refusal("La date limite des évaluations doit être postérieure à aujourd'hui.", field="reviews_due_on")
+    if round_.reviews_due_on == due_on:
+        return
+    if inspect(round_).transient:
+        round_ = ensure_round(db.session.get(Window, round_.window_id), at)
+    audit.record("review.due_date", actor=by, target=f"round:{round_.id}",
+                 before=round_.reviews_due_on.isoformat() if round_.reviews_due_on else None,
+                 after=due_on.isoformat() if due_on else None)
+    round_.reviews_due_on, round_.reviews_reminded_at = due_on, None
+    db.session.flush()

@@ -6,14 +6,14 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.core.errors import refusals_go_to
+from portal.core.errors import Refusal, refusals_go_to
 from portal.core.time import now
 from portal.reviews import permissions, queries, rounds
-from portal.reviews.forms.rounds import SettingsForm
+from portal.reviews.forms.rounds import DueDateForm, SettingsForm
 from portal.reviews.phases import PHASES
 from portal.reviews.states import RoundPhase
 from portal.reviews.views.blueprints import manage
-from portal.reviews.views.loading import managed_call, window_of
+from portal.reviews.views.loading import managed_call, managed_window, window_of
 
 # What each move does, said on its button: (from, to) → label, consequence.
 MOVES = {
@@ -93,3 +93,22 @@ def settings(slug: str):
         flash("Les paramètres de la sélection sont enregistrés.", "success")
         return redirect(url_for(".settings", slug=call.slug))
     return render_template("reviews/settings.html", call=call, form=form), 400 if form.errors else 200
+
+
+@manage.route("/<slug>/fenetres/<key>/date-limite", methods=["GET", "POST"])
+@login_required
+def due_date(slug: str, key: str):
+    """« Date limite des évaluations » of one window's round: shown to its reviewers, reminded two days before."""
+    call, window, round_ = managed_window(slug, key)
+    form = DueDateForm(obj=round_)
+    if form.validate_on_submit():
+        try:
+            rounds.set_reviews_due_on(round_, form.reviews_due_on.data, by=current_user, at=now())
+        except Refusal as refused:
+            form.reviews_due_on.errors = [*form.reviews_due_on.errors, refused.message]
+        else:
+            flash("La date limite des évaluations est enregistrée." if form.reviews_due_on.data
+                  else "La date limite des évaluations est retirée.", "success")
+            return redirect(url_for(".overview", slug=call.slug, _anchor=f"fenetre-{window.key}"))
+    return render_template("reviews/due_date.html", call=call, window=window, round=round_, form=form), (
+        422 if form.errors else 200)
