@@ -13,6 +13,7 @@ from sqlalchemy import Select, exists, select
 
 from portal.accounts.permissions import can_manage_call, membership_in
 from portal.applications.models import Application, ApplicationFile, PieceRequest
+from portal.applications.states import ScanStatus
 from portal.core.errors import Refusal
 from portal.core.formatting import datetime_fr
 from portal.extensions import db
@@ -57,6 +58,12 @@ def can_manage_application(user, application: Application) -> Refusal | None:
            for hidden in hidden_from_staff(user)):
         return Refusal.not_found()
     return None
+
+
+def can_register_application(user, call) -> Refusal | None:
+    """Registering a file received by post or e-mail on an organisation's behalf: the call's managers (and platform
+    administrators); to anyone else the page does not exist (404)."""
+    return can_manage_call(user, call.uuid, call.issuer)
 
 
 def can_view_application(user, application: Application) -> Refusal | None:
@@ -190,4 +197,58 @@ def can_download(user, application: Application, file: ApplicationFile, reader: 
         return Refusal.not_found()
     if file.is_blocked:
         return Refusal.forbidden(f"« {file.original_name} » ne peut pas être téléchargé : {file.scan_label}.")
+    return None
+
+
+# ---- the thread (messages.py) ---------------------------------------------------------------------------------
+
+# Reviewers read only what a manager shared of a thread, and only where the reviews domain lets them read the file
+# (assigned, not in conflict): each rule maps (person, application) to whether she reads the shared messages.
+_shared_message_readers: list[Callable[[object, Application], bool]] = []
+
+
+def read_shared_messages_by(rule: Callable[[object, Application], bool]) -> None:
+    if rule not in _shared_message_readers:
+        _shared_message_readers.append(rule)
+
+
+def reads_shared_messages(user, application: Application) -> bool:
+    return any(rule(user, application) for rule in _shared_message_readers)
+
+
+def can_read_thread(user, application: Application) -> Refusal | None:
+    """The lead organisation's members and the call's staff (can_manage_application: not those in conflict), from
+    the first draft to after the decision; to anyone else — partners included — it does not exist (404)."""
+    if is_lead_member(user, application):
+        return None
+    return can_manage_application(user, application)
+
+
+def can_write_message(user, application: Application) -> Refusal | None:
+    """Whoever reads the thread writes in it, withdrawn or decided: the thread outlives the file's changes."""
+    return can_read_thread(user, application)
+
+
+def can_share_message(user, application: Application) -> Refusal | None:
+    """Only the call's staff share a message with the committee; a member is told why not, anyone else 404."""
+    if can_manage_application(user, application) is None:
+        return None
+    if is_lead_member(user, application):
+        return Refusal.forbidden("Seul le service instructeur partage un message avec le comité.")
+    return Refusal.not_found()
+
+
+def can_download_attachment(user, application: Application, attachment) -> Refusal | None:
+    """Those who read the thread, and reviewers whom a rule lets read its shared messages (a shared message's
+    attachments only); staff and reviewers never one a virus scanner flagged or has not cleared."""
+    if attachment.message.application_id != application.id:
+        return Refusal.not_found()
+    if is_lead_member(user, application):
+        return None
+    staff = can_manage_application(user, application) is None
+    if not staff and not (attachment.message.shared_at is not None and reads_shared_messages(user, application)):
+        return Refusal.not_found()
+    if ScanStatus(attachment.scan_status).is_blocked:
+        return Refusal.forbidden(f"« {attachment.original_name} » ne peut pas être téléchargé : "
+                                 f"{ScanStatus(attachment.scan_status).label}.")
     return None
