@@ -1,5 +1,5 @@
-"""The platform administrators' back office: people and their roles, the audit log, the development outbox.
-A composition root, like pages.py: it offers the calls of the catalogue as scopes for the roles of accounts."""
+"""The platform administrators' back office: the instance's health (its landing page), people and their roles, the
+audit log, the outbox. A composition root, like pages.py: it offers the calls of the catalogue as scopes for the roles of accounts."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from wtforms.validators import DataRequired, Optional
 from portal.accounts import permissions, queries, roles
 from portal.accounts.models import ROLES, User
 from portal.catalog.queries import all_calls, facets
-from portal.core import audit, mail
+from portal.core import audit, health, mail
 from portal.core.errors import Refusal
 from portal.core.hooks import NavEntry
 from portal.core.time import now
@@ -38,7 +38,7 @@ class GrantRoleForm(FlaskForm):
 
 def menu_entry(user) -> NavEntry | None:
     """« Administration » in the header, for the platform's administrators."""
-    return NavEntry("Administration", "admin.users", marks_current=False) if permissions.is_admin(user) else None
+    return NavEntry("Administration", "admin.index", marks_current=False) if permissions.is_admin(user) else None
 
 
 def home(user) -> tuple[int, str] | None:
@@ -55,7 +55,9 @@ def _administrators_only():
 
 @bp.get("/")
 def index():
-    return redirect(url_for(".users"))
+    """« État de l'instance »: what an administrator checks first (core.health), read without writing."""
+    return render_template("admin/index.html", health=health.report(), duration_fr=health.duration_fr,
+                           volume_fr=health.volume_fr, stale_after=health.BACKUP_STALE)
 
 
 @bp.get("/utilisateurs")
@@ -109,8 +111,18 @@ def audit_log():
     return render_template("admin/audit.html", events=audit.recent(300, request.args.get("action", "")))
 
 
+OUTBOX_FILTERS = {"attente": "en attente d'envoi", "echec": "dont le dernier essai a échoué",
+                  "abandon": "abandonnés après le dernier essai"}
+
+
 @bp.get("/courriels")
 def outbox():
-    if not current_app.config["SHOW_OUTBOX"]:
-        abort(404)
-    return render_template("admin/outbox.html", messages=mail.latest(100))
+    """The outbox, filtered from the health panel; the bodies (sign-in links) only in development (SHOW_OUTBOX)."""
+    state = request.args.get("etat", "")
+    if state not in OUTBOX_FILTERS:
+        state = ""
+    if not state and not current_app.config["SHOW_OUTBOX"]:
+        return redirect(url_for(".outbox", etat="attente"))
+    messages = mail.latest(100) if not state else health.unsent_messages(state, 100)
+    return render_template("admin/outbox.html", messages=messages, state=state, filters=OUTBOX_FILTERS,
+                           show_bodies=current_app.config["SHOW_OUTBOX"])

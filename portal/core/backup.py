@@ -36,6 +36,7 @@ DATABASE_FILES = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 KIND_NAMES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 FILES = "uploads"
 ATTEMPTS = 5
+DONE = "backup.done"  # the audit entry of a verified backup: core.health reads the last one
 CHUNK = 1024 * 1024
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from portal.core import backup
+from portal.core import audit, backup
+from portal.extensions import db
 
 
 @click.command("backup")
@@ -19,6 +20,11 @@ def backup_command(dest: Path) -> None:
         raise click.ClickException(error.message) from error
     click.echo(f"Sauvegarde écrite dans {dest} : base {backup.KIND_NAMES[report.kind]} (révision {report.revision}), "
                f"{report.files} fichier(s), {report.bytes / 1024 / 1024:.1f} Mo, vérifiée.")
+    if not report.problems:
+        # Recorded once verified, for the administrator's « État de l'instance » (core.health.last_backup). The
+        # entry postdates the snapshot, so the backup itself does not hold it.
+        audit.record(backup.DONE, folder=str(dest), files=report.files, bytes=report.bytes)
+        db.session.commit()
     if report.problems:
         for problem in report.problems:
             click.echo(f"Attention : {problem}", err=True)

@@ -59,6 +59,16 @@ class ClamdScanner:
             file.seek(0)
         return _verdict(reply, self.address)
 
+    def ping(self) -> bool:
+        """Whether clamd answers PING with PONG within the timeout (clamd(8)): the administrator's health panel."""
+        try:
+            with self._connect() as connection:
+                connection.sendall(b"zPING\0")
+                return _read_reply(connection) == "PONG"
+        except OSError as error:
+            log.warning("clamd at %s does not answer PING: %s", self.address, error)
+            return False
+
     def _connect(self) -> socket.socket:
         if self.parts.scheme == "tcp":
             return socket.create_connection((self.parts.hostname, self.parts.port), timeout=self.timeout)

@@ -50,6 +50,9 @@ class _Handler(socketserver.StreamRequestHandler):
         fake: FakeClamd = self.server.fake  # type: ignore[attr-defined]
         command = self._read_command()
         fake.commands.append(command)
+        if command in (b"zPING", b"nPING"):
+            self._answer(b"PONG")
+            return
         if command not in (b"zINSTREAM", b"nINSTREAM"):
             self._answer(b"UNKNOWN COMMAND")
             return
