@@ -26,8 +26,9 @@ SLOTS = {
     "staff_list.links": "applications/staff_list.html, beside the call's title (call) → HTML",
     "staff_application.links": "applications/staff_show.html, under the title (application) → HTML",
     "applicant_application.sections": "applications/show.html, after « Le dossier » (application, is_lead) → HTML",
-    "applicant_list.status": ("applications/mine.html, under each application (application, listed: every "
-                              "application of the page, to be read in one statement for all) → HTML"),
+    "applicant_list.status": ("applications/mine.html, under each application (application, listed: the page's "
+                              "applications, read in one statement for all) → HTML of its published outcome, or None; "
+                              "one given an outcome is listed with the decided ones"),
 }
 
 
