@@ -119,8 +119,37 @@ def counts(call_uuid):
 
 
 def calls_reviewed_by(user) -> list[Call]:
-    """The calls for which this person sits on the committee."""
-    return list(db.session.scalars(select(Call).where(_on_committee(user.id, Call.uuid)).order_by(Call.title)))
+    """The calls for which this person sits on the committee, their windows loaded at once."""
+    return list(db.session.scalars(select(Call).where(_on_committee(user.id, Call.uuid))
+                                   .options(selectinload(Call.windows)).order_by(Call.title)))
+
+
+def reviewer_work(user, calls: list[Call]) -> list:
+    """One statement for her home, whatever the number of calls: each application of `calls` assigned to her that
+    she may see (deposited, never one she is in conflict with — permissions.reviewable's rule for an assigned
+    committee member), with its organisation, its window, her review's status and pending changes, the eligibility
+    verdict, the round's phase and due date and her no-conflict statement, by call, window and number."""
+    from sqlalchemy import and_
+
+    from portal.accounts.models import Organisation
+    from portal.reviews.permissions import conflicted
+
+    if not calls:
+        return []
+    return list(db.session.execute(
+        select(Application.id, Application.number, Application.call_id, Application.window_id,
+               Organisation.legal_name.label("organisation"), Review.status.label("review_status"),
+               Review.pending_at.label("pending_at"), Eligibility.verdict.label("verdict"),
+               func.coalesce(ReviewRound.phase, RoundPhase.ELIGIBILITY.value).label("phase"),
+               ReviewRound.reviews_due_on.label("due_on"), Assignment.no_conflict_declared_at.label("declared_at"))
+        .join(Assignment, and_(Assignment.application_id == Application.id, Assignment.reviewer_id == user.id))
+        .join(Organisation, Organisation.id == Application.organisation_id)
+        .outerjoin(Review, and_(Review.application_id == Application.id, Review.reviewer_id == user.id))
+        .outerjoin(Eligibility, Eligibility.application_id == Application.id)
+        .outerjoin(ReviewRound, ReviewRound.window_id == Application.window_id)
+        .where(Application.call_id.in_([call.id for call in calls]), Application.is_deposited,
+               Application.id.not_in(conflicted(user)))
+        .order_by(Application.call_id, Application.window_id, Application.number)))
 
 
 def assigned_to(user, call: Call) -> list:

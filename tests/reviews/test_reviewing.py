@@ -103,7 +103,7 @@ def test_her_list_shows_only_her_assigned_applications_and_never_a_conflict(clie
     assert second.number in page and "Déclaration d'absence de conflit d'intérêts à faire" in page
     assert third.number not in page and "Association Gamma" not in page  # not assigned
     assert fourth.number not in page and "Association Delta" not in page  # she belongs to it
-    assert "À commencer" in page and "Évaluation" in page and "Dossier suivant" in page
+    assert "À ouvrir" in page and "Évaluation" in page and "Dossier suivant" in page
 
 
 def test_the_file_opens_only_after_she_states_she_has_no_conflict(client, in_review):

@@ -19,7 +19,7 @@ from portal.core.errors import refusals_go_to
 from portal.core.files import mime_of
 from portal.core.storage import send_stored
 from portal.core.time import now
-from portal.reviews import permissions, queries, reviewing, rounds, scoring
+from portal.reviews import permissions, queries, reviewer_work, reviewing, rounds, scoring
 from portal.reviews.forms.reviewing import review_form, show_errors, values_of
 from portal.reviews.phases import PHASES
 from portal.reviews.states import OPINION_LABELS, ReviewStatus
@@ -57,10 +57,9 @@ def _reading_rights(application):
 @committee.get("/")
 @login_required
 def home():
-    calls, moment = queries.calls_reviewed_by(current_user), now()
-    return render_template("reviews/reviewer_home.html", calls=[
-        (c, queries.assigned_to(current_user, c), [w for w in c.windows if w.has_closed_at(moment)]) for c in calls],
-                           phases=PHASES, statuses=REVIEW_STATUS)
+    moment = now()
+    return render_template("reviews/reviewer_home.html", calls=reviewer_work.home_of(current_user, moment),
+                           moment=moment, phases=PHASES, states=reviewer_work.WorkState, to_do=reviewer_work.TO_DO)
 
 
 @committee.get("/<slug>/suivante")
