@@ -449,41 +449,67 @@ class WindowCounts(NamedTuple):
     unscreened: int = 0
     eligible: int = 0
     decided: int = 0
+    unpublished: int = 0  # decisions recorded, their letters not published yet
     submitted: int = 0
     assigned: int = 0
+    overdue: int = 0  # assigned reviews not submitted once the round's due day has passed
+    reviewers_missing: int = 0  # during the review phase, applications with fewer reviewers than the settings ask
 
     @property
     def undecided(self) -> int:
         return self.eligible - self.decided
 
 
-def workspace_counts(window_ids: list[int], visible) -> dict[int, WindowCounts]:
-    """For every window of `window_ids` at once, in two grouped statements whatever their number: deposited
-    applications, those to screen, the eligible ones with their decisions recorded, and the committee's submitted
-    over assigned reviews — only among `visible` (a select of application ids)."""
-    from sqlalchemy import case
+def workspace_counts(window_ids: list[int], visible, today=None) -> dict[int, WindowCounts]:
+    """For every window of `window_ids` at once, in three grouped statements whatever their number: deposited
+    applications, those to screen, the eligible ones with their decisions recorded and those not yet published;
+    the committee's submitted over assigned reviews and those overdue on `today` (Paris); during the review phase,
+    the applications with fewer reviewers than ReviewSettings.reviews_per_application — only among `visible` (a
+    select of application ids)."""
+    from sqlalchemy import and_, case
+
+    from portal.reviews.models import ReviewSettings
 
     if not window_ids:
         return {}
     screening = db.session.execute(
-        select(Application.window_id, Eligibility.verdict, func.count(Application.id), func.count(Decision.id))
+        select(Application.window_id, Eligibility.verdict, func.count(Application.id), func.count(Decision.id),
+               func.count(case((ReviewRound.decisions_published_at.is_(None), Decision.id))))
         .outerjoin(Eligibility, Eligibility.application_id == Application.id)
         .outerjoin(Decision, Decision.application_id == Application.id)
+        .outerjoin(ReviewRound, ReviewRound.window_id == Application.window_id)
         .where(Application.window_id.in_(window_ids), Application.is_deposited, Application.id.in_(visible))
         .group_by(Application.window_id, Eligibility.verdict))
     figures: dict[int, dict[str, int]] = {}
-    for window_id, verdict, applications, decisions in screening:
+    for window_id, verdict, applications, decisions, unpublished in screening:
         row = figures.setdefault(window_id, {})
         row["deposited"] = row.get("deposited", 0) + applications
         if verdict is None:
             row["unscreened"] = applications
         elif verdict == Verdict.ELIGIBLE:
-            row["eligible"], row["decided"] = applications, decisions
+            row["eligible"], row["decided"], row["unpublished"] = applications, decisions, unpublished
     work = _committee_work(None, visible, among=Application.window_id.in_(window_ids)).add_columns(
         Application.window_id.label("window_id")).subquery("work")
+    undone = work.c.status.is_(None) | (work.c.status != ReviewStatus.SUBMITTED)
+    late = and_(undone, ReviewRound.reviews_due_on < today) if today is not None else None
     reviews = db.session.execute(
         select(work.c.window_id, func.count(case((work.c.status == ReviewStatus.SUBMITTED, 1))),
-               func.count(work.c.reviewer_id)).group_by(work.c.window_id))
-    for window_id, submitted, assigned in reviews:
-        figures.setdefault(window_id, {}).update(submitted=submitted, assigned=assigned)
+               func.count(work.c.reviewer_id), func.count(case((late, 1))) if late is not None else func.count(None))
+        .outerjoin(ReviewRound, ReviewRound.window_id == work.c.window_id).group_by(work.c.window_id))
+    for window_id, submitted, assigned, overdue in reviews:
+        figures.setdefault(window_id, {}).update(submitted=submitted, assigned=assigned, overdue=overdue)
+    per_application = (select(work.c.application_id, func.count().label("reviewers"))
+                       .group_by(work.c.application_id).subquery("per_application"))
+    missing = db.session.execute(
+        select(Application.window_id, func.count(Application.id))
+        .join(ReviewRound, and_(ReviewRound.window_id == Application.window_id,
+                                ReviewRound.phase == RoundPhase.REVIEW))
+        .outerjoin(ReviewSettings, ReviewSettings.call_id == Application.call_id)
+        .outerjoin(per_application, per_application.c.application_id == Application.id)
+        .where(Application.window_id.in_(window_ids), Application.is_deposited, Application.id.in_(visible),
+               Application.id.not_in(_ineligible()),
+               func.coalesce(per_application.c.reviewers, 0) < func.coalesce(ReviewSettings.reviews_per_application, 2))
+        .group_by(Application.window_id))
+    for window_id, count in missing:
+        figures.setdefault(window_id, {})["reviewers_missing"] = count
     return {window_id: WindowCounts(**row) for window_id, row in figures.items()}

@@ -15,11 +15,12 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Role
 from portal.accounts.permissions import can_manage_call, is_admin, is_manager
+from portal.applications import messages, staff_counts
 from portal.applications.models import Application
 from portal.catalog.models import Call, Window
 from portal.core import hooks
 from portal.core.errors import Refusal
-from portal.core.time import now
+from portal.core.time import now, today_paris
 from portal.extensions import db
 from portal.reviews import permissions, queries
 from portal.reviews.models import ReviewRound
@@ -102,13 +103,17 @@ def home():
     visible = select(Application.id).where(Application.call_id.in_([call.id for call in calls]),
                                            Application.is_deposited,
                                            Application.id.not_in(permissions.conflicted(current_user)))
-    counts = queries.workspace_counts(window_ids, visible)
+    counts = queries.workspace_counts(window_ids, visible, today_paris(moment))
+    since = current_user.previous_login_at  # the sign-in before this one: « depuis votre dernière visite »
+    waiting = staff_counts.by_window(window_ids, visible, since, moment)
+    unanswered = messages.unanswered_by_window(window_ids, current_user)
     rounds = ({r.window_id: r for r in db.session.scalars(select(ReviewRound).where(
         ReviewRound.window_id.in_(window_ids)))} if window_ids else {})
     stages: dict[CallStage, list] = {stage: [] for stage in CallStage}
     for call in calls:
-        rows = [{"window": w, "phase": _phase(w, rounds.get(w.id), moment),
-                 "open": w.is_open_at(moment), "counts": counts.get(w.id, queries.WindowCounts())}
+        rows = [{"window": w, "phase": _phase(w, rounds.get(w.id), moment), "round": rounds.get(w.id),
+                 "open": w.is_open_at(moment), "counts": counts.get(w.id, queries.WindowCounts()),
+                 "waiting": waiting.get(w.id, staff_counts.StaffCounts()), "unanswered": unanswered.get(w.id, 0)}
                 for w in call.windows]
         stages[_stage(rows, moment)].append((call, rows))
-    return render_template("reviews/workspace.html", stages=stages, total=len(calls))
+    return render_template("reviews/workspace.html", stages=stages, total=len(calls), since=since)
