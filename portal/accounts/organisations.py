@@ -7,8 +7,9 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
+from portal.accounts import identifiers
 from portal.accounts.models import Invitation, Membership, MembershipRole, Organisation, User
 from portal.accounts.permissions import invitation_refusal
 from portal.accounts.queries import members_of, normalise_email
@@ -47,6 +48,36 @@ def create_organisation(identity: Identity, by: User) -> Organisation:
                  name=organisation.legal_name)
     db.session.flush()
     return organisation
+
+
+def find_or_register(identity: Identity, by: User) -> tuple[Organisation, bool]:
+    """The organisation a file received by post or e-mail comes from: the known one with this SIRET (or SIREN) or
+    RNA, else a new one with no member, created by the staff who registers the file (its people may join it later
+    by invitation). Returns (it, created)."""
+    known = None
+    if identity.siret:
+        known = db.session.scalar(select(Organisation).where(Organisation.siret == identity.siret).limit(1))
+    if known is None and identity.rna:
+        known = db.session.scalar(select(Organisation).where(Organisation.rna == identity.rna).limit(1))
+    if known is not None:
+        return known, False
+    organisation = Organisation(created_at=now(), **vars(identity))
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record("organisation.create", actor=by, target=f"organisation:{organisation.id}",
+                 name=organisation.legal_name, without_member=True)
+    return organisation, True
+
+
+def search(text: str, limit: int = 20) -> list[Organisation]:
+    """Organisations whose SIRET (or SIREN), RNA or name matches what staff typed, for the registration's search."""
+    cleaned = identifiers.clean(text)
+    if len(cleaned) < 3:
+        return []
+    query = select(Organisation).where(or_(Organisation.siret.startswith(cleaned, autoescape=True),
+                                           Organisation.rna == cleaned,
+                                           Organisation.legal_name.icontains(text.strip(), autoescape=True)))
+    return list(db.session.scalars(query.order_by(Organisation.legal_name).limit(limit)))
 
 
 def update_organisation(organisation: Organisation, identity: Identity, by: User) -> None:

@@ -49,6 +49,13 @@ def submit(application: Application, by: User, at: dt.datetime) -> Version:
     problems = completeness.problems(application)
     if problems:
         raise Incomplete(problems)
+    return record_deposit(application, by, at)
+
+
+def record_deposit(application: Application, by: User, at: dt.datetime) -> Version:
+    """The deposit itself, once its checks have passed: the number at the first one, the draft frozen as the next
+    version, the receipt to every member. The one path of every deposit: online (submit) and registered by staff
+    from a file received by post or e-mail (registration.register), which judges its own time limit."""
     first = not application.ever_deposited
     if first:
         application.number = _next_number(application, at)

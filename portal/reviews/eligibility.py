@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
+from portal.applications import registration
 from portal.applications.models import Application
 from portal.catalog.schema import CARRIER_LABELS, CarrierType
 from portal.core import audit
@@ -94,6 +95,8 @@ def _deadline(application: Application) -> CheckItem:
     ok = first is not None and window.is_open_at(first.submitted_at)
     detail = (f"Premier dépôt le {datetime_fr(first.submitted_at)} ; clôture le {datetime_fr(window.closes_at)}."
               if first is not None else "Jamais déposée.")
+    if (received := registration.deadline_fact(application)) is not None:  # by post or e-mail: its postmark counts
+        ok, detail = received
     return CheckItem("delai", "Déposée dans la fenêtre de dépôt", ok, detail)
 
 
