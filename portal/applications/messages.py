@@ -8,6 +8,7 @@ Other domains read: unread_by_application, unread_count, unanswered_by_window, s
 from __future__ import annotations
 
 import datetime as dt
+import io
 import uuid
 from typing import BinaryIO
 
@@ -19,12 +20,18 @@ from portal.accounts.permissions import is_admin
 from portal.accounts.queries import managers_of, members_of
 from portal.applications.documents import store_checked
 from portal.applications.models import Application, Message, MessageAttachment, MessageRead
-from portal.applications.permissions import can_manage_application, hidden_from_staff
+from portal.applications.permissions import (
+    can_download_attachment,
+    can_manage_application,
+    can_read_thread,
+    hidden_from_staff,
+)
 from portal.applications.states import MessageSide, ScanStatus
 from portal.catalog.models import Call
 from portal.core import audit, mail, personal_data
 from portal.core.errors import Refusal
 from portal.core.files import formats_label
+from portal.core.formatting import datetime_fr, size_fr
 from portal.core.storage import storage
 from portal.core.urls import external_url
 from portal.extensions import db
@@ -152,10 +159,13 @@ def message_of(application: Application, message_id: uuid.UUID) -> Message | Non
                                                    Message.application_id == application.id))
 
 
-def attachment_of(application: Application, attachment_id: uuid.UUID) -> MessageAttachment | None:
-    return db.session.scalar(select(MessageAttachment).join(Message).where(
-        MessageAttachment.id == attachment_id, Message.application_id == application.id)
-        .options(selectinload(MessageAttachment.message)))
+def message_by_id(message_id: uuid.UUID) -> Message | None:
+    return db.session.get(Message, message_id)
+
+
+def attachment_by_id(attachment_id: uuid.UUID) -> MessageAttachment | None:
+    return db.session.scalar(select(MessageAttachment).where(MessageAttachment.id == attachment_id)
+                             .options(selectinload(MessageAttachment.message)))
 
 
 def read_until(user: User, application: Application) -> dt.datetime | None:
@@ -243,6 +253,63 @@ def unanswered_by_window(window_ids, user) -> dict[int, int]:
     for hidden in hidden_from_staff(user):
         query = query.where(Application.id.not_in(hidden))
     return dict(db.session.execute(query.group_by(Application.window_id)).all())
+
+
+def threads_of(application_ids) -> dict[uuid.UUID, list[Message]]:
+    """The threads of many applications at once (two statements whatever their number), oldest message first."""
+    ids = list(application_ids)
+    if not ids:
+        return {}
+    found: dict[uuid.UUID, list[Message]] = {}
+    for message in db.session.scalars(select(Message).where(Message.application_id.in_(ids))
+                                      .options(selectinload(Message.attachments))
+                                      .order_by(Message.sent_at, Message.id)):
+        found.setdefault(message.application_id, []).append(message)
+    return found
+
+
+def transcript(application: Application, thread: list[Message], names: dict[uuid.UUID, str]) -> str:
+    """The thread as plain text, for the application's ZIP: each message dated, signed and with its attachments
+    as the ZIP names them."""
+    lines = [f"Messagerie de la candidature {application.number or '(brouillon)'} — {application.call.title}",
+             "Heures de Paris. Un message envoyé n'est ni modifié ni supprimé.", ""]
+    for message in thread:
+        lines += ["-" * 72, f"Le {datetime_fr(message.sent_at)} — {message.author_name} "
+                  f"({MessageSide(message.side).label})"]
+        if message.shared_at is not None:
+            lines.append(f"Partagé avec le comité le {datetime_fr(message.shared_at)}")
+        for attachment in message.attachments:
+            lines.append(f"Pièce jointe : {names.get(attachment.id, attachment.original_name)} "
+                         f"({attachment.format.upper()}, {size_fr(attachment.size)})")
+        lines += ["", message.body, ""]
+    return "\n".join(lines) + "\n"
+
+
+def zip_entries(applications: list[Application], user) -> tuple[list, list[str]]:
+    """For the ZIP of these applications, the thread of each one this person reads (never one hidden from her):
+    « numéro/messages/messages.txt » and the attachments beside it (« 1-nom.pdf »), and the attachments a virus
+    scanner blocks, named instead."""
+    readable = [a for a in applications if can_read_thread(user, a) is None]
+    threads = threads_of(a.id for a in readable)
+    store = storage()
+    entries, blocked = [], []
+    for application in readable:
+        thread = threads.get(application.id)
+        if not thread:
+            continue
+        folder, names, rank = f"{application.number or application.id}/messages", {}, 0
+        for message in thread:
+            for attachment in message.attachments:
+                rank += 1
+                names[attachment.id] = f"{rank}-{attachment.original_name}"
+                path = f"{folder}/{names[attachment.id]}"
+                if can_download_attachment(user, application, attachment) is not None:
+                    blocked.append(f"{path} : {ScanStatus(attachment.scan_status).label}")
+                    continue
+                entries.append((path, lambda key=attachment.storage_key: store.open(key)))
+        text = transcript(application, thread, names).encode()
+        entries.append((f"{folder}/messages.txt", lambda text=text: io.BytesIO(text)))
+    return entries, blocked
 
 
 # ---- immutability -------------------------------------------------------------------------------------------

@@ -1,21 +1,24 @@
-"""The applications domain's pages: the applicant's (applicant.py, documents.py), the staff's (staff.py) and the
-public receipt check (verification.py)."""
+"""The applications domain's pages: the applicant's (applicant.py, documents.py), the staff's (staff.py), the
+thread both sides share (messages.py) and the public receipt check (verification.py)."""
 
 from __future__ import annotations
 
 import uuid
 
 from flask import Flask, url_for
+from flask_login import current_user
 
 from portal.applications.documents import hint as document_hint
 from portal.applications.drafts import seen_by_service
+from portal.applications.states import MessageSide, ScanStatus
 from portal.core import hooks
 from portal.core.time import now
 
 
 def register(app: Flask) -> None:
-    from portal.applications import call_usage
+    from portal.applications import call_usage, messages
     from portal.applications.views import applicant, deletion, documents, staff, verification  # noqa: F401 (routes)
+    from portal.applications.views import messages as thread  # noqa: F401 (routes)
 
     call_usage.register()  # the catalogue asks before a call file drops a window or a document
     # The catalogue's call page and the header show this domain's parts through slots, without naming it.
@@ -28,6 +31,11 @@ def register(app: Flask) -> None:
     app.add_template_global(document_hint, "document_hint")
     app.add_template_global(lambda application: seen_by_service(application, now()), "seen_by_service")
     app.add_template_filter(lambda value: uuid.UUID(str(value)), "uuid")
+    # The thread's unread messages for the signed-in person: {application id: count} for a list, in one statement.
+    app.add_template_global(lambda applications: messages.unread_by_application(
+        current_user, [a.id for a in applications]), "unread_messages")
+    app.add_template_global(MessageSide, "MessageSide")
+    app.add_template_global(ScanStatus, "ScanStatus")
     app.register_blueprint(applicant.bp)
     app.register_blueprint(staff.bp)
     app.register_blueprint(verification.bp)

@@ -12,7 +12,7 @@ from portal.core import hooks
 
 
 def register(app: Flask) -> None:
-    from portal.applications.permissions import exclude_from_staff, read_deposited_by
+    from portal.applications.permissions import exclude_from_staff, read_deposited_by, read_shared_messages_by
     from portal.catalog.services import call_updated
     from portal.reviews import call_usage, permissions, queries, states, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
@@ -36,6 +36,8 @@ def register(app: Flask) -> None:
     exclude_from_staff(permissions.conflicted)
     # Whom the committee may read, applications' can_download asks without importing the reviews domain.
     read_deposited_by(_reads_as_reviewer)
+    # An assigned reviewer, once she stated she has no conflict, reads the messages a manager shared (never the rest).
+    read_shared_messages_by(_reads_shared_messages)
     # The applicant's page (applications domain) asks this without importing the reviews domain.
     app.add_template_global(queries.round_published_at, "decisions_published")
     # The selection's pages compare a stored state with its member (row.outcome == Outcome.WAITING_LIST), never
@@ -72,3 +74,13 @@ def _reads_as_reviewer(user, application) -> bool:
     from portal.reviews import permissions
 
     return permissions.can_review(user, application) is None
+
+def _reads_shared_messages(user, application) -> bool:
+    """applications.permissions.read_shared_messages_by asks: assigned to her, not in conflict (can_review), and
+    opened — the same gate as the file's own pages (views/reviewer.py)."""
+    from portal.reviews import permissions, queries
+
+    if not application.is_deposited or permissions.can_review(user, application) is not None:
+        return False
+    assignment = queries.assignment_of(user, application)
+    return assignment is not None and assignment.no_conflict_declared_at is not None

@@ -11,7 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.accounts.permissions import is_reviewer_of
-from portal.applications import cerfa
+from portal.applications import cerfa, messages
 from portal.applications import queries as applications
 from portal.applications.permissions import can_download
 from portal.catalog.queries import get_call
@@ -95,7 +95,8 @@ def application(application_id: uuid.UUID):
     return render_template(
         "reviews/reviewer_application.html", application=found, **_deposited(found),
         eligibility=queries.eligibility_of(found), phase=rounds.phase_of(round_), own=own, may_read=reading is None,
-        may_score=reviewing.may_score(current_user, found, now()), statuses=REVIEW_STATUS)
+        may_score=reviewing.may_score(current_user, found, now()), statuses=REVIEW_STATUS,
+        shared_messages=messages.shared_with_reviewers(found))
 
 
 @committee.get("/candidatures/<uuid:application_id>/fichiers/<uuid:file_id>")
