@@ -17,6 +17,7 @@ from portal.applications import (
     completeness,
     documents,
     drafts,
+    home,
     partners,
     permissions,
     queries,
@@ -26,7 +27,7 @@ from portal.applications import (
 from portal.applications.forms import PartnerForm, WithdrawForm
 from portal.applications.models import Application
 from portal.catalog.models import Window
-from portal.core import unit_of_work
+from portal.core import hooks, unit_of_work
 from portal.core.errors import Refusal, refusals_go_to
 from portal.core.time import arrival, now
 from portal.extensions import db
@@ -64,7 +65,14 @@ def deadline_warning(application: Application) -> str | None:
 @bp.get("/")
 @login_required
 def mine():
-    return render_template("applications/mine.html", applications=queries.of_person(current_user))
+    """« Mes candidatures »: what needs her first, then what is deposited, then what is decided (home.py); the
+    decisions come from downstream through the 'applicant_list.status' slot."""
+    listed = home.applications_of(current_user)
+    outcomes = {application.id: hooks.contributions("applicant_list.status", application=application, listed=listed)
+                for application in listed}
+    entries = home.entries(current_user, listed, now(), decided={key for key, given in outcomes.items() if given})
+    return render_template("applications/mine.html", entries=entries, outcomes=outcomes, groups=home.GROUPS,
+                           organisations=queries.organisations_by_id({a.organisation_id for a in listed}))
 
 
 @bp.post("/nouvelle")

@@ -16,6 +16,7 @@ def register(app: Flask) -> None:
     from portal.catalog.services import call_updated
     from portal.reviews import call_usage, permissions, queries, states, totals
     from portal.reviews.views import (  # noqa: F401 (routes)
+        applicant_list,
         committee_manage,
         conflicts,
         decisions,
@@ -54,6 +55,7 @@ def register(app: Flask) -> None:
     hooks.contribute(app, "staff_list.links", hooks.fragment("reviews/_staff_list_links.html"))
     hooks.contribute(app, "staff_application.links", hooks.fragment("reviews/_staff_application_links.html"))
     hooks.contribute(app, "applicant_application.sections", hooks.fragment("reviews/_applicant_selection.html"))
+    hooks.contribute(app, "applicant_list.status", applicant_list.published_outcome)
     for blueprint in (workspace.bp, manage, committee, applicant):
         app.register_blueprint(blueprint)
 
@@ -74,6 +76,7 @@ def _reads_as_reviewer(user, application) -> bool:
     from portal.reviews import permissions
 
     return permissions.can_review(user, application) is None
+
 
 def _reads_shared_messages(user, application) -> bool:
     """applications.permissions.read_shared_messages_by asks: assigned to her, not in conflict (can_review), and
