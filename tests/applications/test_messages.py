@@ -324,3 +324,22 @@ def test_a_membership_lost_closes_the_thread(app, client, draft, people):
     assert client.get(f"/candidatures/{draft.id}/messages").status_code == 404
     assert client.get(f"/candidatures/messages/pieces/{uuid.uuid4()}").status_code == 404
     assert db.session.scalar(select(MessageAttachment).limit(1)) is None
+
+
+def test_both_sides_find_the_thread_and_its_unread_count_from_their_pages(app, client, deposited, people, clock):
+    claire, manager = people["claire"], people["manager"]
+    messages.send(deposited, BODY, [], claire, MessageSide.APPLICANT, time.now())
+    db.session.commit()
+    sign_in_as(client, manager)
+    listed = client.get(f"/gestion/appels/{deposited.call.slug}/candidatures").get_data(as_text=True)
+    assert f'href="/candidatures/{deposited.id}/messages"' in listed and "1 non lu" in listed
+    shown = client.get(f"/gestion/candidatures/{deposited.id}").get_data(as_text=True)
+    assert "Messagerie avec l'organisation" in shown and "1 message non lu" in shown
+    clock("2025-04-15 11:00:00")
+    messages.send(deposited, "Réponse", [], manager, MessageSide.SERVICE, time.now())
+    messages.send(deposited, "Précision", [], manager, MessageSide.SERVICE, time.now())
+    db.session.commit()
+    assert "1 non lu" not in client.get(f"/gestion/appels/{deposited.call.slug}/candidatures").get_data(as_text=True)
+    sign_in_as(client, claire)
+    page = client.get(f"/candidatures/{deposited.id}/").get_data(as_text=True)
+    assert f'href="/candidatures/{deposited.id}/messages"' in page and "2 nouveaux messages" in page
