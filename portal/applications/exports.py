@@ -10,12 +10,16 @@ from portal.applications import messages
 from portal.applications.models import Application
 from portal.applications.permissions import can_download, reads_deposited
 from portal.applications.queries import files_by_id, organisations_by_id
+from portal.applications.states import Channel
 from portal.core.exports import csv_response, xlsx_response, zip_response
 from portal.core.storage import storage
 from portal.core.time import to_paris
 
 HEADER = ["Numéro", "Organisation", "RNA", "SIRET", "Fenêtre", "Statut", "Version", "Déposée le (heure de Paris)",
-          "Montant demandé (€)", "Total des charges (€)", "Pièces", "Modifications non déposées"]
+          "Montant demandé (€)", "Total des charges (€)", "Pièces", "Modifications non déposées", "Canal de dépôt",
+          "Date de réception"]
+# How each file came: deposited online, or received and registered by the service (registration.py).
+CHANNELS = {Channel.ONLINE: "En ligne", Channel.POST: "Courrier", Channel.EMAIL: "Courriel"}
 
 
 def _rows(rows: list[Application]):
@@ -28,7 +32,8 @@ def _rows(rows: list[Application]):
                version.number if version else "", to_paris(version.submitted_at) if version else "",
                version.amount_requested if version else None, version.budget_totals.charges if version else None,
                len(version.files) if version else 0,
-               "oui" if application.has_pending_changes else "non"]
+               "oui" if application.has_pending_changes else "non", CHANNELS[Channel(application.channel)],
+               application.received_on.strftime("%d/%m/%Y") if application.received_on else ""]
 
 
 def application_list(call, rows: list[Application], extension: str):

@@ -10,6 +10,8 @@ from flask_login import current_user
 
 from portal.applications.documents import hint as document_hint
 from portal.applications.drafts import seen_by_service
+from portal.applications.registration import badge as channel_badge_text
+from portal.applications.registration import marks_of, receipt_line
 from portal.applications.states import MessageSide, ScanStatus
 from portal.core import hooks
 from portal.core.time import now
@@ -17,7 +19,14 @@ from portal.core.time import now
 
 def register(app: Flask) -> None:
     from portal.applications import call_usage, messages
-    from portal.applications.views import applicant, deletion, documents, staff, verification  # noqa: F401 (routes)
+    from portal.applications.views import (  # noqa: F401 (routes)
+        applicant,
+        deletion,
+        documents,
+        registration,
+        staff,
+        verification,
+    )
     from portal.applications.views import messages as thread  # noqa: F401 (routes)
 
     call_usage.register()  # the catalogue asks before a call file drops a window or a document
@@ -29,6 +38,9 @@ def register(app: Flask) -> None:
 
     app.add_template_global(applicant.deadline_warning, "deadline_warning")
     app.add_template_global(document_hint, "document_hint")
+    app.add_template_global(channel_badge_text, "channel_badge_text")  # templates/applications/_channel.html
+    app.add_template_global(marks_of, "registered_marks")
+    app.add_template_global(receipt_line, "registered_receipt_line")
     app.add_template_global(lambda application: seen_by_service(application, now()), "seen_by_service")
     app.add_template_filter(lambda value: uuid.UUID(str(value)), "uuid")
     # The thread's unread messages for the signed-in person: {application id: count} for a list, in one statement.
