@@ -63,6 +63,7 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     hooks.contribute(app, "navigation", admin.menu_entry, order=0)
     hooks.contribute(app, "home", admin.home)
+    hooks.contribute(app, "account.role_home", admin.role_home)
     security.public_blueprints(app, views.bp.name, feeds.bp.name, api.bp.name, opendata.bp.name, pages.bp.name)
 
     from portal.accounts.cli import users_cli

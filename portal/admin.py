@@ -12,7 +12,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from portal.accounts import permissions, queries, roles
-from portal.accounts.models import ROLES, User
+from portal.accounts.models import ROLES, Role, User
 from portal.catalog.queries import all_calls, facets
 from portal.core import audit, health, mail
 from portal.core.errors import Refusal
@@ -39,6 +39,11 @@ class GrantRoleForm(FlaskForm):
 def menu_entry(user) -> NavEntry | None:
     """« Administration » in the header, for the platform's administrators."""
     return NavEntry("Administration", "admin.index", marks_current=False) if permissions.is_admin(user) else None
+
+
+def role_home(user, grant) -> NavEntry | None:
+    """« Mes rôles » on « Mon compte »: the administrator's role links to this back office."""
+    return NavEntry("État de l'instance", "admin.index") if grant.role == Role.ADMIN else None
 
 
 def home(user) -> tuple[int, str] | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import Flask, url_for
 
+from portal.accounts.models import Role
 from portal.accounts.permissions import is_reviewer
 from portal.core import hooks
 
@@ -51,6 +52,7 @@ def register(app: Flask) -> None:
     hooks.contribute(app, "navigation", menu_entry, order=10)
     hooks.contribute(app, "home", workspace.landing)
     hooks.contribute(app, "home", committee_home)
+    hooks.contribute(app, "account.role_home", role_home)
     hooks.contribute(app, "call.staff_links", hooks.fragment("reviews/_call_staff_links.html"))
     hooks.contribute(app, "staff_list.links", hooks.fragment("reviews/_staff_list_links.html"))
     hooks.contribute(app, "staff_application.links", hooks.fragment("reviews/_staff_application_links.html"))
@@ -68,6 +70,12 @@ def menu_entry(user) -> hooks.NavEntry | None:
 def committee_home(user) -> tuple[int, str] | None:
     """A committee member lands on her reviewer home after signing in, unless she also manages calls."""
     return (20, url_for("committee.home")) if is_reviewer(user) else None
+
+
+def role_home(user, grant) -> hooks.NavEntry | None:
+    """« Mes rôles » on « Mon compte »: a manager's role links to her « Espace de gestion », a reviewer's to hers."""
+    return {Role.MANAGER: hooks.NavEntry("Espace de gestion", "workspace.home"),
+            Role.REVIEWER: hooks.NavEntry("Évaluation", "committee.home")}.get(grant.role)
 
 
 def _reads_as_reviewer(user, application) -> bool:
