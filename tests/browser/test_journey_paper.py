@@ -107,6 +107,7 @@ def test_a_paper_file_is_registered_then_screened_reviewed_and_decided_like_the_
 
     row.get_by_role("link", name=number, exact=True).click()
     heading(page, f"{number} — Association Papier Solidaire")
+    expect(page.get_by_text(f"{BADGE}, enregistré par le service")).to_be_visible()
     page.get_by_label("Retenu", exact=True).check()
     page.get_by_label(re.compile("^Montant attribué")).fill("9 000")
     page.get_by_role("button", name=re.compile("^Enregistrer")).first.click()

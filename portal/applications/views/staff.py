@@ -21,7 +21,8 @@ bp = Blueprint("applications_staff", __name__, url_prefix="/gestion")
 ACTION_LABELS = {"application.start": "Dossier commencé", "application.file_add": "Pièce ajoutée",
                  "application.submit": "Dépôt", "application.withdraw": "Désistement",
                  "application.partner_invite": "Partenaire invité", "application.partner_accept": "Partenaire accepté",
-                 "application.pieces_request": "Pièces demandées", "application.pieces_deposit": "Pièces transmises"}
+                 "application.pieces_request": "Pièces demandées", "application.pieces_deposit": "Pièces transmises",
+                 "application.registered": "Reçu par courrier ou courriel, enregistré par le service"}
 
 
 def managed_call(slug: str):
