@@ -343,3 +343,17 @@ def test_both_sides_find_the_thread_and_its_unread_count_from_their_pages(app, c
     sign_in_as(client, claire)
     page = client.get(f"/candidatures/{deposited.id}/").get_data(as_text=True)
     assert f'href="/candidatures/{deposited.id}/messages"' in page and "2 nouveaux messages" in page
+
+
+@pytest.mark.real_commits  # a backup reads the database through connections of its own
+def test_a_backup_holds_the_messages_and_their_attachments(app, draft, people, tmp_path):
+    from portal.core import backup
+
+    message = messages.send(draft, BODY, [(io.BytesIO(pdf()), "a.pdf")], people["claire"], MessageSide.APPLICANT,
+                            time.now())
+    db.session.commit()
+    key = message.attachments[0].storage_key
+    report = backup.backup(tmp_path / "sauvegarde")
+    assert not report.problems
+    assert key in json.dumps(backup.read_manifest(tmp_path / "sauvegarde"))
+    assert backup.verify(tmp_path / "sauvegarde") == []
