@@ -164,3 +164,28 @@ def test_unread_messages_of_the_service_are_counted_and_linked_to_the_thread(cli
     page = page_of(client)
     assert "2 nouveaux messages" in words(page)
     assert f'href="/candidatures/{application.id}/messages"' in page
+
+
+def test_a_withdrawn_application_and_a_draft_past_its_deadline_are_listed_last(client, call, claire,
+                                                                               make_organisation, publish_call,
+                                                                               clock):
+    from portal.applications import submission
+
+    first, second, third = (make_organisation(claire, f"Association {n}", rna=f"W62100000{n}") for n in (1, 2, 3))
+    withdrawn = deposit_application(call, first, claire)
+    submission.withdraw(withdrawn, "Projet abandonné", claire, time.now())
+    lapsed = draft(call, second, claire)
+    later = publish_call("autre-appel", title="Appel pour les jardins partagés",
+                         windows=[{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-06-30"}],
+                         required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS)
+    waiting = draft(later, third, claire)
+    db.session.commit()
+    clock(AFTER_CLOSING)
+    sign_in_as(client, claire)
+    page = page_of(client)
+    done = page.split('id="groupe-done"', 1)[1]
+    assert f"/candidatures/{withdrawn.id}/" in done and f"/candidatures/{lapsed.id}/" in done
+    assert f"/candidatures/{waiting.id}/" not in done
+    assert "Désistement enregistré le 15 avril 2025" in words(page)
+    assert "points à compléter" in words(page.split('id="groupe-done"', 1)[0])  # the open draft's, not the lapsed
+    assert words(done).count("points à compléter") == 0
