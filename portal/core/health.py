@@ -152,7 +152,9 @@ def storage_used() -> Storage:
     tables = _stored_tables("size")
     files = size = 0
     if tables:
-        sizes = sa.union_all(*(sa.select(table.c.size.label("size")) for table in tables)).subquery()
+        # UNION, not UNION ALL: a file two rows name (none today) is stored, and counted, once.
+        sizes = sa.union(*(sa.select(table.c.storage_key.label("key"), table.c.size.label("size"))
+                           for table in tables)).subquery()
         files, size = db.session.execute(
             sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sizes.c.size), 0))).one()
     free = total = None

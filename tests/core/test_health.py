@@ -11,7 +11,10 @@ import pytest
 from portal.core import audit, backup, health
 from portal.core.mail import MAX_ATTEMPTS, OutboxMessage
 from portal.extensions import db
+from tests.applications import conftest as applications
 from tests.fakes.clamd import FakeClamd
+
+open_call, applicant = applications.open_call, applications.applicant  # the applications tests' fixtures
 
 MOMENT = "2025-05-10 12:00:00"
 
@@ -94,6 +97,25 @@ def test_storage_counts_the_stored_files_and_the_free_space(app):
     state = health.storage_used()
     assert state.files == 0 and state.bytes == 0
     assert state.free_bytes is not None and state.free_bytes > 0
+
+
+def test_the_stored_files_are_counted_with_their_sizes_and_scan_states(open_call, applicant):
+    from portal.applications.models import ApplicationFile
+    from tests.reviews.conftest import deposit_application
+
+    claire, _, organisation = applicant
+    application = deposit_application(open_call, organisation, claire)
+    files = application.files
+    state = health.storage_used()
+    assert (state.files, state.bytes) == (len(files), sum(file.size for file in files)) and state.files == 2
+    files[0].scan_status = "infected"
+    files[1].scan_status = "pending"
+    db.session.add(ApplicationFile(**{column: getattr(files[1], column) for column in (
+        "application_id", "slot", "organisation_id", "sha256", "size", "format", "original_name", "uploaded_at")},
+        storage_key="f" * 32, scan_status="failed"))
+    db.session.flush()
+    antivirus = health.antivirus()
+    assert (antivirus.pending, antivirus.infected, antivirus.failed) == (1, 1, 1) and antivirus.alert
 
 
 def test_the_panel_shows_every_figure_and_writes_nothing(client, admin, sign_in, clock, monkeypatch, app,
