@@ -8,16 +8,11 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from portal.accounts.models import Membership
 from portal.applications import completeness, messages, permissions
 from portal.applications.answers import Problem
-from portal.applications.models import Application, Partner, PieceRequest
+from portal.applications.models import Application, PieceRequest
 from portal.core.formatting import date_fr, datetime_fr, time_fr
 from portal.core.time import today_paris
-from portal.extensions import db
 
 # The groups of the page, in their order: what waits for her, what the service has, what is over.
 TO_DO, DEPOSITED, DONE = "to_do", "deposited", "done"
@@ -57,21 +52,9 @@ def deadline_fr(closes_at: dt.datetime, moment: dt.datetime) -> str:
     return f"Clôture dans {days} jours — le {date_fr(closes_at)} à {time_fr(closes_at)}"
 
 
-def applications_of(user) -> list[Application]:
-    """As queries.of_person, with what the home shows of each loaded for all at once."""
-    organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    partnered = select(Partner.application_id).where(Partner.organisation_id.in_(organisations))
-    query = (select(Application)
-             .where((Application.organisation_id.in_(organisations)) | (Application.id.in_(partnered)))
-             .options(selectinload(Application.call), selectinload(Application.window),
-                      selectinload(Application.files), selectinload(Application.piece_requests))
-             .order_by(Application.updated_at.desc()))
-    return list(db.session.scalars(query))
-
-
 def entries(user, applications: list[Application], moment: dt.datetime,
             decided: set[uuid.UUID] = frozenset()) -> list[Entry]:
-    """Her applications (applications_of), what needs her first (the nearest deadline first), then the deposited
+    """Her applications (queries.of_person), what needs her first (the nearest deadline first), then the deposited
     ones, then those over for her (`decided`: whose outcome another domain published; withdrawn; a draft past its
     deadline)."""
     unread = messages.unread_by_application(user, [a.id for a in applications])

@@ -48,12 +48,15 @@ def of_organisation_in_window(organisation_id: uuid.UUID, window_id: int) -> App
 
 
 def of_person(user) -> list[Application]:
-    """Applications of every organisation the person belongs to, as lead or as accepted partner."""
+    """Applications of every organisation the person belongs to, as lead or as accepted partner, with what « Mes
+    candidatures » shows of each (home.py: completeness needs the files, the open request its pieces) loaded for
+    all at once."""
     organisations = select(Membership.organisation_id).where(Membership.user_id == user.id)
     partnered = select(Partner.application_id).where(Partner.organisation_id.in_(organisations))
     query = (select(Application)
              .where((Application.organisation_id.in_(organisations)) | (Application.id.in_(partnered)))
-             .options(selectinload(Application.call), selectinload(Application.window))
+             .options(selectinload(Application.call), selectinload(Application.window),
+                      selectinload(Application.files), selectinload(Application.piece_requests))
              .order_by(Application.updated_at.desc()))
     return list(db.session.scalars(query))
 

@@ -67,7 +67,7 @@ def deadline_warning(application: Application) -> str | None:
 def mine():
     """« Mes candidatures »: what needs her first, then what is deposited, then what is decided (home.py); the
     decisions come from downstream through the 'applicant_list.status' slot."""
-    listed = home.applications_of(current_user)
+    listed = queries.of_person(current_user)
     outcomes = {application.id: hooks.contributions("applicant_list.status", application=application, listed=listed)
                 for application in listed}
     entries = home.entries(current_user, listed, now(), decided={key for key, given in outcomes.items() if given})
