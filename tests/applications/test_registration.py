@@ -203,6 +203,7 @@ def test_a_second_file_of_the_same_organisation_is_refused_with_a_link_to_the_fi
     page = text_of(response)
     assert response.status_code == 422
     assert "a déjà un dossier pour cette fenêtre" in page and f"/gestion/candidatures/{first.id}" in page
+    assert 'href="#legal_name"' in page  # the error summary leads to a field the page shows
     assert db.session.scalar(select(func.count()).select_from(Application)) == 1
 
 

@@ -50,6 +50,8 @@ def register(slug: str):
             except Refusal as refused:
                 existing = _linkable(getattr(refused, "existing", None))
                 db.session.rollback()  # nothing of a refused registration is kept, and the page reads afresh
+                if refused.field == "organisation_id" and not found:  # no list shown: said at the name typed
+                    refused.field = "legal_name"
                 message = _place(form, refused)
             else:
                 flash(_registered(application), "success")
