@@ -40,6 +40,8 @@ MAX_LENGTH = 5000
 MAX_ATTACHMENTS = 5
 ATTACHMENT_MAX_MB = 10
 ATTACHMENT_FORMATS = ("pdf", "odt", "ods", "docx", "xlsx", "png", "jpg")
+TOO_LONG = (f"Le message dépasse {MAX_LENGTH} caractères ({MAX_LENGTH} au plus) : raccourcissez-le ou joignez un "
+            "document.")
 HINT = (f"Jusqu'à {MAX_ATTACHMENTS} fichiers. Formats acceptés : {formats_label(ATTACHMENT_FORMATS)}. "
         f"Taille maximale : {ATTACHMENT_MAX_MB} Mo par fichier.")
 
@@ -58,8 +60,7 @@ def send(application: Application, body: str, uploads: list[tuple[BinaryIO, str]
     if not body:
         raise Refusal("Écrivez votre message.", field="message")
     if len(body) > MAX_LENGTH:
-        raise Refusal(f"Le message compte {len(body)} caractères, pour {MAX_LENGTH} au plus : raccourcissez-le ou "
-                      "joignez un document.", field="message")
+        raise Refusal(TOO_LONG, field="message")
     if len(uploads) > MAX_ATTACHMENTS:
         raise Refusal(f"Joignez au plus {MAX_ATTACHMENTS} fichiers à un message.", field="attachments")
     checked = []

@@ -11,6 +11,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import MultipleFileField, TextAreaField
+from wtforms.validators import Length
 
 from portal.applications import messages, permissions, queries
 from portal.applications.states import MessageSide
@@ -24,7 +25,8 @@ from portal.core.time import now
 
 class MessageForm(FlaskForm):
     message = TextAreaField("Votre message", description=f"{messages.MAX_LENGTH} caractères au plus.",
-                            render_kw={"rows": 8, "maxlength": messages.MAX_LENGTH})
+                            validators=[Length(max=messages.MAX_LENGTH, message=messages.TOO_LONG)],
+                            render_kw={"rows": 8})
     attachments = MultipleFileField("Pièces jointes", description=messages.HINT, render_kw={
         "accept": ",".join(f".{key}" for key in messages.ATTACHMENT_FORMATS)})
 
@@ -75,7 +77,7 @@ def send(application_id: uuid.UUID):
         raise refusal
     form = MessageForm()
     if not form.validate_on_submit():
-        return _page(application, form, 400)
+        return _page(application, form, 422)
     uploads = [(f.stream, f.filename) for f in request.files.getlist("attachments") if f.filename]
     try:
         message = messages.send(application, form.message.data, uploads, current_user, side_of(application), now())
