@@ -77,8 +77,9 @@ def selection_of(publish_call, clock, make_user, make_organisation):
 # session), the call by its slug with its revisions, tags and windows (4), her role grants, the applications her
 # conflicts of interest hide; the applications with their window and organisation, then « selectin » for all of
 # them at once their partners, piece requests, call, window, versions and files (6); the organisations
-# (queries.organisations_by_id); the conflicts again and the counts by status (queries.counts_by_status): 17.
-STAFF_LIST = 17
+# (queries.organisations_by_id); the conflicts again and the counts by status (queries.counts_by_status): 17. Issue
+# 15: the unread messages of every listed application in one statement (messages.unread_by_application): 18.
+STAFF_LIST = 18
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -178,13 +178,14 @@ def _my_organisations(user):
     return select(Membership.organisation_id).where(Membership.user_id == user.id)
 
 
-def _from_the_other_side(user):
+def _from_the_other_side(user, hide: bool = True):
     """SQL: the message, of an application joined in the query, comes from the side this person does not write
     for — the service's for the applying organisation's members, the applicant's for staff (never an application
-    hidden from her on the staff side)."""
+    hidden from her on the staff side, unless the caller has already left those out: `hide=False`)."""
     mine = Application.organisation_id.in_(_my_organisations(user))
     staff = [Message.side == MessageSide.APPLICANT, ~mine]
-    staff += [Application.id.not_in(hidden) for hidden in hidden_from_staff(user)]
+    if hide:
+        staff += [Application.id.not_in(hidden) for hidden in hidden_from_staff(user)]
     return or_(and_(mine, Message.side == MessageSide.SERVICE), and_(*staff))
 
 
@@ -201,12 +202,14 @@ def _with_read_marks(query, user):
 
 def unread_by_application(user, application_ids) -> dict[uuid.UUID, int]:
     """For each of these applications, how many messages from the other side she has not read (absent: none), in
-    one statement. The caller has already kept only the applications she may see."""
+    one statement. The caller has already kept only the applications she may see (a staff list leaves out those
+    hidden from her, an organisation's list holds its own): they are not filtered again."""
     ids = list(application_ids)
     if not ids or not getattr(user, "is_authenticated", False):
         return {}
     rows = db.session.execute(_with_read_marks(select(Message.application_id, func.count(Message.id)), user)
-                              .where(Message.application_id.in_(ids), _from_the_other_side(user), _unread(user))
+                              .where(Message.application_id.in_(ids), _from_the_other_side(user, hide=False),
+                                     _unread(user))
                               .group_by(Message.application_id))
     return dict(rows.all())
 
