@@ -189,3 +189,24 @@ def test_a_withdrawn_application_and_a_draft_past_its_deadline_are_listed_last(c
     assert "Désistement enregistré le 15 avril 2025" in words(page)
     assert "points à compléter" in words(page.split('id="groupe-done"', 1)[0])  # the open draft's, not the lapsed
     assert words(done).count("points à compléter") == 0
+
+
+def test_an_ineligible_application_reads_it_once_the_decisions_are_published(client, call, claire,
+                                                                             make_organisation, make_user, clock):
+    from tests.reviews.conftest import Selection
+    from tests.reviews.test_decisions import REASON
+
+    organisation = make_organisation(claire, "Association Logement Solidaire")
+    manager = make_user("gestion@pasdecalais.fr", "Gaëlle Gestion", grants=[("manager", {"issuer": ISSUER})])
+    application = deposit_application(call, organisation, claire)
+    clock(AFTER_CLOSING)
+    selection = Selection(call=call, window=call.windows[0], manager=manager, reviewers=[],
+                          organisations=[organisation], applicants=[claire], applications=[application])
+    round_ = deliberate(selection, {0: REASON})
+    sign_in_as(client, claire)
+    assert "Irrecevable" not in words(page_of(client))
+    decisions.publish(round_, manager, time.now())
+    db.session.commit()
+    page = page_of(client)
+    assert "Décision : Irrecevable." in words(page)
+    assert 'id="groupe-done"' in page
