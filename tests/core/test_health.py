@@ -137,7 +137,9 @@ def test_the_panel_shows_every_figure_and_writes_nothing(client, admin, sign_in,
     assert "Aucune sauvegarde enregistrée" in text
     assert not any(statement.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
                    for statement in statements)
-    assert statements.count <= 10, "\n".join(statements)
+    # The signed-in person and her grants (2); the outbox, the scan states, the stored sizes, the last backup: one
+    # statement each, whatever the number of messages, files or audit entries.
+    assert statements.count <= 6, "\n".join(statements)
 
 
 def test_the_outbox_page_filtered_lists_the_waiting_without_their_bodies_in_production(client, admin, sign_in,
