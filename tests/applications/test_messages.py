@@ -270,8 +270,7 @@ def test_the_storage_gc_keeps_a_message_attachment(app, draft, people):
     assert message.attachments[0].storage_key in storage_gc.referenced_files(db.session.connection())
 
 
-def test_a_draft_with_messages_is_not_deleted_and_opening_an_empty_thread_writes_nothing(app, client, draft,
-                                                                                         people):
+def test_marking_an_empty_thread_read_writes_nothing(app, client, draft, people):
     sign_in_as(client, people["manager"])
     post_form(client, f"/candidatures/{draft.id}/messages/lu", {})
     assert db.session.scalar(select(MessageRead).where(MessageRead.application_id == draft.id)) is None
@@ -357,3 +356,15 @@ def test_a_backup_holds_the_messages_and_their_attachments(app, draft, people, t
     assert not report.problems
     assert key in json.dumps(backup.read_manifest(tmp_path / "sauvegarde"))
     assert backup.verify(tmp_path / "sauvegarde") == []
+
+
+def test_a_draft_with_a_thread_is_kept_and_says_why(app, client, draft, people):
+    messages.send(draft, BODY, [], people["claire"], MessageSide.APPLICANT, time.now())
+    db.session.commit()
+    sign_in_as(client, people["claire"])
+    response = post_form(client, f"/candidatures/{draft.id}/supprimer", {},
+                         headers={"Referer": f"http://localhost/candidatures/{draft.id}/"})
+    assert response.status_code in (302, 303, 409)
+    assert len(thread_of(draft)) == 1
+    page = client.get(f"/candidatures/{draft.id}/").get_data(as_text=True)
+    assert response.status_code == 409 or "déjà suivi par le service instructeur" in page
