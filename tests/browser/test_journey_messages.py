@@ -89,3 +89,38 @@ def test_an_association_and_the_manager_exchange_messages_with_an_attachment(pag
     assert f"/candidatures/{application.id}/messages" in mail.body and "30 avril" not in mail.body
     [told] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == "gestion@pasdecalais.fr"))
     assert "trésorière" not in told.body
+
+
+def test_without_javascript_the_thread_is_written_and_marked_read_with_its_buttons(new_page, checked, clock,
+                                                                                  publish_call, make_user,
+                                                                                  make_organisation):
+    from portal.applications import messages
+    from portal.applications.states import MessageSide
+
+    moment = clock("2025-04-15 10:00:00")
+    call = publish_call(windows=[{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}],
+                        required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS)
+    claire = make_user("claire@asso-logement.fr", "Claire Martin")
+    association = make_organisation(claire, "Association Logement Solidaire")
+    manager = make_user("gestion@pasdecalais.fr", "Gaëlle Gestion", grants=[("manager", {"issuer": ISSUER})])
+    application = deposit_application(call, association, claire)
+    messages.send(application, QUESTION, [], claire, MessageSide.APPLICANT, moment)
+    db.session.commit()
+    clock("2025-04-15 14:30:00")
+
+    page = new_page(java_script_enabled=False)
+    sign_in(page, checked, manager.email)
+    page.goto(f"/candidatures/{application.id}/messages")
+    expect(page.locator("#messages-non-lus")).to_have_text("1 message non lu.")  # no script marked it
+    checked(page, "messagerie sans javascript")
+    page.get_by_role("button", name="Marquer comme lu").click()
+    expect(page.locator(".notice-success")).to_contain_text("Les messages sont marqués comme lus.")
+    expect(page.get_by_role("button", name="Marquer comme lu")).to_have_count(0)
+    page.get_by_role("button", name="Envoyer le message").click()  # empty: refused beside the field
+    expect(page.locator("#message-error")).to_contain_text("Écrivez votre message.")
+    expect(page.get_by_label("Votre message")).to_have_attribute("aria-invalid", "true")
+    checked(page, "messagerie erreur")
+    page.get_by_label("Votre message").fill(ANSWER)
+    page.get_by_role("button", name="Envoyer le message").click()
+    expect(page.locator("ol.thread > li").last).to_contain_text(ANSWER)
+    assert messages.unread_count(claire) == 1
