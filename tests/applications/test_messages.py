@@ -368,3 +368,34 @@ def test_a_draft_with_a_thread_is_kept_and_says_why(app, client, draft, people):
     assert len(thread_of(draft)) == 1
     page = client.get(f"/candidatures/{draft.id}/").get_data(as_text=True)
     assert response.status_code == 409 or "déjà suivi par le service instructeur" in page
+
+
+def test_an_attachment_the_scanner_blocks_is_refused_to_staff_and_left_out_of_the_zip(app, client, deposited,
+                                                                                      people):
+    from portal.applications.states import ScanStatus
+
+    message = messages.send(deposited, BODY, [(io.BytesIO(pdf()), "douteux.pdf")], people["claire"],
+                            MessageSide.APPLICANT, time.now())
+    message.attachments[0].scan_status = ScanStatus.FAILED  # the one change a stored attachment admits
+    db.session.commit()
+    url = f"/candidatures/messages/pieces/{message.attachments[0].id}"
+    sign_in_as(client, people["manager"])
+    response = client.get(url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/{deposited.id}/messages")
+    assert "analyse impossible" in client.get(response.headers["Location"]).get_data(as_text=True)
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/gestion/candidatures/{deposited.id}/pieces.zip").get_data()))
+    assert f"{deposited.number}/messages/1-douteux.pdf" not in archive.namelist()
+    assert "1-douteux.pdf" in archive.read("FICHIERS-NON-INCLUS.txt").decode()
+    sign_in_as(client, people["claire"])  # the organisation gets back what it sent
+    assert client.get(url).status_code == 200
+
+
+def test_erasing_a_person_keeps_her_messages_with_the_application_and_drops_her_read_marks(app, draft, people):
+    from portal.core import personal_data
+
+    messages.send(draft, BODY, [], people["claire"], MessageSide.APPLICANT, time.now())
+    db.session.commit()
+    personal_data.erase_all(people["claire"].id, people["claire"].email)
+    db.session.commit()
+    assert [m.body for m in thread_of(draft)] == [BODY]
+    assert db.session.scalar(select(MessageRead).where(MessageRead.user_id == people["claire"].id)) is None
