@@ -195,7 +195,7 @@ def test_an_association_applies_deposits_and_checks_its_receipt(page, new_page, 
     sign_in(colleague, checked, "paul@asso-logement.fr")
     colleague.get_by_role("link", name="Mes candidatures").first.click()
     checked(colleague, "mes candidatures")
-    colleague.get_by_role("row", name=re.compile(number)).get_by_role("link", name=CALL_TITLE).click()
+    colleague.locator("li.application", has_text=number).get_by_role("link", name=CALL_TITLE).click()
     checked(colleague, "dossier du collegue")
     expect(colleague.get_by_text(number).first).to_be_visible()
     colleague.get_by_role("link", name="Version 1").click()

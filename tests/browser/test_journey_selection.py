@@ -262,7 +262,8 @@ def read_decision(new_page, checked, selection) -> None:
     sign_in(reader, checked, selection.applicants[0].email)
     reader.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Mes candidatures").click()
     checked(reader, "mes candidatures")
-    reader.get_by_role("row", name=re.compile(number)).get_by_role("link").first.click()
+    # « Mes candidatures » lists each application as a card: its title links to it.
+    reader.locator("li.application", has_text=number).get_by_role("link").first.click()
     heading(reader, f"Candidature à « {selection.call.title} »")
     checked(reader, "candidature")
     reader.get_by_role("link", name="Lire la décision et la lettre de notification").click()
