@@ -334,6 +334,7 @@ def test_both_sides_find_the_thread_and_its_unread_count_from_their_pages(app, c
     assert f'href="/candidatures/{deposited.id}/messages"' in listed and "1 non lu" in listed
     shown = client.get(f"/gestion/candidatures/{deposited.id}").get_data(as_text=True)
     assert "Messagerie avec l'organisation" in shown and "1 message non lu" in shown
+    assert "Message envoyé" in shown and "application.message" not in shown  # the history reads in French
     clock("2025-04-15 11:00:00")
     messages.send(deposited, "Réponse", [], manager, MessageSide.SERVICE, time.now())
     messages.send(deposited, "Précision", [], manager, MessageSide.SERVICE, time.now())

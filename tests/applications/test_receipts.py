@@ -57,6 +57,8 @@ def test_every_member_receives_the_receipt_with_the_number_the_hashes_and_a_veri
     for name, content in UPLOADED.items():
         assert f"- {name} — {len(content)} octets — SHA-256 {hashlib.sha256(content).hexdigest()}" in body
     assert re.search(r"https?://[^/\s]+/verifier/[\w-]{20,}\s", body)
+    # Deposited before the deadline: she may still change it, and is told how.
+    assert "Jusqu'à la date limite, vous pouvez modifier votre dossier" in body
 
 
 def test_the_verification_link_shows_anyone_the_same_number_and_hashes(app, deposited, mailbox):

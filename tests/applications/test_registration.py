@@ -172,6 +172,8 @@ def test_a_known_organisation_is_reused_by_its_identifier_and_its_members_get_th
     receipt = next(m for m in mail.pending(50) if m.recipient == claire.email)
     assert receipt.subject.startswith("Accusé de réception — candidature AAP-2025-0001")
     assert "Dossier reçu par courriel le 7 mai 2025, enregistré par le service le 12 mai 2025" in receipt.body
+    # Registered after closing: the mail must not invite her to change a file she no longer can.
+    assert "vous pouvez modifier votre dossier" not in receipt.body
 
     # Claire sees it on her page, marked as registered by the service.
     from tests.applications.conftest import get_application  # noqa: F401 (the same reads)

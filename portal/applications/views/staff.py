@@ -22,7 +22,8 @@ ACTION_LABELS = {"application.start": "Dossier commencé", "application.file_add
                  "application.submit": "Dépôt", "application.withdraw": "Désistement",
                  "application.partner_invite": "Partenaire invité", "application.partner_accept": "Partenaire accepté",
                  "application.pieces_request": "Pièces demandées", "application.pieces_deposit": "Pièces transmises",
-                 "application.registered": "Reçu par courrier ou courriel, enregistré par le service"}
+                 "application.registered": "Reçu par courrier ou courriel, enregistré par le service",
+                 "application.message": "Message envoyé", "application.message_share": "Message partagé avec le comité"}
 
 
 def managed_call(slug: str):
