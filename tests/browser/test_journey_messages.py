@@ -59,14 +59,15 @@ def test_an_association_and_the_manager_exchange_messages_with_an_attachment(pag
     clock("2025-04-15 14:30:00")
     manager = new_page()
     sign_in(manager, checked, "gestion@pasdecalais.fr")
-    manager.goto(f"/gestion/appels/{call.slug}/candidatures")
+    # Her home counts the question waiting for an answer and leads to the list, where the thread is marked.
+    manager.get_by_role("link", name="Messages sans réponse : 1").click()
     waiting = manager.get_by_role("link", name=re.compile(r"^1 non lu"))
     expect(waiting).to_be_visible()
     checked(manager, "liste messages non lus")
     waiting.click()
     expect(manager.locator("ol.thread > li").last).to_contain_text("nouveau")
     expect(manager.locator("#messages-non-lus")).to_have_text("Les nouveaux messages sont marqués comme lus.")
-    checked(manager, "messagerie gestionnaire", screenshot=True)
+    checked(manager, "messagerie-gestionnaire")
     with manager.expect_download() as download:
         manager.get_by_role("link", name="budget non signé.pdf").click()
     assert download.value.suggested_filename == "budget non signé.pdf"
@@ -82,7 +83,7 @@ def test_an_association_and_the_manager_exchange_messages_with_an_attachment(pag
     expect(page.get_by_text("1 nouveau message")).to_be_visible()
     page.get_by_role("link", name="Messagerie avec le service instructeur").click()
     expect(page.locator("ol.thread > li").last).to_contain_text(ANSWER)
-    checked(page, "messagerie reponse")
+    checked(page, "messagerie", screenshot=True)
     db.session.expire_all()
     [mail] = db.session.scalars(select(OutboxMessage).where(OutboxMessage.recipient == claire.email,
                                                             OutboxMessage.subject.contains("Nouveau message")))

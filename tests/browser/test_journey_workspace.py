@@ -66,7 +66,7 @@ def test_the_manager_reaches_every_step_of_her_call_from_her_home(page, checked,
     heading(page, "Espace de gestion")
     expect(page.get_by_role("heading", level=3, name=title)).to_be_visible()
     expect(page.get_by_role("link", name=re.compile(r"^Décisions à enregistrer : 4"))).to_be_visible()
-    checked(page, "espace de gestion", screenshot=True)
+    checked(page, "espace-gestion", screenshot=True)
 
     page.get_by_role("link", name=f"Candidatures — {title}", exact=True).click()
     heading(page, "Candidatures reçues")
@@ -104,7 +104,7 @@ def test_the_reviewer_lands_on_her_home_and_opens_her_next_file_in_one_click(pag
     heading(page, "Évaluation des candidatures")
     expect(page.get_by_text("Il vous reste 2 évaluations à remettre.")).to_be_visible()
     expect(page.locator("dl.key-facts")).to_contain_text("20 mai 2025 (dans 8 jours)")
-    checked(page, "accueil evaluateur", screenshot=True)
+    checked(page, "accueil-evaluateur", screenshot=True)
     page.get_by_role("link", name=re.compile(r"^Dossier suivant")).click()
     alpha = selection.applications[0]  # neither has a review yet: the lowest number first
     heading(page, f"{alpha.number} — Association Alpha")
