@@ -5,25 +5,18 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
-from wtforms import DateField, EmailField, RadioField, SelectField, StringField
+from wtforms import EmailField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from portal.accounts import identifiers
 from portal.applications.documents import hint
 from portal.applications.registration import field_of
+from portal.core.fields import FrenchDateField
 from portal.core.vocabulary import LegalForm
 
 REQUIRED = "Ce champ est obligatoire pour une organisation qui n'est pas encore connue du portail."
 IDENTITY = ("legal_name", "legal_form", "rna", "siret", "address", "postcode", "city", "representative_name",
             "representative_role", "email")
-
-
-class _Date(DateField):
-    def process_formdata(self, valuelist) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            raise ValueError("Indiquez une date valide (JJ/MM/AAAA).") from error
 
 
 class RegistrationForm(FlaskForm):
@@ -50,7 +43,7 @@ class RegistrationForm(FlaskForm):
                                                                          ("email", "Reçu par courriel")],
                          validators=[DataRequired("Choisissez comment le dossier est arrivé : par courrier ou par "
                                                   "courriel.")])
-    received_on = _Date("Date du cachet de la poste ou de réception", validators=[
+    received_on = FrenchDateField("Date du cachet de la poste ou de réception", validators=[
         DataRequired("Indiquez la date du cachet de la poste ou de réception du courriel (JJ/MM/AAAA).")],
         description="Le cachet de la poste fait foi ; pour un courriel, la date de sa réception.")
     amount_requested = StringField("Montant de la subvention demandée (en euros)",

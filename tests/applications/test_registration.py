@@ -252,3 +252,15 @@ def test_the_service_registers_in_one_call_and_screening_judges_the_postmark_not
     assert items["delai"].automatic is True and "Le cachet de la poste : 9 mai 2025" in items["delai"].detail
     assert items["piece-cerfa-12156"].automatic is False  # the paper file came without its Cerfa
     assert registration.marks_of([application.id])[application.id].received_on == dt.date(2025, 5, 9)
+
+
+def test_the_postmark_date_may_be_typed_the_french_way_and_a_wrong_one_is_refused_in_french(signed_in_manager,
+                                                                                             open_call, clock):
+    """Where the browser shows no date picker, the manager types the date as it reads on the envelope."""
+    clock(AFTER_CLOSING)
+    wrong = register(signed_in_manager, open_call, received_on="9 mai")
+    assert wrong.status_code == 422
+    assert "Indiquez la date du cachet de la poste ou de réception du courriel (JJ/MM/AAAA)." in text_of(wrong)
+    response = register(signed_in_manager, open_call, received_on="09/05/2025")
+    assert response.status_code == 302, text_of(response)[:2000]
+    assert str(db.session.scalar(select(Application)).received_on) == "2025-05-09"

@@ -3,14 +3,14 @@ the French way (« 3,5 ») and every message is French and tied to its field."""
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, Field, RadioField, StringField, TextAreaField
+from wtforms import BooleanField, Field, RadioField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from portal.core.fields import FrenchDateField
 from portal.reviews.eligibility import VERDICTS
 from portal.reviews.states import Verdict
 
@@ -128,27 +128,6 @@ class EligibilityForm(FlaskForm):
     def validate_reason(self, field) -> None:
         if self.verdict.data == Verdict.INELIGIBLE and not (field.data or "").strip():
             raise ValidationError("Indiquez le motif d'irrecevabilité : il sera communiqué à l'organisation.")
-
-
-class FrenchDateField(DateField):
-    """A date picker's « 2025-05-30 », or « 30/05/2025 » as typed where there is none; a French message otherwise."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("format", ["%Y-%m-%d", "%d/%m/%Y"])
-        super().__init__(*args, **kwargs)
-
-    def process_formdata(self, valuelist) -> None:
-        text = (valuelist[0] if valuelist else "").strip()
-        self.data = None
-        if not text:
-            return
-        for format_ in self.format:
-            try:
-                self.data = dt.datetime.strptime(text, format_).date()
-                return
-            except ValueError:
-                continue
-        raise ValueError("Indiquez une date valide, par exemple 30/05/2025.")
 
 
 class DueDateForm(FlaskForm):
