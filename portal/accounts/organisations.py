@@ -66,6 +66,9 @@ def find_or_register(identity: Identity, by: User) -> tuple[Organisation, bool]:
     db.session.flush()
     audit.record("organisation.create", actor=by, target=f"organisation:{organisation.id}",
                  name=organisation.legal_name, without_member=True)
+    if organisation.email:
+        # Nobody administers it yet, so nobody could invite its people: its contact is invited, and administers it.
+        invite(organisation, organisation.email, by, registered=True)
     return organisation, True
 
 
@@ -92,7 +95,9 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def invite(organisation: Organisation, email: str, by: User) -> Invitation:
+def invite(organisation: Organisation, email: str, by: User, registered: bool = False) -> Invitation:
+    """`registered`: the organisation was created by the service that registered its file received by post or
+    e-mail (the mail says so)."""
     email = normalise_email(email)
     if any(m.user.email == email for m in members_of(organisation)):
         raise Refusal(f"{email} fait déjà partie de l'organisation.")
@@ -102,7 +107,7 @@ def invite(organisation: Organisation, email: str, by: User) -> Invitation:
     db.session.add(invitation)
     db.session.flush()
     mail.enqueue(email, f"Invitation à rejoindre {organisation.legal_name}", "invitation", inviter=by.name,
-                 organisation=organisation.legal_name, days=INVITATION_DAYS,
+                 organisation=organisation.legal_name, days=INVITATION_DAYS, registered=registered,
                  url=external_url("accounts.invitation", token=token))
     audit.record("organisation.invite", actor=by, target=f"organisation:{organisation.id}", email=email)
     db.session.flush()
@@ -129,7 +134,9 @@ def accept_invitation(token: str, user: User) -> Membership:
     existing = db.session.scalar(select(Membership).where(Membership.organisation_id == invitation.organisation_id,
                                                           Membership.user_id == user.id))
     invitation.accepted_at = now()
-    membership = existing or Membership(organisation_id=invitation.organisation_id, user=user, role=MembershipRole.MEMBER,
+    # The first to join an organisation nobody administers (one the service created) administers it.
+    role = MembershipRole.MEMBER if _admins(invitation.organisation) else MembershipRole.ADMIN
+    membership = existing or Membership(organisation_id=invitation.organisation_id, user=user, role=role,
                                         joined_at=now())
     db.session.add(membership)
     audit.record("organisation.join", actor=user, target=f"organisation:{invitation.organisation_id}")

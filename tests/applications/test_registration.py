@@ -264,3 +264,23 @@ def test_the_postmark_date_may_be_typed_the_french_way_and_a_wrong_one_is_refuse
     response = register(signed_in_manager, open_call, received_on="09/05/2025")
     assert response.status_code == 302, text_of(response)[:2000]
     assert str(db.session.scalar(select(Application)).received_on) == "2025-05-09"
+
+
+def test_an_organisation_created_by_the_registration_is_joined_by_its_contact_who_administers_it(
+        signed_in_manager, open_call, clock, make_user):
+    """An organisation the service created has nobody to invite its people: its contact e-mail is invited, and the
+    first to join administers it and finds the file on « Mes candidatures »."""
+    clock(AFTER_CLOSING)
+    assert register(signed_in_manager, open_call).status_code == 302
+    [invitation] = [m for m in mail.pending(50) if m.recipient == NEW_ORGANISATION["email"]
+                    and m.subject.startswith("Invitation")]
+    assert "a enregistré le dossier" in invitation.body and "/compte/invitation/" in invitation.body
+    link = re.search(r"https?://[^/\s]+(/compte/invitation/\S+)", invitation.body).group(1)
+    louise = make_user(NEW_ORGANISATION["email"], "Louise Courrier")
+    person = signed_in_manager.application.test_client()
+    post_form(person, "/compte/connexion", {"email": louise.email, "password": "une phrase de passe solide"})
+    assert post_form(person, link, {}).status_code == 302
+    organisation = db.session.scalar(select(Organisation))
+    [membership] = organisation.memberships
+    assert membership.user_id == louise.id and membership.role == "admin"
+    assert open_call.title in text_of(person.get("/candidatures/"))
