@@ -12,8 +12,9 @@ import click
 from werkzeug.datastructures import MultiDict
 
 from portal.accounts import auth, organisations, queries
-from portal.applications import documents, drafts, submission
+from portal.applications import documents, drafts, messages, submission
 from portal.applications.queries import of_organisation_in_window
+from portal.applications.states import MessageSide
 from portal.catalog.queries import get_call
 from portal.core import time
 from portal.extensions import db
@@ -73,6 +74,9 @@ def load_selection(manager, reviewers: list, deposit_day: dt.date) -> None:
             _deposit(window, organisation, person, index, deposit_day)
         if index == INELIGIBLE:
             ineligible_organisation_id = organisation.id
+        if index == 1:
+            first = (of_organisation_in_window(organisation.id, window.id), person)
+    _exchange(*first, manager, deposit_day)
     _screen_assign_and_score(call, manager, reviewers, ineligible_organisation_id)
     db.session.commit()  # the committee's work, as one
 
@@ -90,6 +94,20 @@ def _deposit(window, organisation, person, index: int, deposit_day: dt.date) -> 
     finally:
         time.set_clock(None)
     click.echo(f"candidature de démonstration : {organisation.legal_name}")
+
+
+def _exchange(application, person, manager, deposit_day: dt.date) -> None:
+    """A question of the first association and the service's answer, so that the « Messagerie » shows a thread and
+    the association's home « 1 nouveau message »."""
+    if messages.thread(application):
+        return  # already there: messages are never rewritten
+    asked = time.start_of_day_paris(deposit_day + dt.timedelta(days=1)) + dt.timedelta(hours=10)
+    messages.send(application, "Bonjour, pouvons-nous transmettre le rapport d'activité 2024 après l'assemblée "
+                  "générale du mois prochain ? (message de démonstration)", [], person, MessageSide.APPLICANT, asked)
+    messages.send(application, "Bonjour, oui : envoyez-le par cette messagerie dès qu'il est adopté, nous "
+                  "l'ajouterons au dossier. (réponse de démonstration)", [], manager, MessageSide.SERVICE,
+                  asked + dt.timedelta(days=1, hours=4))
+    db.session.commit()  # the exchange, as one
 
 
 def _screen_assign_and_score(call, manager, reviewers: list, ineligible_organisation_id) -> None:

@@ -74,3 +74,14 @@ def test_the_demo_header_names_the_issuer_of_the_demo_calls(app, client):
     issuers = {c.issuer for c in db.session.query(Call).all() if c.slug.startswith("demonstration")}
     header = client.get("/appels/").get_data(as_text=True).split("</header>")[0]
     assert len(issuers) == 1 and issuers.pop() in header
+
+
+def test_the_demo_holds_a_thread_the_first_association_has_not_read_yet(app, client, sign_in):
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
+    assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0  # idempotent: no second exchange
+    sign_in(client, "contact@asso1.demo.example.org", DEMO_PASSWORD)
+    home = client.get("/candidatures/").get_data(as_text=True)
+    assert "1 nouveau message" in home
+    from portal.applications.models import Message
+    from portal.extensions import db
+    assert db.session.query(Message).count() == 2
