@@ -163,6 +163,7 @@ def test_unread_messages_of_the_service_are_counted_and_linked_to_the_thread(cli
     sign_in_as(client, claire)
     page = page_of(client)
     assert "2 nouveaux messages" in words(page)
+    assert "Vous avez 2 nouveaux messages du service instructeur." in words(page)  # counted at the top of her home
     assert f'href="/candidatures/{application.id}/messages"' in page
 
 

@@ -65,6 +65,7 @@ def test_pieces_requested_and_received_and_messages_waiting_are_counted(client, 
     assert "Pièces demandées, en attente : 1" in page  # the lapsed one no longer waits
     assert "Pièces reçues : 1" in page
     assert "Messages sans réponse : 1" in page
+    assert "2 messages non lus dans vos dossiers" in page  # the two questions; her service's answer is not unread
 
 
 def test_reviewers_missing_and_reviews_overdue_during_review(client, in_review, clock):

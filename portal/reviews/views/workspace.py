@@ -116,4 +116,5 @@ def home():
                  "waiting": waiting.get(w.id, staff_counts.StaffCounts()), "unanswered": unanswered.get(w.id, 0)}
                 for w in call.windows]
         stages[_stage(rows, moment)].append((call, rows))
-    return render_template("reviews/workspace.html", stages=stages, total=len(calls), since=since)
+    return render_template("reviews/workspace.html", stages=stages, total=len(calls), since=since,
+                           unread=messages.unread_count(current_user))
