@@ -6,6 +6,9 @@ from enum import StrEnum
 
 from portal.core.labels import Labelled, labelled
 
+# What a virus scanner said of a file: one vocabulary for every stored upload (core), re-exported here.
+from portal.core.scan_status import SCAN_LABELS, ScanStatus  # noqa: F401
+
 
 class ApplicationStatus(Labelled):
     DRAFT = "draft"
@@ -17,26 +20,6 @@ STATUS_LABELS = labelled(ApplicationStatus, {
     ApplicationStatus.DRAFT: "Brouillon — non déposé", ApplicationStatus.SUBMITTED: "Déposée",
     ApplicationStatus.WITHDRAWN: "Désistement"})
 
-
-class ScanStatus(Labelled):
-    """What the virus scanner said of a file (core.scanner's results, plus pending while it has not answered)."""
-
-    PENDING = "pending"
-    CLEAN = "clean"
-    INFECTED = "infected"
-    FAILED = "failed"
-    NOT_SCANNED = "not_scanned"
-
-    @property
-    def is_blocked(self) -> bool:
-        """Staff may not download a file a virus scanner flagged, or could not check, or has not finished."""
-        return self in (ScanStatus.PENDING, ScanStatus.INFECTED, ScanStatus.FAILED)
-
-
-SCAN_LABELS = labelled(ScanStatus, {
-    ScanStatus.PENDING: "analyse en cours", ScanStatus.CLEAN: "analysé, sain",
-    ScanStatus.INFECTED: "virus détecté — bloqué", ScanStatus.FAILED: "analyse impossible — bloqué",
-    ScanStatus.NOT_SCANNED: "non analysé"})
 
 
 class VersionKind(Labelled):

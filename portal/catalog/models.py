@@ -11,13 +11,26 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import JSON
 
 from portal.catalog.schema import CallSpec, Kind
-from portal.core.db import UTCDateTime
+from portal.core.db import UTCDateTime, check_in
 from portal.core.formatting import date_fr
+from portal.core.labels import Labelled, labelled
 from portal.extensions import db
+
+
+class Management(Labelled):
+    """Where a call's file lives: in calls/, synced by `portal calls sync`, or written in the portal's editor."""
+
+    FILE = "file"
+    PORTAL = "portal"
+
+
+MANAGEMENT_LABELS = labelled(Management, {Management.FILE: "géré par fichier (calls/)",
+                                          Management.PORTAL: "rédigé dans le portail"})
 
 
 class Call(db.Model):
     __tablename__ = "calls"
+    __table_args__ = (check_in("managed_by", Management, name="managed_by"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
@@ -34,6 +47,10 @@ class Call(db.Model):
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # A call synced from calls/ is managed by its file (the editor offers the file, read-only); one written in the
+    # portal's editor has its CallSource (authoring_models.py).
+    managed_by: Mapped[Management] = mapped_column(String(8), default=Management.FILE,
+                                                   server_default=Management.FILE.value)
 
     windows: Mapped[list[Window]] = relationship(back_populates="call", order_by="Window.closes_at",
                                                  cascade="all, delete-orphan")
@@ -126,5 +143,12 @@ class CallRevision(db.Model):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     content_hash: Mapped[str] = mapped_column(String(64))
     changes: Mapped[list] = mapped_column(JSON)  # French labels of the changed parts
+    # What changed that matters to applicants, for the page's dated « modification de l'appel »: a list of
+    # {"label", "before", "after"} in French (None for a revision before issue 16, or one that changes nothing).
+    details: Mapped[list | None] = mapped_column(JSON)
     spec_json: Mapped[dict] = mapped_column(JSON)
     body_md: Mapped[str] = mapped_column(Text)
+
+
+# The browser-authored calls' tables, registered with the same metadata wherever the calls are (migrations, tests).
+from portal.catalog import authoring_models  # noqa: E402, F401
