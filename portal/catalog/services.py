@@ -61,8 +61,7 @@ def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.date
     if call is not None and call.content_hash == content_hash and call.slug == slug:
         return "unchanged"
     if call is None:
-        published = start_of_day_paris(spec.published_on) if spec.published_on else at
-        call = Call(uuid=spec.id, published_at=published)
+        call = Call(uuid=spec.id, published_at=_published_at(spec, at))
         db.session.add(call)
         changes, outcome = ["Publication"], "created"
     else:
@@ -71,20 +70,38 @@ def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.date
         if not changes:  # only formatting changed in the file: record the new hash, no revision
             call.content_hash, call.slug = content_hash, slug
             return "unchanged"
-    call.slug, call.kind, call.title, call.summary = slug, spec.kind.value, spec.title, spec.summary
-    call.issuer = spec.issuer.body
-    call.spec_json, call.body_md, call.body_html = spec_json, body, markdown.render(body)
-    call.search_text = _search_text(spec, body)
-    call.content_hash, call.updated_at = content_hash, at
-    call.__dict__.pop("spec", None)  # drop the cached parsed spec
-    _sync_windows(call, spec)
-    _sync_tags(call, spec)
+    fill_call(call, slug, spec, body, content_hash, at)
     number = len(call.revisions) + 1
     call.revisions.append(CallRevision(number=number, created_at=at, content_hash=content_hash, changes=changes,
                                        spec_json=spec_json, body_md=body))
     if outcome == "updated":
         call_updated.send(call)
     return outcome
+
+
+def fill_call(call: Call, slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.datetime) -> None:
+    """Give a Call the fields its file says: publication and the editor's preview (an unsaved Call) share it, so
+    the preview is the page publication would make."""
+    call.slug, call.kind, call.title, call.summary = slug, spec.kind.value, spec.title, spec.summary
+    call.issuer = spec.issuer.body
+    call.spec_json = spec.model_dump(mode="json", exclude_defaults=True)
+    call.body_md, call.body_html = body, markdown.render(body)
+    call.search_text = _search_text(spec, body)
+    call.content_hash, call.updated_at = content_hash, at
+    call.__dict__.pop("spec", None)  # drop the cached parsed spec
+    _sync_windows(call, spec)
+    _sync_tags(call, spec)
+
+
+def unsaved_call(slug: str, spec: CallSpec, body: str, at: dt.datetime) -> Call:
+    """The Call that publishing this file now would create, never added to the session (the editor's preview)."""
+    call = Call(uuid=spec.id, published_at=_published_at(spec, at), windows=[], tags=[], revisions=[])
+    fill_call(call, slug, spec, body, "", at)
+    return call
+
+
+def _published_at(spec: CallSpec, at: dt.datetime) -> dt.datetime:
+    return start_of_day_paris(spec.published_on) if spec.published_on else at
 
 
 def _changed_parts(call: Call, spec_json: dict, body: str) -> list[str]:
