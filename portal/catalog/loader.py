@@ -1,4 +1,16 @@
-"""Reading call files: front-matter split, YAML without implicit dates, validation with French messages."""
+"""Reading call files: front-matter split, YAML without implicit dates, validation with French messages.
+
+Public API, used by `portal calls check|sync` and by the browser editor alike:
+
+- `load(path) -> CallFile`: read one file and check it (what `load_text` does, on the file's bytes).
+- `load_text(name, text) -> CallFile`: check a call written anywhere (an editor's textarea, an upload); `name` is the
+  file name it would have (« aap-2025-logement.md »), which gives the slug.
+- `CallError(file, field, message, line=None)`: one problem, in French. `line` is 1-based in the whole file (the first
+  « --- » is line 1, the front-matter starts at line 2), None when no line applies (a duplicate id across files).
+  `str(error)` reads « aap.md:12: windows[1].closes_on: date invalide … » (« aap.md: id: … » without a line).
+- `CallFile.errors` make the file invalid; `CallFile.warnings` (portal.catalog.coherence: dates that contradict each
+  other) do not: they are shown, and the file may be published.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +26,7 @@ from portal.catalog.schema import CallSpec
 
 SLUG_FILE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*\.md$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n?(.*)\Z", re.S)
+FRONT_MATTER_LINE = 2  # the line of the file where the front-matter's first line is
 
 
 class _Loader(yaml.SafeLoader):
@@ -34,9 +47,11 @@ class CallError:
     file: str
     field: str
     message: str
+    line: int | None = None  # 1-based, in the whole file
 
     def __str__(self) -> str:
-        return f"{self.file}: {self.field}: {self.message}"
+        where = f"{self.file}:{self.line}" if self.line is not None else self.file
+        return f"{where}: {self.field}: {self.message}"
 
 
 @dataclass
@@ -47,6 +62,7 @@ class CallFile:
     body: str = ""
     content_hash: str = ""
     errors: list[CallError] = field(default_factory=list)
+    warnings: list[CallError] = field(default_factory=list)
 
     @property
     def valid(self) -> bool:
@@ -55,40 +71,52 @@ class CallFile:
 
 def load(path: Path) -> CallFile:
     """Parse and validate one call file; every problem becomes a CallError rather than an exception."""
-    name = path.name
-    result = CallFile(path=path, slug=path.stem)
-    if not SLUG_FILE.match(name):
-        result.errors.append(CallError(name, "(nom du fichier)", "le nom doit être en minuscules, chiffres et "
-                                       "tirets, terminé par .md (par exemple aap-2025-equipes-mobiles.md)"))
     try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        text = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        result.errors.append(CallError(name, "(fichier)", f"illisible : {error}"))
+        result = CallFile(path=path, slug=path.stem, errors=_name_errors(path.name))
+        result.errors.append(CallError(path.name, "(fichier)", f"illisible : {error}"))
         return result
-    result.content_hash = hashlib.sha256(raw).hexdigest()
-    match = FRONT_MATTER.match(text.replace("\r\n", "\n"))
+    result = load_text(path.name, text)
+    result.path = path
+    return result
+
+
+def load_text(name: str, text: str) -> CallFile:
+    """Parse and validate a call's whole text as if it were the file `name`; nothing is raised, nothing is written."""
+    result = CallFile(path=Path(name), slug=Path(name).stem, errors=_name_errors(name))
+    result.content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    text = text.replace("\r\n", "\n")
+    match = FRONT_MATTER.match(text)
     if not match:
         result.errors.append(CallError(name, "(en-tête)", "le fichier doit commencer par un en-tête YAML "
-                                       "entre deux lignes « --- »"))
+                                       "entre deux lignes « --- »", line=1))
         return result
     front, body = match.groups()
     try:
         data = yaml.load(front, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"ligne {mark.line + 2}" if mark else "(en-tête)"
-        result.errors.append(CallError(name, where, f"YAML invalide : {getattr(error, 'problem', error)}"))
+        result.errors.append(_yaml_error(name, front, error))
         return result
     if not isinstance(data, dict):
-        result.errors.append(CallError(name, "(en-tête)", "l'en-tête doit être une liste de champs « nom: valeur »"))
+        result.errors.append(CallError(name, "(en-tête)", "l'en-tête doit être une liste de champs « nom: valeur »",
+                                       line=FRONT_MATTER_LINE))
         return result
-    result.body = body.strip()
-    result.errors.extend(_body_errors(name, result.body))
+    body_line = text[:match.start(2)].count("\n") + 1
+    stripped = body.strip()
+    body_line += body[:len(body) - len(body.lstrip())].count("\n")
+    result.body = stripped
+    result.errors.extend(_body_errors(name, result.body, body_line))
     try:
         result.spec = CallSpec.model_validate(data)
     except ValidationError as error:
-        result.errors.extend(CallError(name, _path(e["loc"]), _message(e)) for e in error.errors())
+        root = yaml.compose(front, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        result.errors.extend(CallError(name, _path(e["loc"]), _message(e), line=_line(root, e["loc"]))
+                             for e in error.errors())
+    else:
+        from portal.catalog import coherence  # it reads the spec this module builds
+
+        result.warnings = coherence.warnings(result.spec, yaml.compose(front, Loader=_Loader), name)  # noqa: S506
     return result
 
 
@@ -104,19 +132,63 @@ def load_all(paths: list[Path]) -> list[CallFile]:
             continue
         other = seen.setdefault(str(result.spec.id), result.path.name)
         if other != result.path.name:
-            result.errors.append(CallError(result.path.name, "id", f"identifiant déjà utilisé par {other}"))
+            result.errors.append(CallError(result.path.name, "id", f"identifiant déjà utilisé par {other}",
+                                           line=line_of(_front_root(result), ("id",))))
     return results
 
 
-def _body_errors(name: str, body: str) -> list[CallError]:
+def _front_root(result: CallFile) -> yaml.Node | None:
+    try:
+        match = FRONT_MATTER.match(result.path.read_text(encoding="utf-8").replace("\r\n", "\n"))
+        return yaml.compose(match.group(1), Loader=_Loader) if match else None  # noqa: S506
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+
+
+def _name_errors(name: str) -> list[CallError]:
+    if SLUG_FILE.match(name):
+        return []
+    return [CallError(name, "(nom du fichier)", "le nom doit être en minuscules, chiffres et tirets, terminé par "
+                      ".md (par exemple aap-2025-equipes-mobiles.md)")]
+
+
+def _body_errors(name: str, body: str, first_line: int) -> list[CallError]:
     errors = []
     if len(body) < 20:
-        errors.append(CallError(name, "(texte)", "le texte de l'appel, après l'en-tête, est vide ou trop court"))
-    for number, line in enumerate(body.splitlines(), start=1):
+        errors.append(CallError(name, "(texte)", "le texte de l'appel, après l'en-tête, est vide ou trop court",
+                                line=first_line))
+    for number, line in enumerate(body.splitlines(), start=first_line):
         if re.match(r"^# ", line):
-            errors.append(CallError(name, f"(texte, ligne {number})", "titre de niveau 1 interdit : le titre de "
-                                    "l'appel est déjà celui de la page ; utilisez « ## » pour les sections"))
+            errors.append(CallError(name, "(texte)", "titre de niveau 1 interdit : le titre de l'appel est déjà "
+                                    "celui de la page ; utilisez « ## » pour les sections", line=number))
     return errors
+
+
+# ---- where: from a pydantic error's loc to the YAML node's line ------------------------------------------------
+
+def line_of(root: yaml.Node | None, loc: tuple) -> int | None:
+    """The file line of the YAML node at `loc` (('windows', 0, 'closes_on')), or of the deepest node that exists
+    on the way (a missing key: its parent block); None without a front-matter."""
+    if root is None:
+        return None
+    node, line = root, root.start_mark.line
+    for item in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = [(key, value) for key, value in node.value
+                     if isinstance(key, yaml.ScalarNode) and key.value == str(item)]
+            if not found:
+                break
+            key, node = found[-1]  # YAML keeps the last of two equal keys
+            line = key.start_mark.line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(item, int) and 0 <= item < len(node.value):
+            node = node.value[item]
+            line = node.start_mark.line
+        else:
+            break
+    return line + FRONT_MATTER_LINE
+
+
+_line = line_of
 
 
 def _path(loc: tuple) -> str:
@@ -129,45 +201,146 @@ def _path(loc: tuple) -> str:
     return ".".join(parts) or "(en-tête)"
 
 
+# ---- YAML errors: what to do ------------------------------------------------------------------------------------
+
+QUOTE_EXAMPLE = 'titre: "Appel : logement"'
+
+
+def _yaml_error(name: str, front: str, error: yaml.YAMLError) -> CallError:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    if "end of stream" in str(getattr(error, "problem", "")) or "<stream end>" in str(getattr(error, "problem", "")):
+        mark = getattr(error, "context_mark", None) or mark  # an unclosed quote or bracket: where it opened
+    line = mark.line + FRONT_MATTER_LINE if mark else FRONT_MATTER_LINE
+    source = front.splitlines()[mark.line] if mark and mark.line < len(front.splitlines()) else ""
+    return CallError(name, "(en-tête)", f"YAML invalide : {_yaml_advice(error, source, mark)}", line=line)
+
+
+def _yaml_advice(error: yaml.YAMLError, source: str, mark) -> str:
+    problem = str(getattr(error, "problem", "") or "")
+    context = str(getattr(error, "context", "") or "")
+    before = source[:mark.column] if mark else source
+    if "'\\t'" in problem or "\t" in source[:len(source) - len(source.lstrip())]:
+        return ("tabulation dans l'indentation : YAML n'admet que des espaces ; remplacez chaque tabulation par "
+                "des espaces (deux par niveau)")
+    if "mapping values are not allowed" in problem:
+        if re.search(r":(\s|$)", before):
+            return ("cette valeur contient « : » (deux-points suivi d'une espace), que YAML lit comme un nouveau "
+                    f"champ. Mettez la valeur entre guillemets : {QUOTE_EXAMPLE}")
+        return ("indentation incohérente : cette ligne est plus décalée que les champs de son bloc ; alignez-la "
+                "sur eux (même nombre d'espaces en début de ligne)")
+    if "sequence entries are not allowed" in problem:
+        return ("une valeur ne peut pas commencer par « - » après « nom: » sur la même ligne : passez à la ligne "
+                "pour une liste, ou mettez la valeur entre guillemets (« titre: \"- texte\" »)")
+    if "cannot start any token" in problem:
+        char = problem.split("'")[1] if "'" in problem else ""
+        return (f"une valeur ne peut pas commencer par « {char} » : mettez-la entre guillemets, par exemple "
+                f"« contact: \"{char}exemple\" »")
+    if "undefined alias" in problem or "while scanning an alias" in context or "while scanning an anchor" in context:
+        return ("une valeur commençant par « * » ou « & » doit être mise entre guillemets "
+                "(« note: \"* sous réserve\" »)")
+    if "quoted scalar" in context:
+        return ("guillemet non fermé : chaque valeur ouverte par « \" » ou « ' » doit se fermer sur le même "
+                "caractère ; pour une apostrophe dans un texte entre apostrophes, doublez-la (« 'l''appel' »)")
+    if "flow sequence" in context:
+        return "crochet non fermé : une liste écrite « [a, b] » doit se fermer par « ] » sur la même ligne"
+    if "flow mapping" in context:
+        return "accolade non fermée : un bloc écrit « {a: b} » doit se fermer par « } »"
+    if "block end" in problem and "'<scalar>'" in problem:
+        return ("texte après des guillemets fermés : mettez toute la valeur entre les guillemets "
+                f"({QUOTE_EXAMPLE})")
+    if "block end" in problem or "expected key" in problem or "block mapping" in context or "block collection" in context:
+        return ("indentation incohérente : les champs d'un même bloc doivent commencer à la même colonne, "
+                "et les éléments d'une liste (« - ») être alignés entre eux ; utilisez des espaces")
+    return ("en-tête illisible à cet endroit : vérifiez l'indentation (des espaces, alignés), les guillemets "
+            f"et les crochets ; une valeur contenant « : » ou « # » se met entre guillemets ({QUOTE_EXAMPLE})")
+
+
+# ---- what: pydantic's errors, in French -------------------------------------------------------------------------
+
+DATE = "attendu AAAA-MM-JJ, par exemple 2025-05-09"
+KEY_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+KEY_FORMAT = ("une clé s'écrit en minuscules non accentuées, chiffres et tirets (sans espace ni tiret au début ou à "
+              "la fin), par exemple budget-previsionnel")
+_PATTERNS = {  # by the schema's pattern, what the author may write
+    KEY_PATTERN: KEY_FORMAT,
+    r"^\d{9}$": "un SIREN s'écrit en 9 chiffres, sans espace, par exemple 226200014",
+    r"^https?://": "une adresse web commence par https:// (ou http://)",
+    r"^[0-9 +().]{6,25}$": "un numéro de téléphone s'écrit en chiffres, espaces, « + », « ( » « ) » et points, "
+                           "par exemple 03 21 21 67 20",
+    r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$": "une adresse électronique s'écrit nom@domaine.fr, sans espace",
+}
+_TERRITORY_FORMAT = ("un code de territoire s'écrit en majuscules, le niveau puis un tiret et le code officiel "
+                     "(COG), par exemple DEP-62, COM-62498, EPCI-200044618, REG-32 ou PAYS-100")
+
 _MESSAGES = {
     "missing": "champ obligatoire manquant",
     "extra_forbidden": "champ inconnu (les champs admis sont décrits dans docs/calls.md)",
-    "date_from_datetime_parsing": "date invalide « {input} » : attendu AAAA-MM-JJ, par exemple 2025-05-09",
-    "date_parsing": "date invalide « {input} » : attendu AAAA-MM-JJ, par exemple 2025-05-09",
-    "date_type": "date invalide « {input} » : attendu AAAA-MM-JJ, par exemple 2025-05-09",
+    "date_from_datetime_parsing": f"date invalide « {{input}} » : {DATE}",
+    "date_from_datetime_inexact": f"date attendue sans heure, reçu « {{input}} » : {DATE}",
+    "date_parsing": f"date invalide « {{input}} » : {DATE}",
+    "date_type": f"date invalide « {{input}} » : {DATE}",
     "uuid_parsing": "identifiant invalide « {input} » : attendu un UUID (par exemple produit par « uuidgen »)",
-    "uuid_type": "identifiant invalide : attendu un UUID",
+    "uuid_type": "identifiant invalide « {input} » : attendu un UUID (par exemple produit par « uuidgen »)",
+    "uuid_version": "identifiant invalide « {input} » : attendu un UUID (par exemple produit par « uuidgen »)",
     "string_too_long": "texte trop long ({max_length} caractères au plus)",
     "string_too_short": "texte vide ou trop court ({min_length} caractères au moins)",
-    "too_short": "liste vide : au moins {min_length} élément(s) attendu(s)",
+    "too_short": "liste trop courte : au moins {min_length} élément(s) attendu(s)",
+    "too_long": "liste trop longue : {max_length} élément(s) au plus",
     "string_pattern_mismatch": "format invalide « {input} »",
-    "string_type": "texte attendu",
-    "decimal_parsing": "montant invalide « {input} » : attendu un nombre, avec un point décimal (25493.66)",
-    "decimal_max_places": "{decimal_places} décimales au plus",
-    "decimal_max_digits": "nombre trop grand",
+    "string_type": "texte attendu, reçu « {input} » (mettez-le entre guillemets s'il ressemble à un nombre ou à "
+                   "oui/non)",
+    "string_sub_type": "texte attendu",
+    "decimal_parsing": "montant invalide « {input} » : attendu un nombre, avec un point décimal (25493.66), sans "
+                       "espace ni symbole €",
+    "decimal_type": "nombre attendu, reçu « {input} » : par exemple 25493.66",
+    "finite_number": "nombre attendu, reçu « {input} » : par exemple 25493.66",
+    "decimal_max_places": "{decimal_places} décimales au plus, reçu « {input} »",
+    "decimal_max_digits": "nombre trop grand : {max_digits} chiffres au plus",
+    "decimal_whole_digits": "nombre trop grand : {whole_digits} chiffres au plus avant la virgule",
     "int_parsing": "nombre entier attendu, reçu « {input} »",
+    "int_parsing_size": "nombre entier trop grand, reçu « {input} »",
     "int_from_float": "nombre entier attendu, reçu « {input} »",
-    "bool_parsing": "oui/non attendu : true ou false",
-    "bool_type": "oui/non attendu : true ou false",
+    "int_type": "nombre entier attendu, reçu « {input} »",
+    "bool_parsing": "oui/non attendu : true ou false, reçu « {input} »",
+    "bool_type": "oui/non attendu : true ou false, reçu « {input} »",
     "list_type": "liste attendue (lignes commençant par « - »)",
-    "model_type": "bloc de champs attendu",
-    "model_attributes_type": "bloc de champs attendu",
-    "dict_type": "bloc de champs attendu",
-    "greater_than": "doit être supérieur à {gt}",
-    "greater_than_equal": "doit être supérieur ou égal à {ge}",
-    "less_than_equal": "doit être inférieur ou égal à {le}",
+    "model_type": "bloc de champs attendu (lignes « nom: valeur » indentées sous ce champ)",
+    "model_attributes_type": "bloc de champs attendu (lignes « nom: valeur » indentées sous ce champ)",
+    "dict_type": "bloc de champs attendu (lignes « nom: valeur » indentées sous ce champ)",
+    "greater_than": "doit être supérieur à {gt}, reçu « {input} »",
+    "greater_than_equal": "doit être supérieur ou égal à {ge}, reçu « {input} »",
+    "less_than": "doit être inférieur à {lt}, reçu « {input} »",
+    "less_than_equal": "doit être inférieur ou égal à {le}, reçu « {input} »",
+    "multiple_of": "doit être un multiple de {multiple_of}, reçu « {input} »",
 }
+
+
+def _shown(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "bloc de champs"
+    if isinstance(value, list):
+        return "liste"
+    return "" if value is None else str(value)
 
 
 def _message(error: dict) -> str:
     kind = error["type"]
-    context = {**error.get("ctx", {}), "input": error.get("input")}
+    context = {**error.get("ctx", {}), "input": _shown(error.get("input"))}
     if kind in ("enum", "literal_error"):
         expected = str(error["ctx"]["expected"]).replace(" or ", " ou ")
-        return f"valeur « {error.get('input')} » non admise : choisir parmi {expected}"
-    if kind == "value_error":
-        return str(error["ctx"]["error"])
+        return f"valeur « {context['input']} » non admise : choisir parmi {expected}"
+    if kind in ("value_error", "assertion_error"):
+        return str(error["ctx"]["error"]).removeprefix("Assertion failed, ")
+    if kind == "string_pattern_mismatch":
+        pattern = str(context.get("pattern", ""))
+        advice = _PATTERNS.get(pattern) or (_TERRITORY_FORMAT if "DEP" in pattern else None)
+        if advice is None and error["loc"] and error["loc"][-1] == "key":
+            advice = KEY_FORMAT
+        return f"format invalide « {context['input']} » : {advice}" if advice else \
+            f"format invalide « {context['input']} »"
     template = _MESSAGES.get(kind)
-    if template is None:  # keep pydantic's text rather than lose the information
-        return error["msg"]
+    if template is None:  # a check the schema did not use when this was written: French, with what was read
+        return f"valeur non admise « {context['input']} » (voir docs/calls.md pour ce champ)"
     return template.format(**context)

@@ -36,10 +36,10 @@ def test_broken_file_gets_one_french_message_per_error_and_fails(cli, write_call
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.startswith("appel-casse.md")]
     assert sorted(lines) == sorted([
-        "appel-casse.md: title: champ obligatoire manquant",
-        "appel-casse.md: windows[1]: la clôture (2025-05-01) précède l'ouverture (2025-05-10)",
-        "appel-casse.md: windows[2].opens_on: date invalide « 2025-02-30 » : attendu AAAA-MM-JJ, par exemple 2025-05-09",
-        "appel-casse.md: couleur: champ inconnu (les champs admis sont décrits dans docs/calls.md)",
+        "appel-casse.md:2: title: champ obligatoire manquant",  # a missing key: its block's line
+        "appel-casse.md:17: windows[1]: la clôture (2025-05-01) précède l'ouverture (2025-05-10)",
+        "appel-casse.md:21: windows[2].opens_on: date invalide « 2025-02-30 » : attendu AAAA-MM-JJ, par exemple 2025-05-09",
+        "appel-casse.md:23: couleur: champ inconnu (les champs admis sont décrits dans docs/calls.md)",
     ])
 
 
@@ -48,8 +48,8 @@ def test_unreadable_yaml_and_missing_front_matter_are_reported(cli, write_call):
     write_call("yaml-casse.md", raw="---\ntitle: [non fermé\n---\n## Texte\n\nAssez de texte ici.\n")
     result = cli.invoke(args=["calls", "check", str(write_call.folder)])
     assert result.exit_code == 1
-    assert "sans-entete.md: (en-tête): le fichier doit commencer par un en-tête YAML" in result.output
-    assert "yaml-casse.md: ligne" in result.output and "YAML invalide" in result.output
+    assert "sans-entete.md:1: (en-tête): le fichier doit commencer par un en-tête YAML" in result.output
+    assert "yaml-casse.md:2: (en-tête): YAML invalide : crochet non fermé" in result.output
 
 
 def test_same_id_in_two_files_is_refused(cli, write_call):
@@ -58,7 +58,7 @@ def test_same_id_in_two_files_is_refused(cli, write_call):
     write_call("second.md", data)
     result = cli.invoke(args=["calls", "check", str(write_call.folder)])
     assert result.exit_code == 1
-    assert "second.md: id: identifiant déjà utilisé par premier.md" in result.output
+    assert "second.md:2: id: identifiant déjà utilisé par premier.md" in result.output
 
 
 def test_sync_is_idempotent(app, write_call):
@@ -110,7 +110,7 @@ def test_sync_command_exits_non_zero_when_a_file_is_refused(cli, write_call):
     write_call("mauvais.md", call_data(kind="AAX"))
     result = cli.invoke(args=["calls", "sync", str(write_call.folder)])
     assert result.exit_code == 1
-    assert "mauvais.md: kind: valeur « AAX » non admise" in result.output
+    assert "mauvais.md:3: kind: valeur « AAX » non admise" in result.output
     assert get_call("bon") is not None and get_call("mauvais") is None
 
 
