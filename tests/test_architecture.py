@@ -86,7 +86,7 @@ FRAME = {"base.html", "macros", "errors", "pages"}
 MAIL = {"account_exists": "accounts", "confirm_email": "accounts", "invitation": "accounts", "reset_password": "accounts",
         "alert_confirm": "catalog", "alert_digest": "catalog",
         "draft_reminder": "applications", "partner_invitation": "applications", "pieces_request": "applications",
-        "receipt": "applications", "message_waiting": "applications",
+        "receipt": "applications", "message_waiting": "applications", "call_changed": "applications",
         "decision": "reviews", "decision_change": "reviews", "review_reminder": "reviews"}
 
 

@@ -1,5 +1,6 @@
 """What of a published call the applications use, so that the catalogue never drops it from the call file: the
-windows (each application belongs to one) and the documents (the files uploaded for them)."""
+windows (each application belongs to one), the documents (the files uploaded for them) and the questions (the
+answers given to them)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,11 @@ def register() -> None:
 
 
 def keys_in_use(call: Call, dropped: dict[str, list[str]]) -> list[KeyInUse]:
-    """Receiver of `keys_dropped`: the dropped windows and documents that applications of the call still use."""
+    """Receiver of `keys_dropped`: the dropped windows, documents and questions that applications of the call
+    still use."""
     return [*_windows_in_use(call, dropped.get("windows", [])),
-            *_documents_in_use(call, dropped.get("required_documents", []))]
+            *_documents_in_use(call, dropped.get("required_documents", [])),
+            *_questions_in_use(call, dropped.get("questions", []))]
 
 
 def application_names(applications: Iterable[tuple[str | None, str]]) -> list[str]:
@@ -67,6 +70,30 @@ def _documents_in_use(call: Call, keys: list[str]) -> list[KeyInUse]:
                                        .join(Application, Application.id == Version.application_id))
                                 .where(Application.call_id == call.id, VersionFile.slot.in_(keys))).all()
     return _uses("required_documents", keys, [*held, *frozen])
+
+
+def _questions_in_use(call: Call, keys: list[str]) -> list[KeyInUse]:
+    """A question is used by an answer the draft holds or one a deposited version froze (an empty answer is none).
+    Answers are JSON, read here rather than queried in SQL the same way on both databases."""
+    if not keys:
+        return []
+    held = db.session.execute(_named(select(Application.answers).select_from(Application))
+                              .where(Application.call_id == call.id)).all()
+    frozen = db.session.execute(_named(select(Version.snapshot)
+                                       .join(Application, Application.id == Version.application_id))
+                                .where(Application.call_id == call.id)).all()
+    answered = [*held, *(((snapshot or {}).get("answers"), number, name) for snapshot, number, name in frozen)]
+    found = [(key, number, name) for answers, number, name in answered for key in keys
+             if _answered(((answers or {}).get("questions") or {}).get(key))]
+    return _uses("questions", keys, found)
+
+
+def _answered(value) -> bool:
+    if isinstance(value, list):  # a multiple choice, or a table's rows
+        return any(_answered(item) for item in value)
+    if isinstance(value, dict):
+        return any(_answered(item) for item in value.values())
+    return value not in (None, "")
 
 
 def _uses(field: str, keys: list[str], rows) -> list[KeyInUse]:

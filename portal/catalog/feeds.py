@@ -40,6 +40,9 @@ def atom():
         text = f"{call.summary} — {item.status.label}."
         if changes:
             text += f" Modifié : {', '.join(changes)}."
+        details = call.latest_revision.details if call.was_updated else None
+        if details:  # what changed for applicants, as the call's page says it (catalog.changes)
+            text += "".join(f" {d['label']} : {d['before']} → {d['after']}." for d in details)
         entry.summary(text)
         entry.author({"name": call.issuer})
     return Response(feed.atom_str(pretty=True), mimetype="application/atom+xml")

@@ -9,6 +9,7 @@ from pathlib import Path
 from blinker import Namespace
 from sqlalchemy import select
 
+from portal.catalog import changes as applicant_changes
 from portal.catalog import loader, usage
 from portal.catalog.models import Call, CallRevision, CallTag, Window
 from portal.catalog.schema import FIELD_LABELS, CallSpec
@@ -18,7 +19,8 @@ from portal.core.time import end_of_day_paris, start_of_day_paris
 from portal.extensions import db
 
 # Sent with the Call after an existing call's content changed (before the command commits), so that domains downstream
-# (the reviews' stored totals) follow without the catalogue knowing of them.
+# (the reviews' stored totals, the applications' mail to those applying: call.latest_revision.details) follow without
+# the catalogue knowing of them.
 call_updated = Namespace().signal("call-updated")
 
 
@@ -63,17 +65,18 @@ def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.date
     if call is None:
         call = Call(uuid=spec.id, published_at=_published_at(spec, at))
         db.session.add(call)
-        changes, outcome = ["Publication"], "created"
+        changes, details, outcome = ["Publication"], None, "created"
     else:
         usage.refuse_dropping_used_keys(call, spec)
         changes, outcome = _changed_parts(call, spec_json, body), "updated"
+        details = applicant_changes.applicant_changes(call.spec, spec) or None
         if not changes:  # only formatting changed in the file: record the new hash, no revision
             call.content_hash, call.slug = content_hash, slug
             return "unchanged"
     fill_call(call, slug, spec, body, content_hash, at)
     number = len(call.revisions) + 1
     call.revisions.append(CallRevision(number=number, created_at=at, content_hash=content_hash, changes=changes,
-                                       spec_json=spec_json, body_md=body))
+                                       details=details, spec_json=spec_json, body_md=body))
     if outcome == "updated":
         call_updated.send(call)
     return outcome

@@ -1,5 +1,5 @@
-"""Keys of a published call that later data uses: a new version of the file may not drop a window, a criterion or
-a document that applications or reviews refer to. The catalogue asks, through `keys_dropped`, without knowing who
+"""Keys of a published call that later data uses: a new version of the file may not drop a window, a criterion, a
+document or a question that applications or reviews refer to. The catalogue asks, through `keys_dropped`, without knowing who
 answers: the applications and reviews domains connect their receivers when the application starts."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ keys_dropped = Namespace().signal("call-keys-dropped")
 
 # The keyed parts of a call that other rows refer to, with their French name and agreement.
 KEYED_FIELDS = {"windows": ("la fenêtre", "retirée"), "selection_criteria": ("le critère", "retiré"),
-                "required_documents": ("la pièce", "retirée")}
+                "required_documents": ("la pièce", "retirée"), "questions": ("la question", "retirée")}
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _message(field: str, key: str, clauses: list[str]) -> str:
 
 
 def dropped_keys(old: CallSpec, new: CallSpec) -> dict[str, list[str]]:
-    """The keys of windows, criteria and documents that the published version has and the new one lacks
+    """The keys of windows, criteria, documents and questions that the published version has and the new one lacks
     (a renamed key is dropped too); changing what a key describes, such as a window's dates, drops nothing."""
     dropped = {}
     for field in KEYED_FIELDS:

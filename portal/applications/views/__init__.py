@@ -18,7 +18,7 @@ from portal.core.time import now
 
 
 def register(app: Flask) -> None:
-    from portal.applications import call_usage, messages
+    from portal.applications import call_changes, call_usage, messages
     from portal.applications.views import (  # noqa: F401 (routes)
         applicant,
         deletion,
@@ -30,6 +30,7 @@ def register(app: Flask) -> None:
     from portal.applications.views import messages as thread  # noqa: F401 (routes)
 
     call_usage.register()  # the catalogue asks before a call file drops a window or a document
+    call_changes.register()  # those applying to a call are told by e-mail what changed in it
     # The catalogue's call page and the header show this domain's parts through slots, without naming it.
     hooks.contribute(app, "call.apply", hooks.fragment("applications/_apply.html"))
     hooks.contribute(app, "navigation", lambda user: hooks.NavEntry("Mes candidatures", "applications.mine"), order=20)
