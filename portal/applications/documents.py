@@ -1,17 +1,12 @@
 """Files of an application: uploaded in chunks to the store, checked by content against the slot's formats,
-scanned, or copied from the organisation's vault. A refused or failed upload leaves nothing behind.
-
-The store and the transaction meet thus: a file is written to the store first (streamed while the request lasts),
-then its row is added and flushed; the request commits both at its end (core.unit_of_work). A file refused here is
-deleted from the store at once; a request that fails or is refused after the file was stored rolls its row back
-and leaves the stored copy named by no row, which `portal storage gc` deletes after its grace period."""
+scanned (the portal's one upload path, core.uploads), or copied from the organisation's vault. A refused or failed
+upload leaves nothing behind."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import BinaryIO
 
 from flask import current_app
@@ -20,14 +15,12 @@ from portal.accounts.models import User, VaultDocument
 from portal.applications.models import Application, ApplicationFile
 from portal.applications.states import ScanStatus
 from portal.catalog.schema import Document
-from portal.core import audit
+from portal.core import audit, uploads
 from portal.core.errors import Refusal
-from portal.core.files import UnsafeFile, check_upload, checked_filename, formats_label, safe_filename
-from portal.core.scanner import ScanResult, scanner
-from portal.core.storage import StoredFile, TooLarge, storage
+from portal.core.files import formats_label
+from portal.core.storage import StoredFile, storage
+from portal.core.uploads import MB, Checked
 from portal.extensions import db
-
-MB = 1024 * 1024
 
 
 def slot_of(application: Application, key: str) -> Document:
@@ -44,50 +37,12 @@ def hint(document: Document) -> str:
             f"{' ; plusieurs fichiers possibles' if document.multiple else ''}.")
 
 
-@dataclass(frozen=True)
-class Checked:
-    """A file in the store that passed every check: its content's format, the name it is kept under and what the
-    virus scanner said (never « infected »: that one is refused)."""
-
-    stored: StoredFile
-    format: str
-    name: str
-    scan: ScanResult
-
-
 def store_checked(stream: BinaryIO, filename: str, formats: tuple[str, ...], max_mb: int, by: User, target: str,
                   too_large: str = "pour cette pièce", also: Callable[[StoredFile], None] | None = None) -> Checked:
-    """The one upload path of the portal: stream to the store under a generated name, then refuse it (and delete it
-    at once) when empty, too large, not of an accepted format by its content, unsafe or infected (audited under
-    `target`). `also` adds the caller's own check on the stored file (a total size). Documents and messages alike."""
-    store = storage()
-    try:
-        stored = store.save(stream, max_mb * MB)
-    except TooLarge as error:
-        raise Refusal(f"« {safe_filename(filename)} » dépasse la taille maximale de {max_mb} Mo {too_large} : il n'a "
-                      "pas été enregistré.") from error
-    try:
-        if stored.size == 0:
-            raise Refusal(f"« {safe_filename(filename)} » est vide.")
-        if also is not None:
-            also(stored)
-        with store.open(stored.key) as handle:
-            file_format = check_upload(handle, formats)
-        with store.open(stored.key) as handle:
-            result = scanner().scan(handle)
-        name = checked_filename(filename, file_format)
-        if result.status == ScanStatus.INFECTED:
-            # Refused before any row is written: only the audit entry remains, which the view keeps
-            # (unit_of_work.keep).
-            audit.record("application.file_infected", actor=by, target=target, name=name, signature=result.signature)
-            raise Refusal(f"« {name} » contient un virus ({result.signature}) : il a été refusé et supprimé.")
-        return Checked(stored, file_format, name, result)
-    except UnsafeFile as refused:
-        store.delete(stored.key)
-        raise Refusal(f"« {safe_filename(filename)} » : {refused.message}") from refused
-    except BaseException:
-        store.delete(stored.key)
-        raise
+    """The portal's one upload path (core.uploads), an infected file audited as the applications' own: documents
+    and messages alike."""
+    return uploads.store_checked(stream, filename, formats, max_mb, by, target, infected_action="application.file_infected",
+                                 too_large=too_large, also=also)
 
 
 def upload(application: Application, key: str, stream: BinaryIO, filename: str, by: User,
