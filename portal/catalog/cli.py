@@ -22,16 +22,23 @@ def _paths(paths: tuple[str, ...]) -> list[Path]:
 @calls_cli.command("check")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def check(paths: tuple[str, ...]) -> None:
-    """Vérifie les fichiers d'appels et affiche chaque erreur (fichier: champ: message)."""
+    """Vérifie les fichiers d'appels et affiche chaque erreur (fichier:ligne: champ: message) et chaque
+    avertissement (dates qui se contredisent : le fichier reste valide)."""
     results = loader.load_all(_paths(paths))
     errors = [error for result in results for error in result.errors]
-    for error in errors:
-        click.echo(str(error), err=True)
+    warnings = [warning for result in results for warning in result.warnings]
+    for result in results:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        for warning in result.warnings:
+            where = f"{warning.file}:{warning.line}" if warning.line is not None else warning.file
+            click.echo(f"{where}: avertissement : {warning.field}: {warning.message}", err=True)
     if not results:
         click.echo("Aucun fichier d'appel (.md) trouvé.", err=True)
         raise SystemExit(1)
     invalid = sum(not r.valid for r in results)
-    click.echo(f"{len(results)} fichier(s) vérifié(s), {invalid} invalide(s), {len(errors)} erreur(s).")
+    click.echo(f"{len(results)} fichier(s) vérifié(s), {invalid} invalide(s), {len(errors)} erreur(s), "
+               f"{len(warnings)} avertissement(s).")
     if errors:
         raise SystemExit(1)
 
