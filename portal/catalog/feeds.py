@@ -1,4 +1,5 @@
-"""Atom feed of new and updated calls, and iCalendar files of opening and closing instants."""
+"""Atom feed of new and updated calls, and iCalendar files of their dates: opening and closing instants, and the
+selection, start and milestone days (all-day events; a period spans its days, a recurring one has its RRULE)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from icalendar import Calendar, Event
 
 from portal.catalog import queries
 from portal.catalog.models import Call
+from portal.catalog.schema import Recurrence
 from portal.core.formatting import datetime_fr
 from portal.core.time import PARIS, now
 from portal.core.urls import external_url
@@ -77,11 +79,52 @@ def _ics(calls: list[Call], name: str, filename: str = "appels.ics") -> Response
             calendar.add_component(_event(
                 f"{call.uuid}-{window.key}-cloture", stamp, window.closes_at, f"Clôture : {call.title}{suffix}", url,
                 f"Date limite de dépôt : {datetime_fr(window.closes_at)}."))
+        for event in _days(call, stamp, url):
+            calendar.add_component(event)
     # Times are written in Europe/Paris with the zone's rules, so summer and winter instants stay exact.
     calendar.add_missing_timezones()
     response = Response(calendar.to_ical(), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _days(call: Call, stamp: dt.datetime, url: str) -> list[Event]:
+    """The call's dated days beside its windows. A milestone the call dates only in words (« lors du dernier
+    trimestre de chaque année », no `date`) has no day to put in a calendar and stays on the page only."""
+    spec = call.spec
+    days = []
+    if spec.selection_date:
+        days.append(_day(f"{call.uuid}-selection", stamp, spec.selection_date, None, f"Sélection : {call.title}", url,
+                         "Date de sélection des projets."))
+    if spec.start_date:
+        days.append(_day(f"{call.uuid}-demarrage", stamp, spec.start_date, None, f"Démarrage : {call.title}", url,
+                         "Date de démarrage des projets."))
+    for number, milestone in enumerate(spec.milestones, start=1):
+        if milestone.date is None:
+            continue
+        event = _day(f"{call.uuid}-jalon-{number}", stamp, milestone.date, milestone.ends_on,
+                     f"{milestone.label} — {call.title}", url, f"{milestone.when_fr} : {milestone.label}.")
+        if milestone.recurrence is not None:
+            rule = {"freq": {Recurrence.YEARLY: "yearly", Recurrence.MONTHLY: "monthly"}[milestone.recurrence]}
+            if milestone.until is not None:
+                rule["until"] = milestone.until
+            event.add("rrule", rule)
+        days.append(event)
+    return days
+
+
+def _day(uid: str, stamp: dt.datetime, first: dt.date, last: dt.date | None, summary: str, url: str,
+         description: str) -> Event:
+    """An all-day event from `first` to `last` inclusive (DTEND is the day after: RFC 5545 ends are exclusive)."""
+    event = Event()
+    event.add("uid", f"{uid}@appels")
+    event.add("dtstamp", stamp)
+    event.add("dtstart", first)
+    event.add("dtend", (last or first) + dt.timedelta(days=1))
+    event.add("summary", summary)
+    event.add("description", f"{description}\n{url}")
+    event.add("url", url)
+    return event
 
 
 def _event(uid: str, stamp: dt.datetime, at: dt.datetime, summary: str, url: str, description: str) -> Event:

@@ -7,19 +7,24 @@ silently drops information. Where a real call says nothing, the field is left ou
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from portal.core.formatting import date_fr, money_fr, number_fr
 from portal.core.vocabulary import LABELS, LegalForm
 
 Amount = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2)]
 Text = Annotated[str, Field(min_length=1)]
 Key = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=60)]
-TerritoryCode = Annotated[str, Field(pattern=r"^(PAYS|REG|DEP|EPCI|COM)-(\d+|2[AB]\d*)$")]
+Email = r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$"
+# COG codes as in the national open-data schemas. An arrondissement's code is its département's followed by one
+# digit (ARR-621 Arras, ARR-2A1 Ajaccio, ARR-9741 Saint-Denis de La Réunion).
+_TERRITORY_CODE = re.compile(r"^(?:(?:PAYS|REG|DEP|EPCI|COM)-(?:\d+|2[AB]\d*)|ARR-(?:\d{3}|2[AB]\d|97\d{2}))$")
 
 # Formats and size applied to a document slot whose call says nothing about them.
 DEFAULT_FORMATS = ("pdf", "odt", "docx", "xlsx", "ods", "png", "jpg")
@@ -44,6 +49,13 @@ class Kind(StrEnum):
 # The legal forms a call accepts as carriers are the organisations' own (core.vocabulary holds the one list).
 CarrierType = LegalForm
 CARRIER_LABELS = LABELS
+# As a sentence names them: « obligatoire pour les associations ».
+CARRIER_PLURALS = {
+    LegalForm.ASSOCIATION: "les associations", LegalForm.FONDATION: "les fondations",
+    LegalForm.BAILLEUR_SOCIAL: "les bailleurs sociaux", LegalForm.ORGANISME_AGREE: "les organismes agréés",
+    LegalForm.ETABLISSEMENT_PUBLIC: "les établissements publics", LegalForm.COLLECTIVITE: "les collectivités",
+    LegalForm.SERVICE_ETAT: "les services de l'État", LegalForm.AUTRE: "les autres porteurs",
+}
 
 
 class Signatory(Strict):
@@ -65,6 +77,8 @@ class Issuer(Strict):
     body: Text  # « Département du Pas-de-Calais »
     direction: Text | None = None
     service: Text | None = None
+    unit: Text | None = Field(None, description="Bureau ou pôle sous le service : « Bureau Prévention des Expulsions »")
+    address: Text | None = Field(None, description="Adresse postale de l'organisme, une ligne par ligne d'enveloppe")
     siren: Annotated[str, Field(pattern=r"^\d{9}$")] | None = None
     appeals_court: Text | None = None  # named in the letters' « voies et délais de recours »
     signatory: Signatory | None = None  # a call may name its own (CallSpec.signatory)
@@ -77,7 +91,24 @@ class Issuer(Strict):
 
 class Territory(Strict):
     name: Text
-    code: TerritoryCode | None = None  # COG code as in the national open-data schemas: DEP-62, COM-62498, EPCI-…
+    code: str | None = Field(None, description="Code officiel géographique : DEP-62, ARR-621, COM-62498, EPCI-…")
+
+    @field_validator("code")
+    @classmethod
+    def _cog(cls, value: str | None) -> str | None:
+        if value is not None and not _TERRITORY_CODE.match(value):
+            raise ValueError(f"format invalide « {value} » : écrivez PAYS-…, REG-…, DEP-…, ARR-…, EPCI-… ou COM-… "
+                             "suivi du code officiel géographique (DEP-62, ARR-621, COM-62041)")
+        return value
+
+
+class Priority(Strict):
+    """A territory the call favours, with the share of the work it should receive (« 80 % des interventions »)."""
+
+    territory: Territory
+    share_percent: Annotated[Decimal, Field(gt=0, le=100, max_digits=5, decimal_places=2,
+                                            description="Part en pour cent, de 0 à 100")] | None = None
+    note: Text | None = Field(None, description="Les mots de l'appel : « des interventions »")
 
 
 class Period(Strict):
@@ -156,9 +187,25 @@ class Payment(Strict):
     when: Text | None = None
 
 
+class YearEnvelope(Strict):
+    """The envelope of one year of a selection over several years."""
+
+    year: int = Field(description="Année budgétaire : 2021")
+    amount: Amount = Field(description="Montant de l'année, en euros")
+    note: Text | None = Field(None, description="Précision : « sous réserve du vote du budget »")
+
+    @field_validator("year", mode="before")
+    @classmethod
+    def _year(cls, value):
+        if isinstance(value, bool) or not isinstance(value, int) or not 2000 <= value <= 2100:
+            raise ValueError(f"année de 2000 à 2100 attendue, reçu « {value} »")
+        return value
+
+
 class Funding(Strict):
     envelope: Amount | None = None
     envelope_note: Text | None = None
+    envelopes: list[YearEnvelope] = Field([], description="Enveloppe de chaque année d'une sélection pluriannuelle")
     unit_costs: list[UnitCost] = []
     payment_schedule: list[Payment] = []
     conditions: list[Text] = []
@@ -169,12 +216,88 @@ class Funding(Strict):
         total = sum((p.percent for p in self.payment_schedule if p.percent is not None), Decimal(0))
         if total > 100:
             raise ValueError(f"les versements dépassent 100 % ({total} %)")
+        years = [e.year for e in self.envelopes]
+        twice = sorted({str(y) for y in years if years.count(y) > 1})
+        if twice:
+            raise ValueError(f"année en double dans « envelopes » : {', '.join(twice)}")
+        yearly = sum((e.amount for e in self.envelopes), Decimal(0))
+        if self.envelope is not None and self.envelopes and yearly > self.envelope:
+            raise ValueError(f"la somme des enveloppes annuelles ({money_fr(yearly)}) dépasse l'enveloppe totale "
+                             f"({money_fr(self.envelope)})")
         return self
+
+
+class Per(StrEnum):
+    """The period a quantity is counted over (« 25 situations nouvelles par mois »)."""
+
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+    @property
+    def label(self) -> str:
+        return {"day": "par jour", "week": "par semaine", "month": "par mois", "quarter": "par trimestre",
+                "year": "par an"}[self.value]
+
+
+Quantity = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
+
+
+class Quantified(Strict):
+    """A number the call sets: exact (`value`), a floor (`at_least`: « au moins quatre »), a ceiling (`at_most`:
+    « sous 15 jours »), or both (« entre 3 et 5 ETP »); kept as data for the follow-up after award."""
+
+    value: Quantity | None = Field(None, description="Quantité exacte : 25")
+    at_least: Quantity | None = Field(None, description="Minimum : « au moins 4 »")
+    at_most: Quantity | None = Field(None, description="Maximum : « 3 maximum », « sous 15 jours »")
+    unit: Text | None = Field(None, description="Ce qui est compté : « situations nouvelles », « ETP »")
+    per: Per | None = Field(None, description="Période : day, week, month, quarter ou year")
+    note: Text | None = Field(None, description="Précision dans les mots de l'appel : « par territoire »")
+
+    @model_validator(mode="after")
+    def _one_quantity(self):
+        bounds = self.at_least is not None or self.at_most is not None
+        if self.value is not None and bounds:
+            raise ValueError("écrivez soit « value » (une quantité exacte), soit « at_least » et/ou « at_most » "
+                             "(un minimum, un maximum), pas les deux")
+        if self.value is None and not bounds:
+            raise ValueError("donnez la quantité : « value », « at_least » ou « at_most »")
+        if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
+            raise ValueError(f"le minimum ({number_fr(self.at_least)}) dépasse le maximum ({number_fr(self.at_most)})")
+        return self
+
+    @property
+    def text(self) -> str:
+        """« au moins 4 personnes », « entre 3 et 5 ETP », « 25 situations par mois »."""
+        if self.value is not None:
+            amount = number_fr(self.value)
+        elif self.at_least is not None and self.at_most is not None:
+            amount = f"entre {number_fr(self.at_least)} et {number_fr(self.at_most)}"
+        elif self.at_least is not None:
+            amount = f"au moins {number_fr(self.at_least)}"
+        else:
+            amount = f"au plus {number_fr(self.at_most)}"
+        words = [amount, self.unit, self.per.label if self.per else None]
+        text = " ".join(w for w in words if w)
+        return f"{text} ({self.note})" if self.note else text
+
+
+class Target(Quantified):
+    """The target an indicator should reach (« un objectif minimal de 30 jeunes […] pour l'année 2023 »)."""
+
+
+class Commitment(Quantified):
+    """A quantified commitment asked of the carrier (« une équipe d'au moins quatre personnes »)."""
+
+    label: Text = Field(description="L'engagement, dans les mots de l'appel")
 
 
 class Indicator(Strict):
     label: Text
     group: Text | None = None  # « Pour les équipes mobiles »
+    target: Target | None = Field(None, description="Objectif chiffré de l'indicateur")
 
 
 class Evaluation(Strict):
@@ -208,6 +331,39 @@ class Document(Strict):
     max_size_mb: Annotated[int, Field(gt=0, le=500)] | None = None
     multiple: bool = False
     template_url: Annotated[str, Field(pattern=r"^https?://")] | None = None
+    required_for: list[CarrierType] = Field(
+        [], description="Formes juridiques pour lesquelles la pièce est obligatoire (« s'il s'agit d'une "
+                        "association ») ; vide : pour tous les porteurs")
+
+    @model_validator(mode="after")
+    def _required_for_a_required_document(self) -> Document:
+        if self.required_for and not self.required:
+            raise ValueError("« required_for » dit pour qui la pièce est obligatoire : il ne vaut pas pour une "
+                             "pièce facultative (required: false)")
+        return self
+
+    def is_required_for(self, legal_form: str | None) -> bool:
+        """Whether an organisation of this legal form must provide this document: the one rule, used by the page,
+        the completeness of an application and its deposit. An unknown form (None) is asked every document."""
+        if not self.required:
+            return False
+        return not self.required_for or legal_form is None or legal_form in self.required_for
+
+    def for_carrier(self, legal_form: str | None) -> Document:
+        """This document as asked of an organisation of this legal form: optional for the forms it is not
+        required of (it may still be given), itself otherwise."""
+        if self.is_required_for(legal_form) or not self.required:
+            return self
+        return self.model_copy(update={"required": False, "required_for": []})
+
+    @property
+    def required_for_label(self) -> str | None:
+        """« obligatoire pour les associations et les fondations », None when required of every carrier."""
+        if not self.required_for:
+            return None
+        names = [CARRIER_PLURALS[CarrierType(form)] for form in self.required_for]
+        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} et {names[-1]}"
+        return f"obligatoire pour {joined}"
 
     @property
     def effective_formats(self) -> tuple[str, ...]:
@@ -275,9 +431,110 @@ class Contact(Strict):
     email: Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")] | None = None
 
 
+class Recurrence(StrEnum):
+    YEARLY = "yearly"
+    MONTHLY = "monthly"
+
+    @property
+    def label(self) -> str:
+        return {"yearly": "chaque année", "monthly": "chaque mois"}[self.value]
+
+
 class Milestone(Strict):
-    date: dt.date
+    """A date of the call: one day, a period (`date` to `ends_on`), or one that recurs (« chaque année, au plus
+    tard la première semaine de juillet »); `when` keeps the call's own words when it gives no exact date."""
+
+    date: dt.date | None = Field(None, description="Le jour, ou le premier jour de la période ou de la première "
+                                                   "occurrence")
+    ends_on: dt.date | None = Field(None, description="Dernier jour d'une période (inclus)")
     label: Text
+    recurrence: Recurrence | None = Field(None, description="yearly (chaque année) ou monthly (chaque mois)")
+    until: dt.date | None = Field(None, description="Dernière occurrence d'une date qui se répète")
+    when: Text | None = Field(None, description="Les mots de l'appel : « au plus tard la première semaine de "
+                                                "juillet »")
+
+    @model_validator(mode="after")
+    def _coherent(self) -> Milestone:
+        if self.date is None and self.when is None:
+            raise ValueError("dites quand : une date (« date ») ou les mots de l'appel (« when »)")
+        if self.ends_on is not None and self.date is None:
+            raise ValueError("« ends_on » (fin de la période) demande une date de début (« date »)")
+        if self.ends_on is not None and self.ends_on < self.date:
+            raise ValueError(f"la fin ({self.ends_on.isoformat()}) précède le début ({self.date.isoformat()})")
+        if self.until is not None and self.recurrence is None:
+            raise ValueError("« until » (dernière occurrence) ne vaut que pour une date qui se répète (« recurrence »)")
+        if self.until is not None and self.date is not None and self.until < self.date:
+            raise ValueError(f"la dernière occurrence ({self.until.isoformat()}) précède la première "
+                             f"({self.date.isoformat()})")
+        if self.ends_on is not None and self.recurrence is not None:
+            step = {Recurrence.YEARLY: 366, Recurrence.MONTHLY: 31}[self.recurrence]
+            if (self.ends_on - self.date).days >= step:
+                raise ValueError("une période qui revient " + self.recurrence.label + " ne peut durer plus "
+                                 + ("d'un an" if self.recurrence is Recurrence.YEARLY else "d'un mois"))
+        return self
+
+    @property
+    def when_fr(self) -> str:
+        """« Chaque année, du 1er juillet 2021 au 7 juillet 2021, jusqu'en 2022 (au plus tard la première semaine
+        de juillet) », « 15 juin 2025 »."""
+        parts = [self.recurrence.label] if self.recurrence else []
+        if self.date is not None:
+            if self.ends_on is not None:
+                parts.append(f"du {date_fr(self.date)} au {date_fr(self.ends_on)}")
+            elif self.recurrence is not None:
+                parts.append(f"à partir du {date_fr(self.date)}")
+            else:
+                parts.append(date_fr(self.date))
+        if self.until is not None:
+            parts.append(f"jusqu'en {self.until.year}" if self.recurrence is Recurrence.YEARLY
+                         else f"jusqu'au {date_fr(self.until)}")
+        text = ", ".join(parts)
+        if self.when:
+            text = f"{text} ({self.when})" if text else self.when
+        return text[:1].upper() + text[1:]
+
+
+class ChannelKind(StrEnum):
+    """Values as the applications' registration names the channels (applications.states.Channel)."""
+
+    EMAIL = "email"
+    POST = "post"
+
+
+class OtherChannel(Strict):
+    """Another way the call accepts applications beside the portal: an e-mail address with the subject line to
+    write, a postal address where « le cachet de la poste fait foi »."""
+
+    kind: ChannelKind = Field(description="email (courriel) ou post (courrier)")
+    address: Text | None = Field(None, description="Adresse électronique, ou adresse postale (une ligne par ligne "
+                                                   "d'enveloppe)")
+    recipient: Text | None = Field(None, description="« À l'attention d'Annick Volpatti »")
+    subject: Text | None = Field(None, description="Objet du courriel à écrire (courriel seulement)")
+    postmark_counts: bool = Field(False, description="« Le cachet de la poste fait foi » (courrier seulement)")
+    note: Text | None = Field(None, description="Les mots de l'appel sur ce moyen d'envoi")
+
+    @field_validator("address")
+    @classmethod
+    def _email_address(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("kind") is ChannelKind.EMAIL and not re.match(Email, value):
+            raise ValueError(f"adresse électronique invalide « {value} » : écrivez-la comme prenom.nom@exemple.fr")
+        return value
+
+    @model_validator(mode="after")
+    def _coherent(self) -> OtherChannel:
+        if self.kind is ChannelKind.EMAIL:
+            if self.address is None and self.note is None:
+                raise ValueError("écrivez l'adresse électronique (« address »), ou dites dans « note » à qui écrire")
+            if self.postmark_counts:
+                raise ValueError("« postmark_counts » (le cachet de la poste fait foi) ne vaut que pour un envoi "
+                                 "postal (kind: post)")
+        else:
+            if self.address is None:
+                raise ValueError("l'adresse postale (« address ») est obligatoire pour un envoi postal")
+            if self.subject is not None:
+                raise ValueError("« subject » (l'objet du courriel) ne vaut que pour un envoi par courriel "
+                                 "(kind: email)")
+        return self
 
 
 class Allocation(Strict):
@@ -307,6 +564,8 @@ class CallSpec(Strict):
     axis: Text | None = None
     themes: list[Text] = []
     territories: list[Territory] = Field(min_length=1)
+    priorities: list[Priority] = Field([], description="Territoires prioritaires et leur part : « 80 % des "
+                                                        "interventions »")
     published_on: dt.date | None = None
     windows: list[Window] = []
     imminent_days: int | None = None  # « Clôture imminente » in a window's last days; portal's default when None
@@ -319,10 +578,13 @@ class CallSpec(Strict):
     questions: list[Question] = []
     declarations: list[Declaration] = []
     contacts: list[Contact] = []
+    other_channels: list[OtherChannel] = Field([], description="Autres moyens de candidater que le portail : "
+                                                              "courriel, courrier")
+    commitments: list[Commitment] = Field([], description="Engagements chiffrés demandés au porteur")
     selection_date: dt.date | None = None
     start_date: dt.date | None = None
     grouped_applications: bool | None = None
-    selection_years: Annotated[int, Field(ge=1, le=10)] | None = None
+    selection_years: Annotated[int, Field(ge=1, le=10, description="Durée de la sélection, en années")] | None = None
     milestones: list[Milestone] = []
     allocations: list[Allocation] = []
     allocations_note: Text | None = None
@@ -356,6 +618,15 @@ class CallSpec(Strict):
             duplicates = sorted({k for k in keys if keys.count(k) > 1})
             if duplicates:
                 raise ValueError(f"clé en double dans « {name} » : {', '.join(duplicates)}")
+        envelopes = len(self.funding.envelopes) if self.funding else 0
+        if self.selection_years and envelopes > self.selection_years:
+            years = "d'un an" if self.selection_years == 1 else f"de {self.selection_years} ans"
+            raise ValueError(f"{envelopes} enveloppes annuelles (« funding.envelopes ») pour une sélection {years} "
+                             "(« selection_years ») : corrigez l'une ou l'autre")
+        shares = sum((p.share_percent for p in self.priorities if p.share_percent is not None), Decimal(0))
+        if shares > 100:
+            raise ValueError(f"les parts des priorités territoriales (« priorities ») dépassent 100 % "
+                             f"({number_fr(shares)} %)")
         return self
 
     # Derived views used by pages, feeds and exports alike.
@@ -393,5 +664,7 @@ FIELD_LABELS = {
     "declarations": "Déclarations sur l'honneur", "contacts": "Contacts", "selection_date": "Date de sélection",
     "start_date": "Date de démarrage", "grouped_applications": "Candidatures groupées",
     "selection_years": "Durée de la sélection", "milestones": "Dates clés", "allocations": "Répartition",
+    "priorities": "Priorités territoriales", "other_channels": "Autres moyens de candidater",
+    "commitments": "Engagements demandés",
     "allocations_note": "Répartition", "sources": "Documents sources", "body": "Texte de l'appel",
 }
