@@ -102,6 +102,8 @@ def load_text(name: str, text: str) -> CallFile:
         result.errors.append(CallError(name, "(en-tête)", "l'en-tête doit être une liste de champs « nom: valeur »",
                                        line=FRONT_MATTER_LINE))
         return result
+    root = yaml.compose(front, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass; the nodes give the lines
+    result.errors.extend(_duplicate_keys(name, root))
     body_line = text[:match.start(2)].count("\n") + 1
     stripped = body.strip()
     body_line += body[:len(body) - len(body.lstrip())].count("\n")
@@ -110,13 +112,12 @@ def load_text(name: str, text: str) -> CallFile:
     try:
         result.spec = CallSpec.model_validate(data)
     except ValidationError as error:
-        root = yaml.compose(front, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-        result.errors.extend(CallError(name, _path(e["loc"]), _message(e), line=_line(root, e["loc"]))
+        result.errors.extend(CallError(name, _path(e["loc"]), _message(e), line=line_of(root, e["loc"]))
                              for e in error.errors())
     else:
         from portal.catalog import coherence  # it reads the spec this module builds
 
-        result.warnings = coherence.warnings(result.spec, yaml.compose(front, Loader=_Loader), name)  # noqa: S506
+        result.warnings = coherence.warnings(result.spec, root, name)
     return result
 
 
@@ -188,7 +189,24 @@ def line_of(root: yaml.Node | None, loc: tuple) -> int | None:
     return line + FRONT_MATTER_LINE
 
 
-_line = line_of
+def _duplicate_keys(name: str, node: yaml.Node | None, where: tuple = ()) -> list[CallError]:
+    """A key written twice in one block: YAML keeps the last silently, so the first one's information is lost."""
+    found: list[CallError] = []
+    if isinstance(node, yaml.MappingNode):
+        first: dict[str, int] = {}
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode):
+                if key.value in first:
+                    found.append(CallError(name, _path((*where, key.value)),
+                                           f"champ écrit deux fois (déjà ligne {first[key.value]}) : YAML ne "
+                                           "garderait que le dernier ; supprimez l'un des deux",
+                                           line=key.start_mark.line + FRONT_MATTER_LINE))
+                first.setdefault(key.value, key.start_mark.line + FRONT_MATTER_LINE)
+            found.extend(_duplicate_keys(name, value, (*where, key.value if isinstance(key, yaml.ScalarNode) else "?")))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            found.extend(_duplicate_keys(name, item, (*where, index)))
+    return found
 
 
 def _path(loc: tuple) -> str:

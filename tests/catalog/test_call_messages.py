@@ -239,3 +239,11 @@ def test_warnings_alone_do_not_fail_the_check(app, write_call):
     result = app.test_cli_runner().invoke(args=["calls", "check", str(write_call.folder)])
     assert result.exit_code == 0, result.output
     assert "avertissement" in result.output and "0 erreur(s), 1 avertissement(s)" in result.output
+
+
+def test_a_key_written_twice_is_an_error_at_its_second_line():
+    text = GOOD.replace("kind: AAP\n", "kind: AAP\ntitle: Un premier titre oublié là\n")
+    [error] = loader.load_text("appel.md", text).errors
+    assert (error.field, error.line) == ("title", line_of(text, "title: Équipes"))
+    assert error.message == (f"champ écrit deux fois (déjà ligne {line_of(text, 'title: Un premier')}) : YAML ne "
+                             "garderait que le dernier ; supprimez l'un des deux")
