@@ -44,6 +44,13 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(opendata.bp)
     csrf.exempt(api.bp)  # read-only JSON API: GET only
     hooks.contribute(app, "account.sections", hooks.fragment("catalog/_account_alerts.html"))
+    from portal.accounts.permissions import can_manage_call
+    from portal.catalog import authoring_views
+
+    authoring_views.register(app, can_manage_call)  # the editor: who manages an issuer is the accounts' rule
+    from portal.catalog import attachment_views
+
+    attachment_views.register(app)  # the files published with a call: its managers' page, the public download
 
     from portal.accounts import views as accounts_views
 

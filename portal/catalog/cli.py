@@ -1,4 +1,4 @@
-"""`portal calls check` and `portal calls sync`."""
+"""`portal calls check`, `sync`, `export` (the portal's calls back to files) and `publish-due` (scheduled publications)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from portal.catalog import alerts, loader, services
+from portal.catalog import alerts, authoring, loader, services
+from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
 
@@ -55,6 +56,36 @@ def sync(paths: tuple[str, ...]) -> None:
                f"{len(report.unchanged)} inchangé(s), {len({e.file for e in report.errors})} refusé(s).")
     if report.errors:
         raise SystemExit(1)
+
+
+@calls_cli.command("export")
+@click.argument("folder", type=click.Path(file_okay=False))
+def export(folder: str) -> None:
+    """Écrit le fichier de chaque appel rédigé dans le portail dans DOSSIER/<adresse>.md (pour le garder dans git)."""
+    written = authoring.export(Path(folder))
+    for path in written:
+        click.echo(str(path))
+    click.echo(f"{len(written)} fichier(s) d'appel écrit(s) dans {folder}.")
+
+
+@calls_cli.command("publish-due")
+def publish_due() -> None:
+    """Publie les appels dont la publication programmée est arrivée (à lancer chaque minute)."""
+    published = failed = 0
+    for source_id in authoring.due(now()):
+        try:
+            call = authoring.publish_scheduled(source_id, now())
+        except Refusal as refusal:  # the text or the setting changed since: the draft is kept, the schedule dropped
+            db.session.rollback()
+            authoring.give_up_schedule(source_id, refusal.message)
+            db.session.commit()
+            click.echo(f"Publication programmée abandonnée (source {source_id}) : {refusal.message}", err=True)
+            failed += 1
+            continue
+        db.session.commit()  # one call at a time: a refused one does not hold back the others
+        click.echo(f"Publié : /appels/{call.slug}/")
+        published += 1
+    click.echo(f"{published} appel(s) publié(s), {failed} abandonné(s).")
 
 
 alerts_cli = AppGroup("alerts", help="Alertes par courriel sur les appels.")
