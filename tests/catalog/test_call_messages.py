@@ -247,3 +247,30 @@ def test_a_key_written_twice_is_an_error_at_its_second_line():
     assert (error.field, error.line) == ("title", line_of(text, "title: Équipes"))
     assert error.message == (f"champ écrit deux fois (déjà ligne {line_of(text, 'title: Un premier')}) : YAML ne "
                              "garderait que le dernier ; supprimez l'un des deux")
+
+
+GUIDE = (ROOT / "docs" / "calls.md").read_text(encoding="utf-8")
+
+
+def read_value(value: str):
+    return yaml.load(f"a: {value}\n", Loader=loader._Loader)["a"]  # noqa: S506 - the loader's SafeLoader
+
+
+def test_the_guide_says_when_to_quote_and_it_is_true():
+    assert "## Quand mettre des guillemets" in GUIDE
+    assert read_value("01000") == 512 and read_value('"01000"') == "01000"
+    assert read_value("12:30") == 750 and read_value("yes") is True and read_value("Non") == "Non"
+    assert read_value("Appel n° 3 #logement") == "Appel n° 3"  # the end is lost without an error
+    assert read_value("2025-05-09") == "2025-05-09" and read_value("25493.66") == "25493.66"
+    assert read_value("2.10") == "2.10" and read_value("123456789") == 123456789
+
+
+def test_the_guide_says_which_markdown_is_kept_and_it_is_true():
+    from portal.core.markdown import render
+
+    assert "## Le Markdown autorisé" in GUIDE and "## Déclaration sur l'honneur : pièce à déposer ou case à cocher" in GUIDE
+    html = render("1<sup>er</sup> <span style='color:red'>rouge</span> ![plan](https://a.fr/p.png) ~~barré~~ "
+                  "[lien](https://a.fr) <script>alert(1)</script>")
+    assert "<sup>er</sup>" in html and "rouge" in html and "<span" not in html and "style" not in html
+    assert "<img" not in html and "plan" not in html and "~~barré~~" in html and "alert" not in html
+    assert '<a href="https://a.fr" rel="noopener noreferrer">lien</a>' in html
