@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from portal.accounts.models import Organisation
 from portal.applications import answers
 from portal.applications.answers import Problem
 from portal.applications.models import Application, ApplicationFile
 from portal.applications.states import ScanStatus
 from portal.catalog.schema import Document
+from portal.extensions import db
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,14 @@ class Slot:
 
 
 def slots(application: Application) -> list[Slot]:
+    """The call's documents as asked of this application's organisation: one the call requires of other legal
+    forms only (« s'il s'agit d'une association »: Document.required_for) is optional for it."""
     current = application.current_files
-    return [Slot(document, [f for f in current if f.slot == document.key])
-            for document in application.call.spec.required_documents]
+    documents = application.call.spec.required_documents
+    if any(document.required_for for document in documents):  # read the organisation only when it matters
+        legal_form = db.session.get(Organisation, application.organisation_id).legal_form
+        documents = [document.for_carrier(legal_form) for document in documents]
+    return [Slot(document, [f for f in current if f.slot == document.key]) for document in documents]
 
 
 def problems(application: Application) -> list[Problem]:
