@@ -308,8 +308,8 @@ _MESSAGES = {
     "string_type": "texte attendu, reçu « {input} » (mettez-le entre guillemets s'il ressemble à un nombre ou à "
                    "oui/non)",
     "string_sub_type": "texte attendu",
-    "decimal_parsing": "montant invalide « {input} » : attendu un nombre, avec un point décimal (25493.66), sans "
-                       "espace ni symbole €",
+    "decimal_parsing": "nombre invalide « {input} » : écrivez les chiffres avec un point décimal (25493.66), sans "
+                       "espace ni symbole € ou %",
     "decimal_type": "nombre attendu, reçu « {input} » : par exemple 25493.66",
     "finite_number": "nombre attendu, reçu « {input} » : par exemple 25493.66",
     "decimal_max_places": "{decimal_places} décimales au plus, reçu « {input} »",
@@ -319,8 +319,8 @@ _MESSAGES = {
     "int_parsing_size": "nombre entier trop grand, reçu « {input} »",
     "int_from_float": "nombre entier attendu, reçu « {input} »",
     "int_type": "nombre entier attendu, reçu « {input} »",
-    "bool_parsing": "oui/non attendu : true ou false, reçu « {input} »",
-    "bool_type": "oui/non attendu : true ou false, reçu « {input} »",
+    "bool_parsing": "oui/non attendu : écrivez true (oui) ou false (non), reçu « {input} »",
+    "bool_type": "oui/non attendu : écrivez true (oui) ou false (non), reçu « {input} »",
     "list_type": "liste attendue (lignes commençant par « - »)",
     "model_type": "bloc de champs attendu (lignes « nom: valeur » indentées sous ce champ)",
     "model_attributes_type": "bloc de champs attendu (lignes « nom: valeur » indentées sous ce champ)",
@@ -348,7 +348,7 @@ def _message(error: dict) -> str:
     context = {**error.get("ctx", {}), "input": _shown(error.get("input"))}
     if kind in ("enum", "literal_error"):
         expected = str(error["ctx"]["expected"]).replace(" or ", " ou ")
-        return f"valeur « {context['input']} » non admise : choisir parmi {expected}"
+        return f"valeur « {context['input']} » non admise : choisissez parmi {expected}"
     if kind in ("value_error", "assertion_error"):
         return str(error["ctx"]["error"]).removeprefix("Assertion failed, ")
     if kind == "string_pattern_mismatch":
