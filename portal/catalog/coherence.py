@@ -6,7 +6,7 @@ composed YAML (`root`), each warning carries the line of the date it is about. `
 
 A contradiction is only what no real call could mean: a window that closed before the call was published, one
 that opens before it, a selection before every window has closed, a start before the selection (or, without one,
-before the first closing), a milestone before publication, an agreement that ends before its window closes.
+before the first closing), a milestone over before publication, an agreement that ends before its window closes.
 """
 
 from __future__ import annotations
@@ -52,16 +52,19 @@ def warnings(spec: CallSpec, root: yaml.Node | None = None, file: str = "") -> l
         warn(("start_date",), f"le démarrage ({date_fr(spec.start_date)}) précède la clôture de la fenêtre "
                               f"« {first[1].key} » ({date_fr(first[1].closes_on)})")
     for index, milestone in enumerate(spec.milestones):
-        when = _first_day(milestone)
+        when = _last_day(milestone)
         if published and when and when < published:
             warn(("milestones", index), f"la date clé « {milestone.label} » ({date_fr(when)}) précède la "
                                         f"publication ({date_fr(published)})")
     return found
 
 
-def _first_day(milestone) -> dt.date | None:
-    # A milestone is a day, or a period from its start; a recurring one may have no fixed day.
-    for name in ("date", "start", "starts_on"):
+def _last_day(milestone) -> dt.date | None:
+    """The milestone's last day: its day, the end of its period, its last occurrence (None: it recurs without end,
+    or has no day)."""
+    if getattr(milestone, "recurrence", None) is not None:
+        return getattr(milestone, "until", None)
+    for name in ("ends_on", "date"):
         value = getattr(milestone, name, None)
         if isinstance(value, dt.date):
             return value

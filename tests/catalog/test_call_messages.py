@@ -274,3 +274,17 @@ def test_the_guide_says_which_markdown_is_kept_and_it_is_true():
     assert "<sup>er</sup>" in html and "rouge" in html and "<span" not in html and "style" not in html
     assert "<img" not in html and "plan" not in html and "~~barré~~" in html and "alert" not in html
     assert '<a href="https://a.fr" rel="noopener noreferrer">lien</a>' in html
+
+
+def test_a_period_or_a_recurring_milestone_still_running_at_publication_is_no_contradiction():
+    milestones = ("milestones:\n"
+                  "  - {date: 2025-05-20, ends_on: 2025-06-10, label: Auditions}\n"
+                  "  - {date: 2024-07-01, recurrence: yearly, label: Bilan annuel}\n"
+                  "  - {date: 2023-07-01, recurrence: yearly, until: 2024-07-01, label: Ancien bilan}\n")
+    text = with_dates(published_on="2025-06-01").replace("opens_on: 2025-04-01", "opens_on: 2025-06-01")
+    text = text.replace("closes_on: 2025-05-09", "closes_on: 2025-07-09").replace("---\n## Contexte",
+                                                                                 milestones + "---\n## Contexte")
+    result = loader.load_text("appel.md", text)
+    assert result.errors == []
+    assert [(w.field, w.message) for w in result.warnings] == [
+        ("milestones[3]", "la date clé « Ancien bilan » (1er juillet 2024) précède la publication (1er juin 2025)")]
