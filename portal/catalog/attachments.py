@@ -76,6 +76,8 @@ def get(source: CallSource, attachment_id: uuid.UUID) -> CallAttachment | None:
 
 def published_with(call: Call) -> list[CallAttachment]:
     """The documents the call's page lists for download: its source's, but none a scanner blocked."""
+    if call.id is None:  # the editor's preview of a call not yet published (catalog.services.unsaved_call)
+        return []
     rows = db.session.scalars(select(CallAttachment).join(CallSource, CallSource.id == CallAttachment.source_id)
                               .where(CallSource.call_id == call.id).order_by(CallAttachment.position))
     return [row for row in rows if not ScanStatus(row.scan_status).is_blocked]

@@ -7,10 +7,11 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from portal.applications import drafts, submission
-from portal.catalog import services
+from portal.catalog import authoring, services
 from portal.catalog.changes import applicant_changes, parts_of
 from portal.catalog.queries import get_call
 from portal.catalog.schema import CallSpec
@@ -21,7 +22,7 @@ from portal.core.mail import OutboxMessage
 from portal.core.text import fold
 from portal.extensions import db
 from tests.applications.conftest import DECLARATIONS, DOCUMENTS, QUESTIONS
-from tests.conftest import call_data
+from tests.conftest import call_data, post_form
 from tests.reviews.conftest import deposit_application
 
 FILE = "aap-2025-equipes-mobiles.md"
@@ -184,3 +185,30 @@ def test_removing_a_document_in_use_is_refused_by_publish(published, applying):
     assert refused.value.messages() == [
         ("required_documents", "la pièce « statuts » ne peut pas être retirée : les candidatures AAP-2025-0001, "
                                "AAP-2025-0002 l'utilisent. La version en ligne reste inchangée.")]
+
+
+def test_removing_a_question_in_use_is_refused_in_the_editor_too(client, clock, make_user, make_organisation,
+                                                                 sign_in):
+    """The editor publishes through services.publish: its refusal names the question and the application."""
+    clock("2025-04-15 10:00:00")
+    issuer = "Département du Pas-de-Calais"
+    gaelle = make_user("gestion@pasdecalais.fr", "Gaëlle Gestion", grants=[("manager", {"issuer": issuer})])
+    data = call_data(windows=WINDOWS, required_documents=DOCUMENTS, questions=QUESTIONS, declarations=DECLARATIONS)
+
+    def text(questions):
+        front = yaml.safe_dump({**data, "questions": questions}, allow_unicode=True, sort_keys=False)
+        return f"---\n{front}---\n## Contexte\n\nUn texte d'appel suffisant.\n"
+
+    source = authoring.create("equipes-mobiles", issuer, text(QUESTIONS), gaelle, time.now(), origin="blank")
+    call = authoring.publish(source, gaelle, time.now())
+    person = make_user("presidence@alpha.fr", "Présidente Alpha")
+    deposit_application(call, make_organisation(person, "Association Alpha"), person)
+
+    sign_in(client, gaelle.email)
+    post_form(client, "/gestion/redaction/equipes-mobiles", {"text": text(QUESTIONS[:1] + QUESTIONS[2:]),
+                                                             "action": "enregistrer"})
+    response = post_form(client, "/gestion/redaction/equipes-mobiles/publier", {}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "la question « menages » ne peut pas être retirée : la candidature AAP-2025-0001 l&#39;utilise" in page
+    db.session.expire_all()
+    assert len(get_call("equipes-mobiles").spec.questions) == 4
