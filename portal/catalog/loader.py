@@ -86,7 +86,7 @@ def load_text(name: str, text: str) -> CallFile:
     """Parse and validate a call's whole text as if it were the file `name`; nothing is raised, nothing is written."""
     result = CallFile(path=Path(name), slug=Path(name).stem, errors=_name_errors(name))
     result.content_hash = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    text = text.replace("\r\n", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")  # as some Windows editors save UTF-8
     match = FRONT_MATTER.match(text)
     if not match:
         result.errors.append(CallError(name, "(en-tête)", "le fichier doit commencer par un en-tête YAML "

@@ -288,3 +288,13 @@ def test_a_period_or_a_recurring_milestone_still_running_at_publication_is_no_co
     assert result.errors == []
     assert [(w.field, w.message) for w in result.warnings] == [
         ("milestones[3]", "la date clé « Ancien bilan » (1er juillet 2024) précède la publication (1er juin 2025)")]
+
+
+def test_a_file_saved_with_a_byte_order_mark_or_windows_line_ends_reads_the_same():
+    plain = loader.load_text("appel.md", GOOD)
+    for text in ("\ufeff" + GOOD, GOOD.replace("\n", "\r\n")):
+        result = loader.load_text("appel.md", text)
+        assert result.valid and result.spec == plain.spec and result.body == plain.body
+    broken = "\ufeff" + GOOD.replace("closes_on: 2025-05-09", "closes_on: 2025-02-30")
+    [error] = loader.load_text("appel.md", broken).errors
+    assert error.line == line_of(broken, "closes_on")
