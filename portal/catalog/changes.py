@@ -86,7 +86,8 @@ def _keyed(field: str, old: list, new: list, describe: Callable, agreement: str)
 
 
 def _document(document: Document) -> str:
-    parts = [document.label, "obligatoire" if document.required else "facultative",
+    requirement = document.required_for_label or ("obligatoire" if document.required else "facultative")
+    parts = [document.label, requirement,
              formats_label(document.effective_formats), f"{document.effective_max_size_mb} Mo au plus"]
     if document.multiple:
         parts.append("plusieurs fichiers possibles")
@@ -121,6 +122,12 @@ def _funding(old: CallSpec, new: CallSpec) -> list[dict]:
     now = new.funding.envelope if new.funding else None
     if was != now:
         changes.append(_change(f"{part} : enveloppe", _money(was), _money(now)))
+    yearly_before = {e.year: e.amount for e in (old.funding.envelopes if old.funding else [])}
+    yearly_after = {e.year: e.amount for e in (new.funding.envelopes if new.funding else [])}
+    for year in sorted(set(yearly_before) | set(yearly_after)):
+        if yearly_before.get(year) != yearly_after.get(year):
+            changes.append(_change(f"{part} : enveloppe {year}", _money(yearly_before.get(year)),
+                                   _money(yearly_after.get(year))))
     before = {c.label: c for c in (old.funding.unit_costs if old.funding else [])}
     after = {c.label: c for c in (new.funding.unit_costs if new.funding else [])}
     for label in dict.fromkeys([*before, *after]):

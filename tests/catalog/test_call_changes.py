@@ -120,6 +120,19 @@ def test_documents_questions_and_criteria_added_or_changed_are_described():
         {"label": "Critères de sélection : « Qualité »", "before": "—", "after": "ajouté — Qualité, coefficient 2"}]
 
 
+def test_a_document_required_of_some_carriers_and_yearly_envelopes_are_described():
+    old = CallSpec.model_validate(call_data(required_documents=DOCUMENTS[:1], selection_years=2,
+                                            funding={"envelopes": [{"year": 2025, "amount": 50000}]}))
+    new = CallSpec.model_validate(call_data(
+        required_documents=[{**DOCUMENTS[0], "required_for": ["association"]}], selection_years=2,
+        funding={"envelopes": [{"year": 2025, "amount": 50000}, {"year": 2026, "amount": 60000}]}))
+    assert applicant_changes(old, new) == [
+        {"label": "Pièces à fournir : « Statuts de l'association »",
+         "before": "Statuts de l'association, obligatoire, PDF, 1 Mo au plus",
+         "after": "Statuts de l'association, obligatoire pour les associations, PDF, 1 Mo au plus"},
+        {"label": "Financement : enveloppe 2026", "before": "—", "after": "60\u202f000 €"}]
+
+
 def test_the_call_page_shows_the_dated_modification(client, published, write_call, clock):
     clock("2025-05-03 11:00:00")
     republish(write_call, published, windows=[{**WINDOWS[0], "closes_on": "2025-05-23"}])
