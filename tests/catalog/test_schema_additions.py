@@ -318,3 +318,51 @@ def test_new_parts_have_french_names_in_the_change_list(field):
     from portal.catalog.schema import FIELD_LABELS
 
     assert FIELD_LABELS[field][0].isupper()
+
+
+# 9. The shipped calls use them where their seeds say so (../shared/seeds/)
+
+@pytest.fixture
+def shipped(app):
+    from portal.catalog import queries
+    from portal.catalog.services import sync_calls
+    from portal.config import ROOT
+    from portal.core.time import now
+
+    assert sync_calls([ROOT / "calls"], now()).errors == []
+    return {item.call.slug: item.call for item in queries.all_calls(now())}
+
+
+def test_seine_et_marne_takes_post_and_e_mail_and_asks_the_cerfa_of_associations(client, shipped):
+    call = shipped["ami-2021-seine-et-marne-equipes-mobiles"]
+    spec = call.spec
+    cerfa = next(d for d in spec.required_documents if d.key == "cerfa-12156")
+    assert cerfa.required_for == [LegalForm.ASSOCIATION]  # « s'il s'agit d'une association »
+    assert spec.issuer.unit == "Bureau Prévention des Expulsions"
+    assert [c.kind for c in spec.other_channels] == ["email", "post"]  # « par voie postale et électronique »
+    assert spec.commitments[0].value == Decimal("4") and spec.commitments[0].unit == "ETP"
+    text = page(client, call.slug)
+    for fact in ["(obligatoire pour les associations)", "Par courrier", "DDCS de Seine-et-Marne<br>20 Quai Hippolyte "
+                 "Rossignol<br>77010 MELUN CEDEX", "A l'attention d'Annick Volpatti", "Nombre d'ETP de l'équipe "
+                 "mobile : 4 ETP"]:
+        assert fact in text, fact
+    assert "le cachet de la poste" not in text.lower()  # the call does not say it
+
+
+def test_the_national_framework_has_its_recurring_milestones_in_its_calendar(client, shipped):
+    call = shipped["cadre-national-equipes-mobiles-prevention-expulsions"]
+    report = call.spec.milestones[1]
+    assert report.recurrence == "yearly" and report.until == dt.date(2022, 7, 7)
+    first = call.spec.commitments[0]
+    assert (first.at_least, first.at_most) == (Decimal("3"), Decimal("5"))
+    found = events(client, call.slug)
+    assert any(str(e.get("rrule", {}).get("freq", [""])[0]) == "YEARLY" for e in found.values())
+    text = page(client, call.slug)
+    assert "Équivalents temps plein (ETP) financés par territoire : entre 3 et 5 ETP" in text
+    assert "Chaque année, du 1er octobre 2021 au 31 décembre 2021 (lors du dernier trimestre de chaque année)" in text
+
+
+def test_the_young_tenants_call_sets_a_target_on_its_indicator(shipped):
+    call = next(c for c in shipped.values() if "jeunes primo" in c.title.lower())
+    target = call.spec.evaluation.indicators[0].target
+    assert target.at_least == Decimal("30")  # « Un objectif minimal de 30 jeunes ayant accédé au logement »
