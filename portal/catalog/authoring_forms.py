@@ -35,15 +35,20 @@ class TimeOfDayField(StringField):
         return self.data.strftime("%H:%M") if self.data else (getattr(self, "raw", "") or "")
 
 
-class FromTemplateForm(FlaskForm):
-    origin = HiddenField(default="modele")
+class _OnePageForm(FlaskForm):
+    """One of the three forms of « Nouvel appel », told apart by a prefix; CSRFProtect checks every POST's token."""
+
+    class Meta:
+        csrf = False
+
+
+class FromTemplateForm(_OnePageForm):
     slug = StringField("Adresse de l'appel", description=SLUG_HINT,
                        validators=[InputRequired(REQUIRED), Length(max=120)])
     issuer = SelectField("Organisme émetteur", validate_choice=False)
 
 
-class DuplicateForm(FlaskForm):
-    origin = HiddenField(default="copie")
+class DuplicateForm(_OnePageForm):
     call = SelectField("Appel à reprendre", description="Son fichier est recopié avec un nouvel identifiant : "
                        "changez ensuite les dates et ce qui diffère de l'édition précédente.",
                        validators=[InputRequired(REQUIRED)], validate_choice=False)
@@ -51,8 +56,7 @@ class DuplicateForm(FlaskForm):
                        validators=[InputRequired(REQUIRED), Length(max=120)])
 
 
-class UploadForm(FlaskForm):
-    origin = HiddenField(default="fichier")
+class UploadForm(_OnePageForm):
     fichier = FileField("Fichier de l'appel (.md)",
                         description="Un fichier texte Markdown encodé en UTF-8, taille maximale 200 Ko, formats "
                                     "acceptés : .md. Son nom donne l'adresse de l'appel, sauf si vous en indiquez une.")
