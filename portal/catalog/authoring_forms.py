@@ -15,6 +15,7 @@ from portal.core.fields import FrenchDateField
 SLUG_HINT = ("L'adresse de la page : /appels/<adresse>/. Minuscules, chiffres et tirets, sans accent ni espace, "
              "par exemple aap-2026-equipes-mobiles.")
 REQUIRED = "Ce champ est obligatoire."
+MAX_TEXT = 200_000
 
 
 class TimeOfDayField(StringField):
@@ -68,7 +69,9 @@ class EditorForm(FlaskForm):
     text = TextAreaField("Texte de l'appel (en-tête YAML et texte en Markdown)",
                          description="Le fichier de l'appel tel que « portal calls check » le lit : un en-tête entre "
                                      "deux lignes « --- », puis le texte. « Vérifier » ne l'enregistre pas ; "
-                                     "« Enregistrer » garde une version, même incomplète.")
+                                     "« Enregistrer » garde une version, même incomplète.",
+                         validators=[Length(max=MAX_TEXT, message="Le texte dépasse 200 000 caractères : un appel "
+                                                                  "tient en quelques dizaines de milliers.")])
 
 
 class ScheduleForm(FlaskForm):

@@ -184,6 +184,8 @@ def save(slug: str):
     draft = _editable(slug)
     form = EditorForm()
     text = form.text.data or ""
+    if not form.validate():
+        raise Refusal(form.text.errors[0], status=422)
     if request.form.get("action") == "verifier":  # checked, nothing written
         result = authoring.check(draft.slug, text)
         return _editor(draft, form, text, checked_now=True, status=200 if result.valid else 422)

@@ -342,3 +342,10 @@ def test_another_issuers_manager_and_an_applicant_get_404_on_every_authoring_url
     assert authoring.source("aap-2026-essai").text == before
     assert not authoring.approval_required(ISSUER)
     assert db.session.scalar(select(CallSource).where(CallSource.slug == "aap-2026-essai")).call_id is None
+
+
+def test_a_text_past_the_largest_length_is_refused_and_nothing_saved(client, manager):
+    new_from_template(client)
+    response = save(client, "aap-2026-essai", "x" * 200_001)
+    assert response.status_code in (303, 422)
+    assert len(authoring.source("aap-2026-essai").revisions) == 1
