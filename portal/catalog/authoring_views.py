@@ -75,7 +75,7 @@ def index():
     settings = [(issuer, ApprovalSettingForm(issuer=issuer, approval_required=authoring.approval_required(issuer),
                                              prefix=f"r{n}")) for n, issuer in enumerate(issuers)]
     return render_template("catalog/authoring/index.html", sources=sources, settings=settings,
-                           calls=_duplicable_calls())
+                           calls=_duplicable_calls(), Management=Management)
 
 
 @bp.post("/parametres")

@@ -1,4 +1,5 @@
-"""Who may manage an e-mail alert: the account that made it, or the person holding its address."""
+"""Who may manage an e-mail alert (the account that made it, or the person holding its address), and who writes
+and publishes calls in the browser (the issuer's managers, the platform's administrators)."""
 
 from __future__ import annotations
 

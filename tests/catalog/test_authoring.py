@@ -349,3 +349,12 @@ def test_a_text_past_the_largest_length_is_refused_and_nothing_saved(client, man
     response = save(client, "aap-2026-essai", "x" * 200_001)
     assert response.status_code in (303, 422)
     assert len(authoring.source("aap-2026-essai").revisions) == 1
+
+
+def test_the_list_says_which_calls_are_file_managed_and_which_portal_written(client, manager, shipped, clock):
+    clock("2026-01-10 09:00:00")
+    new_from_template(client)
+    post_form(client, "/gestion/redaction/aap-2026-essai/publier", {})
+    page = client.get("/gestion/redaction/").get_data(as_text=True)
+    assert "Équipes mobiles de prévention des expulsions locatives</a> <span class=\"hint\">(géré par fichier)" in page
+    assert "Titre de l&#39;appel à projets</a> <span class=\"hint\">(rédigé dans le portail)" in page
