@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import StringField
+from wtforms.validators import Length
 
 from portal.catalog import attachments, authoring, permissions, queries
 from portal.catalog.authoring_models import CallSource
@@ -35,7 +36,9 @@ def register(app: Flask) -> None:
 
 class AttachmentForm(FlaskForm):
     title = StringField("Titre du document", description="Tel que la page de l'appel le listera : « Avis d'appel "
-                        "signé », « Modèle de budget ».", render_kw={"maxlength": attachments.TITLE_MAX})
+                        "signé », « Modèle de budget ».", render_kw={"maxlength": attachments.TITLE_MAX},
+                        validators=[Length(max=attachments.TITLE_MAX,
+                                           message=f"{attachments.TITLE_MAX} caractères au plus.")])
     file = FileField("Fichier", description=attachments.HINT,
                      render_kw={"accept": ",".join(f".{key}" for key in attachments.FORMATS)})
 
