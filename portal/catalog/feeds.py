@@ -52,7 +52,7 @@ def atom():
 
 @bp.get("/calendrier.ics")
 def calendar_all():
-    return _ics([item.call for item in queries.all_calls(now())], "Appels à projets — ouvertures et clôtures")
+    return _ics([item.call for item in queries.all_calls(now())], "Appels à projets — ouvertures, clôtures et dates clés")
 
 
 @bp.get("/<slug>/calendrier.ics")

@@ -366,3 +366,14 @@ def test_the_young_tenants_call_sets_a_target_on_its_indicator(shipped):
     call = next(c for c in shipped.values() if "jeunes primo" in c.title.lower())
     target = call.spec.evaluation.indicators[0].target
     assert target.at_least == Decimal("30")  # « Un objectif minimal de 30 jeunes ayant accédé au logement »
+
+
+def test_themes_a_contacts_organisation_and_a_periods_note_are_on_the_page(client, publish_call):
+    publish_call("cadre", kind="cadre", windows=[], carriers=None, themes=["prévention des expulsions", "logement"],
+                 period={"start": "2021-01-01", "end": "2022-12-31", "note": "Financement prévu pour 2 ans."},
+                 contacts=[{"name": "Annick VOLPATTI", "role": "Référent départemental",
+                            "organisation": "DDCS de Seine-et-Marne"}])
+    text = page(client, "cadre")
+    for fact in ["Thèmes", "prévention des expulsions, logement", "du 1er janvier 2021 au 31 décembre 2022 — "
+                 "Financement prévu pour 2 ans.", "Annick VOLPATTI, Référent départemental, DDCS de Seine-et-Marne"]:
+        assert fact in text, fact
