@@ -30,15 +30,20 @@ class Slot:
         return bool(self.files)
 
 
-def slots(application: Application) -> list[Slot]:
+def documents_asked(application: Application) -> list:
     """The call's documents as asked of this application's organisation: one the call requires of other legal
-    forms only (« s'il s'agit d'une association »: Document.required_for) is optional for it."""
-    current = application.current_files
+    forms only (« s'il s'agit d'une association »: Document.required_for) is optional for it. The deposit, the
+    documents page and the screening checklist all read this."""
     documents = application.call.spec.required_documents
     if any(document.required_for for document in documents):  # read the organisation only when it matters
         legal_form = db.session.get(Organisation, application.organisation_id).legal_form
         documents = [document.for_carrier(legal_form) for document in documents]
-    return [Slot(document, [f for f in current if f.slot == document.key]) for document in documents]
+    return documents
+
+
+def slots(application: Application) -> list[Slot]:
+    current = application.current_files
+    return [Slot(document, [f for f in current if f.slot == document.key]) for document in documents_asked(application)]
 
 
 def problems(application: Application) -> list[Problem]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.accounts.models import Organisation
-from portal.applications import registration
+from portal.applications import completeness, registration
 from portal.applications.models import Application
 from portal.catalog.schema import CARRIER_LABELS, CarrierType
 from portal.core import audit
@@ -45,7 +45,8 @@ def checklist(application: Application) -> list[CheckItem]:
     items += [_agreement(index, text, organisation, application)
               for index, text in enumerate(spec.carriers.agreements, start=1)]
     files = version.files if version is not None else []
-    items += [_document(document, files, version) for document in spec.required_documents if document.required]
+    items += [_document(document, files, version) for document in completeness.documents_asked(application)
+              if document.required]
     items.append(_deadline(application))
     return items
 

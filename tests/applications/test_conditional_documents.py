@@ -58,3 +58,13 @@ def test_a_bailleur_social_deposits_without_it(client, call, make_user, make_org
     assert "(optionnel)" in client.get(f"{url}pieces").get_data(as_text=True)
     assert "/versions/1" in deposit(client, url).headers["Location"]
     assert get_application(url).status == "submitted"
+
+
+def test_screening_asks_the_cerfa_of_the_association_only(client, call, make_user, make_organisation):
+    """The screening checklist (reviews) reads the same rule: no « pièce obligatoire » point for a bailleur social."""
+    from portal.reviews import eligibility
+
+    url = draft_of(client, call, make_user, make_organisation, "bailleur_social")
+    deposit(client, url)
+    points = {item.key for item in eligibility.checklist(get_application(url))}
+    assert "piece-statuts" in points and "piece-cerfa-12156" not in points
