@@ -1,8 +1,9 @@
 """Issue 16 in a real browser. Gaëlle, who manages the Pas-de-Calais's calls, writes next year's edition of a
 shipped call without asking anyone: from her « Espace de gestion », « Nouvel appel », she duplicates the call, makes
 three mistakes and sees each in French at its line, fixes them, previews the page, schedules its publication at a
-Paris minute, and the call appears at that minute (the clock and `portal calls publish-due`). The editor and the
-preview pass axe-core."""
+Paris minute, and the call appears at that minute (the clock and `portal calls publish-due`). In April an association
+starts its application; Gaëlle moves the closing date and republishes: the association sees the dated « Modification
+de l'appel » and gets the e-mail. The editor and the preview pass axe-core."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ def line_of(text: str, fragment: str) -> int:
     return next(n for n, line in enumerate(text.splitlines(), 1) if fragment in line)
 
 
-def test_a_manager_duplicates_a_call_fixes_three_errors_previews_and_schedules_it(app, page, checked, clock,
-                                                                                   make_user):
+def test_a_manager_duplicates_a_call_fixes_three_errors_previews_and_schedules_it(app, page, new_page, checked, clock,
+                                                                                   make_user, make_organisation,
+                                                                                   mailbox):
     clock("2026-01-05 10:00:00")
     services.sync_calls([SHIPPED], at=clock("2026-01-05 10:00:00"))
     make_user("gaelle@pasdecalais.fr", "Gaëlle Gestion", grants=[("manager", {"issuer": ISSUER})])
@@ -84,3 +86,25 @@ def test_a_manager_duplicates_a_call_fixes_three_errors_previews_and_schedules_i
     assert page.goto(f"/appels/{SLUG}/").status == 200
     heading(page, "Équipes mobiles de prévention des expulsions locatives")
     expect(page.get_by_text("Publié le 6 janvier 2026")).to_be_visible()
+
+    # In April, an association starts its application; the manager then moves the closing date and republishes.
+    clock("2026-04-15 10:00:00")
+    claire = make_user("claire@asso-logement.fr", "Claire Martin")
+    make_organisation(claire, "Association Logement Solidaire", legal_form="organisme_agree")
+    applicant = new_page()
+    sign_in(applicant, checked, claire.email)
+    applicant.goto(f"/appels/{SLUG}/")
+    applicant.get_by_role("button", name=re.compile("^Candidater")).first.click()
+    expect(applicant.get_by_role("heading", level=1)).to_be_visible()
+
+    page.goto(f"/gestion/redaction/{SLUG}")
+    editor = page.get_by_label("Texte de l'appel (en-tête YAML et texte en Markdown)")
+    editor.fill(editor.input_value().replace("'2026-05-09'", "'2026-05-22'", 1))
+    page.get_by_role("button", name="Enregistrer").click()
+    page.get_by_role("button", name="Publier cette version maintenant").click()
+    expect(page.get_by_text("L'appel est publié")).to_be_visible()
+
+    applicant.goto(f"/appels/{SLUG}/")
+    expect(applicant.get_by_text("Modification de l'appel du 15 avril 2026")).to_be_visible()
+    mailbox.deliver()
+    assert "Modification de l'appel" in mailbox.last_to(claire.email)["Subject"]
