@@ -63,6 +63,17 @@ def _duplicable_calls() -> list[Call]:
     return [call for call in calls if permissions.can_author_calls(current_user, call.issuer) is None]
 
 
+@bp.app_template_global("writes_calls")
+def writes_calls(user) -> bool:
+    """Whether « Nouvel appel » leads somewhere for her: an issuer's manager or an administrator (no query beyond
+    her grants, which the page's menu has read already)."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    issuers = {grant.issuer for grant in user.grants if getattr(grant, "issuer", None)}
+    issuers.add(current_app.config.get("ISSUER_NAME") or "")
+    return any(permissions.can_author_calls(user, issuer) is None for issuer in issuers if issuer)
+
+
 # ---- list and new call ---------------------------------------------------------------------------------------
 
 @bp.get("/")

@@ -358,3 +358,15 @@ def test_the_list_says_which_calls_are_file_managed_and_which_portal_written(cli
     page = client.get("/gestion/redaction/").get_data(as_text=True)
     assert "Équipes mobiles de prévention des expulsions locatives</a> <span class=\"hint\">(géré par fichier)" in page
     assert "Titre de l&#39;appel à projets</a> <span class=\"hint\">(rédigé dans le portail)" in page
+
+
+def test_the_workspace_offers_nouvel_appel_to_the_issuers_managers_only(app, client, manager, make_user, sign_in,
+                                                                        shipped):
+    assert "Nouvel appel" in client.get("/gestion/").get_data(as_text=True)
+    named = make_user("appel@pasdecalais.fr", "Nommée pour un appel", grants=[("manager", {"call_id": shipped.uuid})])
+    other = app.test_client()
+    sign_in(other, named.email)
+    page = other.get("/gestion/").get_data(as_text=True)
+    assert "Nouvel appel" not in page, page[page.index("Nouvel appel") - 300:page.index("Nouvel appel") + 50]
+    assert "Modifier l'appel" in page
+    assert other.get("/gestion/redaction/nouveau").status_code == 404
