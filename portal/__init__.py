@@ -44,10 +44,12 @@ def create_app(config: Config | None = None) -> Flask:
     app.register_blueprint(opendata.bp)
     csrf.exempt(api.bp)  # read-only JSON API: GET only
     hooks.contribute(app, "account.sections", hooks.fragment("catalog/_account_alerts.html"))
-    from portal.accounts.permissions import can_manage_call
+    from portal.accounts.permissions import can_manage_call, can_manage_issuer, managed_issuers
     from portal.catalog import authoring_views
 
-    authoring_views.register(app, can_manage_call)  # the editor: who manages an issuer is the accounts' rule
+    # The editor: who manages an issuer or a call is the accounts' rule.
+    authoring_views.register(app, can_manage_call=can_manage_call, can_manage_issuer=can_manage_issuer,
+                             managed_issuers=managed_issuers)
     from portal.catalog import attachment_views
 
     attachment_views.register(app)  # the files published with a call: its managers' page, the public download

@@ -29,12 +29,25 @@ def is_staff(user) -> bool:
     return bool(_grants(user))
 
 
+def can_manage_issuer(user, issuer: str) -> Refusal | None:
+    """Administrators and the managers of this issuer (not those named for one of its calls only): they write and
+    publish its calls. To anyone else its back office does not exist (404)."""
+    if is_admin(user) or any(grant.role == Role.MANAGER and grant.issuer and grant.issuer == issuer
+                             for grant in _grants(user)):
+        return None
+    return Refusal.not_found()
+
+
+def managed_issuers(user) -> set[str]:
+    """The issuers her manager grants name (an administrator manages every issuer besides)."""
+    return {grant.issuer for grant in _grants(user) if grant.role == Role.MANAGER and grant.issuer}
+
+
 def can_manage_call(user, call_id: uuid.UUID, issuer: str) -> Refusal | None:
     """Administrators, managers of the call's issuer and managers named for this very call; to anyone else the
     call's back office does not exist (404)."""
-    if is_admin(user) or any(
-            grant.role == Role.MANAGER and (grant.call_id == call_id or (grant.issuer and grant.issuer == issuer))
-            for grant in _grants(user)):
+    if can_manage_issuer(user, issuer) is None or any(grant.role == Role.MANAGER and grant.call_id == call_id
+                                                      for grant in _grants(user)):
         return None
     return Refusal.not_found()
 

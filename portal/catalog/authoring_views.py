@@ -30,9 +30,9 @@ from portal.core.time import PARIS, now
 bp = Blueprint("authoring", __name__, url_prefix="/gestion/redaction")
 
 
-def register(app, can_manage_call) -> None:
+def register(app, **staff_rules) -> None:
     """The editor's pages, given the accounts domain's rule of who manages an issuer's calls."""
-    permissions.use_staff_rule(app, can_manage_call)
+    permissions.use_staff_rules(app, **staff_rules)
     app.register_blueprint(bp)
 
 
@@ -49,7 +49,7 @@ def _editable(slug: str) -> CallSource:
 def _authorable_issuers() -> list[str]:
     """The issuers she may write calls for: those the portal knows and those her grants name, as the accounts'
     rule (permissions.can_author_calls) admits them."""
-    named = {grant.issuer for grant in current_user.grants if getattr(grant, "issuer", None)}
+    named = permissions.issuers_named(current_user)
     names = set(authoring.known_issuers(current_app.config.get("ISSUER_NAME"))) | named
     return sorted(name for name in names if permissions.can_author_calls(current_user, name) is None)
 
@@ -69,7 +69,7 @@ def writes_calls(user) -> bool:
     her grants, which the page's menu has read already)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    issuers = {grant.issuer for grant in user.grants if getattr(grant, "issuer", None)}
+    issuers = permissions.issuers_named(user)
     issuers.add(current_app.config.get("ISSUER_NAME") or "")
     return any(permissions.can_author_calls(user, issuer) is None for issuer in issuers if issuer)
 

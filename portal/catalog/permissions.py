@@ -3,8 +3,6 @@ and publishes calls in the browser (the issuer's managers, the platform's admini
 
 from __future__ import annotations
 
-import uuid
-
 from flask import current_app
 
 from portal.catalog.alerts import Alert
@@ -19,25 +17,30 @@ def can_manage_alert(user, alert: Alert) -> Refusal | None:
 
 
 # ---- calls written in the browser (authoring) -------------------------------------------------------------------
-# Who manages an issuer is the accounts domain's rule, which the catalogue may not import: create_app hands it its
-# predicate (accounts.permissions.can_manage_call) through `use_staff_rule`.
-_NO_CALL = uuid.UUID(int=0)  # no grant names the nil UUID: only the issuer's managers and administrators pass
+# Who manages an issuer or a call is the accounts domain's rule, which the catalogue may not import: create_app hands
+# it the accounts' predicates through `use_staff_rules`.
 
 
-def use_staff_rule(app, can_manage_call) -> None:
-    app.extensions["catalog.can_manage_call"] = can_manage_call
+def use_staff_rules(app, *, can_manage_call, can_manage_issuer, managed_issuers) -> None:
+    app.extensions["catalog.staff_rules"] = {"call": can_manage_call, "issuer": can_manage_issuer,
+                                             "issuers": managed_issuers}
 
 
-def _can_manage_call(user, call_id: uuid.UUID, issuer: str) -> Refusal | None:
-    if not getattr(user, "is_authenticated", False):
-        return Refusal.not_found()
-    return current_app.extensions["catalog.can_manage_call"](user, call_id, issuer)
+def _rule(name: str):
+    return current_app.extensions["catalog.staff_rules"][name]
+
+
+def issuers_named(user) -> set[str]:
+    """The issuers her grants name, for the lists of the editor (each still passes can_author_calls)."""
+    return _rule("issuers")(user) if getattr(user, "is_authenticated", False) else set()
 
 
 def can_author_calls(user, issuer: str) -> Refusal | None:
-    """A manager whose grant covers the issuer, or a platform administrator, writes and publishes its calls; to
-    anyone else the drafts do not exist (404)."""
-    return _can_manage_call(user, _NO_CALL, issuer)
+    """A manager of the issuer, or a platform administrator, writes and publishes its calls; to anyone else the
+    drafts do not exist (404). A manager named for one call only does not write the issuer's calls."""
+    if not getattr(user, "is_authenticated", False):
+        return Refusal.not_found()
+    return _rule("issuer")(user, issuer)
 
 
 def can_edit_source(user, source) -> Refusal | None:
@@ -47,4 +50,6 @@ def can_edit_source(user, source) -> Refusal | None:
 
 def can_read_call_file(user, call) -> Refusal | None:
     """A call synced from calls/ opens read-only in the editor for those who manage it."""
-    return _can_manage_call(user, call.uuid, call.issuer)
+    if not getattr(user, "is_authenticated", False):
+        return Refusal.not_found()
+    return _rule("call")(user, call.uuid, call.issuer)

@@ -370,3 +370,17 @@ def test_the_workspace_offers_nouvel_appel_to_the_issuers_managers_only(app, cli
     assert "Nouvel appel" not in page, page[page.index("Nouvel appel") - 300:page.index("Nouvel appel") + 50]
     assert "Modifier l'appel" in page
     assert other.get("/gestion/redaction/nouveau").status_code == 404
+
+
+def test_a_manager_named_for_one_call_does_not_write_her_issuers_calls(app, client, manager, make_user, sign_in,
+                                                                        shipped):
+    """Her grant covers that call's selection, not the issuer's publications: its drafts do not exist for her, and
+    the call's file opens read-only as it does for its issuer's managers."""
+    new_from_template(client)
+    make_user("jury@pasdecalais.fr", "Jeanne Jury", grants=[("manager", {"call_id": shipped.uuid})])
+    other = app.test_client()
+    sign_in(other, "jury@pasdecalais.fr")
+    assert other.get("/gestion/redaction/aap-2026-essai").status_code == 404
+    assert other.get(f"/gestion/redaction/{shipped.slug}").status_code == 200
+    assert new_from_template(other, slug="aap-2026-intrus").status_code in (404, 422)
+    assert authoring.source("aap-2026-intrus") is None
