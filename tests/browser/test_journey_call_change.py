@@ -49,7 +49,9 @@ def test_a_manager_moves_the_closing_date_and_an_association_with_a_draft_is_tol
 
     # Gaëlle joins the signed notice to the call.
     sign_in(page, checked, gaelle.email)
-    page.goto(f"/gestion/redaction/{SLUG}/pieces-jointes")
+    # From her « Espace de gestion », the call's editor, then its documents: links only.
+    page.get_by_role("link", name=re.compile("^Modifier l'appel")).first.click()
+    page.get_by_role("link", name=re.compile("^Documents de l'appel")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Documents de l'appel « {SLUG} »")
     checked(page, "documents de l'appel vides")
     page.get_by_label("Titre du document").fill("Avis d’appel signé")
@@ -63,7 +65,7 @@ def test_a_manager_moves_the_closing_date_and_an_association_with_a_draft_is_tol
     # On 3 May, she moves the closing date to 23 May in the editor and publishes the new version.
     moment = clock("2025-05-03 11:00:00")
     page.clock.set_fixed_time(moment)
-    page.goto(f"/gestion/redaction/{SLUG}")
+    page.get_by_role("navigation", name="Fil d'Ariane").get_by_role("link", name=SLUG).click()
     page.get_by_label(re.compile("^Texte de l'appel")).fill(call_text("2025-05-23"))
     page.get_by_role("button", name="Enregistrer").click()
     expect(page.locator(".notice-success")).to_contain_text("enregistrée")
