@@ -22,6 +22,7 @@ SLOTS = {
     "account.sections": "accounts/home.html, after the roles (user) → HTML",
     "account.role_home": "accounts/home.html, « Mes rôles », each role (user, grant) → NavEntry: that role's home",
     "call.apply": "catalog/detail.html, the « Candidater » box (call, status) → HTML",
+    "call.preview_form": "catalog/authoring/preview.html, under the page (call) → HTML: its application form, read-only",
     "call.staff_links": "applications/_apply.html, the buttons a call's manager sees on the call page (call) → HTML",
     "staff_list.links": "applications/staff_list.html, beside the call's title (call) → HTML",
     "staff_application.links": "applications/staff_show.html, under the title (application) → HTML",
