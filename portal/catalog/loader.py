@@ -221,7 +221,7 @@ def _path(loc: tuple) -> str:
 
 # ---- YAML errors: what to do ------------------------------------------------------------------------------------
 
-QUOTE_EXAMPLE = 'titre: "Appel : logement"'
+QUOTE_EXAMPLE = 'title: "Appel : logement"'
 
 
 def _yaml_error(name: str, front: str, error: yaml.YAMLError) -> CallError:
@@ -231,6 +231,15 @@ def _yaml_error(name: str, front: str, error: yaml.YAMLError) -> CallError:
     line = mark.line + FRONT_MATTER_LINE if mark else FRONT_MATTER_LINE
     source = front.splitlines()[mark.line] if mark and mark.line < len(front.splitlines()) else ""
     return CallError(name, "(en-tête)", f"YAML invalide : {_yaml_advice(error, source, mark)}", line=line)
+
+
+def _quoted(source: str) -> str | None:
+    """The line as it should read, its value between quotes (« body: "Département : Pas-de-Calais" »)."""
+    match = re.match(r"^(\s*(?:-\s+)?[\w-]+:\s+)(.+?)\s*$", source)
+    if not match or match[2].startswith(('"', "'")):
+        return None
+    value = match[2].replace('"', '\\"')
+    return f'{match[1].strip()} "{value}"'
 
 
 def _yaml_advice(error: yaml.YAMLError, source: str, mark) -> str:
@@ -243,7 +252,7 @@ def _yaml_advice(error: yaml.YAMLError, source: str, mark) -> str:
     if "mapping values are not allowed" in problem:
         if re.search(r":(\s|$)", before):
             return ("cette valeur contient « : » (deux-points suivi d'une espace), que YAML lit comme un nouveau "
-                    f"champ. Mettez la valeur entre guillemets : {QUOTE_EXAMPLE}")
+                    f"champ. Mettez la valeur entre guillemets : {_quoted(source) or QUOTE_EXAMPLE}")
         return ("indentation incohérente : cette ligne est plus décalée que les champs de son bloc ; alignez-la "
                 "sur eux (même nombre d'espaces en début de ligne)")
     if "sequence entries are not allowed" in problem:

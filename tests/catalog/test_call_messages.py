@@ -82,7 +82,8 @@ def test_a_value_with_a_colon_gets_the_advice_to_quote_it():
     text = GOOD.replace("  body: Département du Pas-de-Calais", "  body: Département : Pas-de-Calais")
     [error] = loader.load_text("appel.md", text).errors
     assert error.line == line_of(text, "body: Département")
-    assert "guillemets" in error.message and 'titre: "Appel : logement"' in error.message
+    # The advice is her own line, quoted.
+    assert "guillemets" in error.message and 'body: "Département : Pas-de-Calais"' in error.message
 
 
 def test_tabs_and_bad_indentation_say_what_to_do():
