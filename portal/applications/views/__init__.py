@@ -23,6 +23,7 @@ def register(app: Flask) -> None:
         applicant,
         deletion,
         documents,
+        preview_form,
         registration,
         staff,
         verification,
@@ -33,6 +34,7 @@ def register(app: Flask) -> None:
     call_changes.register()  # those applying to a call are told by e-mail what changed in it
     # The catalogue's call page and the header show this domain's parts through slots, without naming it.
     hooks.contribute(app, "call.apply", hooks.fragment("applications/_apply.html"))
+    hooks.contribute(app, "call.preview_form", preview_form.fragment)  # the editor's preview: the form implied
     hooks.contribute(app, "navigation", lambda user: hooks.NavEntry("Mes candidatures", "applications.mine"), order=20)
     # A member of an association lands on her applications after signing in (after any staff role's home).
     hooks.contribute(app, "home", lambda user: (40, url_for("applications.mine")) if user.memberships else None)
