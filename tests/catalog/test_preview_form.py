@@ -60,6 +60,52 @@ def test_the_preview_shows_the_questions_and_budget_of_a_template_call_read_only
     assert "<button" not in part
 
 
+MORE_QUESTIONS = """    type: long_text
+  - key: territoires
+    label: "Territoires couverts"
+    type: multiple_choice
+    choices: ["Artois", "Boulonnais"]
+  - key: logement
+    label: "Disposez-vous d'un logement relais ?"
+    type: yes_no
+  - key: equipe
+    label: "Composition de l'équipe"
+    type: table
+    columns:
+      - key: fonction
+        label: "Fonction"
+      - key: etp
+        label: "ETP"
+        type: number
+declarations:
+  - key: casf
+    text: "Je déclare ne pas avoir fait l'objet des condamnations du livre III du CASF."
+"""
+
+
+def test_every_kind_of_question_and_the_declarations_are_shown_empty_and_disabled(client, manager, clock):
+    clock("2026-01-10 09:00:00")
+    new_from_template(client)
+    text = authoring.source("aap-2026-essai").text.replace("    type: long_text\n", MORE_QUESTIONS, 1)
+    assert authoring.check("aap-2026-essai", text).valid
+    save(client, "aap-2026-essai", text)
+    db.session.expire_all()
+    part = _form_part(_preview(client))
+    for said in ["Territoires couverts", "Artois", "Boulonnais", "Disposez-vous d&#39;un logement relais ?", "Oui",
+                 "Composition de l&#39;équipe", "Fonction", "ETP", "Déclarations sur l'honneur",
+                 "Je déclare ne pas avoir fait l&#39;objet des condamnations du livre III du CASF."]:
+        assert said in part, said
+    assert 'type="checkbox" id="q-territoires-1"' in part and 'type="radio" id="q-logement-1"' in part
+    assert 'id="q-equipe-0-fonction"' in part and 'id="decl-casf"' in part
+    assert " checked" not in part and "Cochée par" not in part
+    # Headings under the section's own: the form's parts are h3.
+    assert "<h3>Questions de l'appel</h3>" in part and "<h3>Déclarations sur l'honneur</h3>" in part
+    assert "<h2>" not in part.split("</h2>", 1)[1]
+    # The whole form sits in one disabled fieldset, which holds every input of the section.
+    opened = part.index("<fieldset class=\"plain-fieldset\" disabled>")
+    assert part.index("<input") > opened and part.rindex("<input") < part.rindex("</fieldset>")
+
+
 def test_the_preview_lists_the_documents_asked_and_for_whom(client, manager, clock):
     clock("2026-01-10 09:00:00")
     new_from_template(client)
