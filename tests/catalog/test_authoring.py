@@ -177,10 +177,12 @@ def test_the_diff_between_two_revisions_says_what_was_added_and_removed(client, 
 
 
 def _main(page: str) -> str:
-    """The call's page from its title to the end, without the apply box (a preview has no window to apply to)."""
+    """The call's page from its title to the end, without the apply box (a preview has no window to apply to) and
+    without the preview's own section below it: the application form the call implies."""
     start = page.index("<h1>")
     part = page[start:page.index("</main>")] if "</main>" in page else page[start:]
-    return re.sub(r'<section id="candidater".*?</section>', "", part, flags=re.S)
+    part = re.sub(r'<section id="candidater".*?</section>', "", part, flags=re.S)
+    return part.split('<section id="formulaire-implique"')[0]
 
 
 def test_the_preview_is_the_public_page_and_writes_nothing(client, manager, clock):
