@@ -66,6 +66,10 @@ def create_app(config: Config | None = None) -> Flask:
 
     reviews_views.register(app)
 
+    from portal.followup import views as followup_views
+
+    followup_views.register(app)
+
     from portal import admin, pages
 
     app.register_blueprint(pages.bp)

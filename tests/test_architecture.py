@@ -1,4 +1,5 @@
-"""Dependencies run one way: reviews → applications → catalog, accounts → core (see the architecture guide)."""
+"""Dependencies run one way: followup → reviews → applications → catalog, accounts → core (see the architecture
+guide)."""
 
 import ast
 from pathlib import Path
@@ -11,6 +12,7 @@ ALLOWED = {
     "accounts": {"core", "accounts"},
     "applications": {"core", "catalog", "accounts", "applications"},
     "reviews": {"core", "catalog", "accounts", "applications", "reviews"},
+    "followup": {"core", "catalog", "accounts", "applications", "reviews", "followup"},
 }
 SHARED = {"extensions", "config"}  # created once, bound in create_app: any domain may use them
 PRIVATE = {"views", "forms", "cli"}  # never reached from another domain
@@ -79,7 +81,8 @@ TEMPLATE_ALLOWED = {
     "accounts": {"core", "frame", "accounts"},
     "applications": {"core", "frame", "catalog", "accounts", "applications"},
     "reviews": {"core", "frame", "catalog", "accounts", "applications", "reviews"},
-    "root": {"core", "frame", "catalog", "accounts", "applications", "reviews", "root"},
+    "followup": {"core", "frame", "catalog", "accounts", "applications", "reviews", "followup"},
+    "root": {"core", "frame", "catalog", "accounts", "applications", "reviews", "followup", "root"},
 }
 FRAME = {"base.html", "macros", "errors", "pages"}
 # The shared folders' files, by the domain that renders them.

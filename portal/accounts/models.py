@@ -23,10 +23,12 @@ class Role(Labelled):
     ADMIN = "admin"
     MANAGER = "manager"
     REVIEWER = "reviewer"
+    FINANCE = "finance"  # certifies the « service fait » and records payments, for one issuer
 
 
 ROLES = labelled(Role, {Role.ADMIN: "Administrateur de la plateforme", Role.MANAGER: "Gestionnaire d'appels",
-                        Role.REVIEWER: "Membre de comité (évaluateur)"})
+                        Role.REVIEWER: "Membre de comité (évaluateur)",
+                        Role.FINANCE: "Service financier (service fait, paiements)"})
 
 
 class MembershipRole(Labelled):
@@ -210,7 +212,8 @@ class RoleGrant(Base):
         check_in("role", Role, name="role"),
         CheckConstraint("(role = 'admin' AND issuer IS NULL AND call_id IS NULL)"
                         " OR (role = 'manager' AND (issuer IS NULL) <> (call_id IS NULL))"
-                        " OR (role = 'reviewer' AND issuer IS NULL AND call_id IS NOT NULL)", name="scope"),
+                        " OR (role = 'reviewer' AND issuer IS NULL AND call_id IS NOT NULL)"
+                        " OR (role = 'finance' AND issuer IS NOT NULL AND call_id IS NULL)", name="scope"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -28,6 +28,10 @@ def grant_role(user: User, role: Role | str, by: User | None, *, issuer: str | N
         issuer = None
         if not call_id:
             raise Refusal("Choisissez l'appel dont cette personne évaluera les candidatures.")
+    elif role == Role.FINANCE:
+        call_id = None
+        if not issuer:
+            raise Refusal("Choisissez l'émetteur dont cette personne certifiera le service fait et les paiements.")
     duplicate = db.session.scalar(select(RoleGrant).where(RoleGrant.user_id == user.id, RoleGrant.role == role,
                                                           RoleGrant.issuer.is_(None) if issuer is None
                                                           else RoleGrant.issuer == issuer,

@@ -1,0 +1,12 @@
+"""The follow-up domain's pages, registered by create_app. Each part (conventions, payments, reports) adds its
+blueprint and its contributions to the slots here."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from portal.followup import models  # noqa: F401 - the tables, with the metadata wherever the app is
+
+
+def register(app: Flask) -> None:
+    """Nothing routed yet: the schema comes first (issue 17)."""
