@@ -38,6 +38,12 @@ def can_manage_issuer(user, issuer: str) -> Refusal | None:
     return Refusal.not_found()
 
 
+def is_finance_for(user, issuer: str) -> bool:
+    """The issuer's finance department (Role.FINANCE granted for this issuer): it sees the follow-up of its calls
+    (conventions, tranches) read-only and certifies and records payments."""
+    return any(grant.role == Role.FINANCE and grant.issuer and grant.issuer == issuer for grant in _grants(user))
+
+
 def managed_issuers(user) -> set[str]:
     """The issuers her manager grants name (an administrator manages every issuer besides)."""
     return {grant.issuer for grant in _grants(user) if grant.role == Role.MANAGER and grant.issuer}
