@@ -181,10 +181,48 @@ class UnitCost(Strict):
     max_amount: Amount | None = None
 
 
+class PaymentTrigger(StrEnum):
+    """What makes a payment due (issue 17): the convention's signature, a date, or the acceptance of a report."""
+
+    SIGNATURE = "signature"
+    DATE = "date"
+    REPORT = "report"
+
+
 class Payment(Strict):
+    """One payment of the schedule: a share (`percent`) or an `amount`; neither on the last one makes it the balance
+    (« solde »), the rest of the convention's amount. `when` keeps the call's words."""
+
     label: Text  # « Avance », « Solde »
     percent: Annotated[Decimal, Field(gt=0, le=100)] | None = None
+    amount: Amount | None = None
+    trigger: PaymentTrigger | None = None
+    on: dt.date | None = None  # for a date trigger
+    report: Literal["interim", "annual", "final"] | None = None  # for a report trigger
     when: Text | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_is_a_key(cls, data):
+        # YAML 1.1 reads a bare `on:` key as the boolean true.
+        if isinstance(data, dict) and True in data and "on" not in data:
+            data = {("on" if key is True else key): value for key, value in data.items()}
+        return data
+
+    @model_validator(mode="after")
+    def _trigger_fits(self) -> Payment:
+        if self.percent is not None and self.amount is not None:
+            raise ValueError(f"versement « {self.label} » : indiquer « percent » ou « amount », pas les deux")
+        if self.trigger == PaymentTrigger.DATE and self.on is None:
+            raise ValueError(f"versement « {self.label} » : un versement à date (trigger: date) demande sa date « on »")
+        if self.on is not None and self.trigger != PaymentTrigger.DATE:
+            raise ValueError(f"versement « {self.label} » : la date « on » ne vaut que pour « trigger: date »")
+        if self.trigger == PaymentTrigger.REPORT and self.report is None:
+            raise ValueError(f"versement « {self.label} » : un versement au bilan (trigger: report) demande le bilan "
+                             "« report » : interim, annual ou final")
+        if self.report is not None and self.trigger != PaymentTrigger.REPORT:
+            raise ValueError(f"versement « {self.label} » : « report » ne vaut que pour « trigger: report »")
+        return self
 
 
 class YearEnvelope(Strict):
