@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 from decimal import Decimal
 
@@ -18,8 +19,10 @@ from portal.core.errors import Refusal
 from portal.extensions import db
 from portal.followup import payments, payments_totals
 from portal.followup.states import TrancheState, Trigger
+from tests.conftest import PASSWORD, csrf_token, post_form
 from tests.followup.payments_setup import accept_report, funding_2025
 from tests.followup.payments_setup import build_followed as build_followed  # noqa: F401 - the fixture
+from tests.reviews.conftest import refresh, sign_in_as
 
 pytestmark = pytest.mark.usefixtures("app")
 AT = dt.datetime(2025, 9, 1, 8, 0, tzinfo=dt.UTC)
@@ -192,3 +195,57 @@ def test_the_finance_export_in_csv_and_xlsx(build_followed, app):
         assert values[header.index("Montant dû (€)")] == 6000
         assert values[header.index("État")] == TrancheState(tranche.state).label
     assert time.now()
+
+
+# ---- the pages ------------------------------------------------------------------------------------------------
+
+def page(response) -> str:
+    return plain(html.unescape(response.get_data(as_text=True)))
+
+
+def test_the_pages_take_a_tranche_from_due_to_paid_with_errors_at_their_fields(build_followed, client, make_user):
+    followed = build_followed()
+    convention = followed.conventions[0]
+    schedule = f"/gestion/suivi/conventions/{convention.id}/echeancier"
+    sign_in_as(client, followed.manager)
+    assert "L'échéancier n'est pas encore établi" in page(client.get(schedule))
+    assert post_form(client, f"{schedule}/etablir", {}).status_code == 303
+    text = page(client.get(schedule))
+    assert "Avance — Due" in text and "60 % de 10 000 € (montant de la convention) = 6 000 €" in text
+    assert "Solde annuel — Prévue" in text and "à l'acceptation d'un bilan : bilan final" in text.lower()
+    advance = refresh(convention).tranches[0]
+    assert post_form(client, f"{schedule}/tranches/{advance.id}/demander", {}).status_code == 303
+    # The manager cannot certify: refused, nothing written.
+    response = post_form(client, f"{schedule}/tranches/{advance.id}/certifier", {"tranche-0-certified_amount": "6000"})
+    assert response.status_code in (303, 403)
+    assert refresh(convention).tranches[0].state == TrancheState.REQUESTED
+    client.post("/compte/deconnexion", data={"csrf_token": csrf_token(client)})
+
+    sign_in_as(client, followed.finance)
+    assert "Service fait à certifier (1)" in page(client.get("/finances/"))
+    response = post_form(client, f"{schedule}/tranches/{advance.id}/certifier", {"tranche-0-certified_amount": "6 500"})
+    assert response.status_code == 422
+    text = page(response)
+    assert 'id="tranche-0-certified_amount-error"' in text and "dépasse le montant dû" in text
+    assert post_form(client, f"{schedule}/tranches/{advance.id}/certifier",
+                     {"tranche-0-certified_amount": "6 000,00"}).status_code == 303
+    response = post_form(client, f"{schedule}/tranches/{advance.id}/payer", {
+        "tranche-0-commitment_ref": "EJ-2025-17", "tranche-0-payment_ref": "", "tranche-0-paid_on": "2025-09-15",
+        "tranche-0-paid_amount": "6000"})
+    assert response.status_code == 422 and "Indiquez le numéro de mandat" in page(response)
+    assert post_form(client, f"{schedule}/tranches/{advance.id}/payer", {
+        "tranche-0-commitment_ref": "EJ-2025-17", "tranche-0-payment_ref": "MDT-42", "tranche-0-paid_on": "2025-09-15",
+        "tranche-0-paid_amount": "6000"}).status_code == 303
+    text = page(client.get(schedule))
+    assert "Avance — Payée" in text and "engagement EJ-2025-17, mandat MDT-42" in text
+    text = page(client.get(f"/gestion/suivi/{followed.call.slug}/paiements"))
+    assert "Engagé (conventions signées)" in text and "100 000 €" in text and "6 000 €" in text
+    response = client.get(f"/gestion/suivi/{followed.call.slug}/paiements.csv")
+    assert response.status_code == 200 and "MDT-42" in response.get_data(as_text=True)
+
+
+def test_a_finance_person_lands_on_her_home_and_sees_finances_in_the_menu(build_followed, client):
+    followed = build_followed()
+    response = post_form(client, "/compte/connexion", {"email": followed.finance.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/finances/")
+    assert 'href="/finances/"' in client.get("/finances/").get_data(as_text=True)
