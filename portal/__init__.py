@@ -86,10 +86,11 @@ def create_app(config: Config | None = None) -> Flask:
     from portal.core.cli import mail_cli
     from portal.core.storage_cli import storage_cli
     from portal.demo import demo_cli
+    from portal.followup.cli import followup_cli
     from portal.reviews.cli import reviews_cli
 
     for group in (calls_cli, alerts_cli, users_cli, applications_cli, reviews_cli, mail_cli, storage_cli, demo_cli,
-                  backup_command, restore_command):
+                  backup_command, restore_command, followup_cli):
         app.cli.add_command(group)
 
     @app.context_processor

@@ -90,7 +90,8 @@ MAIL = {"account_exists": "accounts", "confirm_email": "accounts", "invitation":
         "alert_confirm": "catalog", "alert_digest": "catalog",
         "draft_reminder": "applications", "partner_invitation": "applications", "pieces_request": "applications",
         "receipt": "applications", "message_waiting": "applications", "call_changed": "applications",
-        "decision": "reviews", "decision_change": "reviews", "review_reminder": "reviews"}
+        "decision": "reviews", "decision_change": "reviews", "review_reminder": "reviews",
+        "convention_sent": "followup", "convention_reminder": "followup"}
 
 
 def template_owner(name: str) -> str | None:

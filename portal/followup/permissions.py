@@ -12,7 +12,8 @@ from portal.applications.permissions import can_manage_application, can_view_app
 from portal.core.errors import Refusal
 from portal.extensions import db
 
-__all__ = ["can_manage_convention", "can_prepare_convention", "can_sign_for_organisation", "can_view_convention",
+__all__ = ["can_manage_convention", "can_prepare_convention", "can_sign_for_organisation", "can_view_as_organisation",
+           "can_view_convention",
            "can_view_convention_as_staff", "is_finance_for"]
 
 
@@ -46,6 +47,11 @@ def can_view_convention(user, convention) -> Refusal | None:
     partners, as for the application); to anyone else it does not exist (404)."""
     if can_view_convention_as_staff(user, convention) is None:
         return None
+    return can_view_application(user, _application(convention))
+
+
+def can_view_as_organisation(user, convention) -> Refusal | None:
+    """The organisation's side of a convention: the members of the lead organisation and accepted partners."""
     return can_view_application(user, _application(convention))
 
 

@@ -10,3 +10,5 @@ from portal.followup import models  # noqa: F401 - the tables, with the metadata
 
 def register(app: Flask) -> None:
     """Nothing routed yet: the schema comes first (issue 17)."""
+    from portal.followup.views import conventions  # the conventions' pages
+    conventions.register(app)

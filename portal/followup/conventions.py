@@ -1,0 +1,492 @@
+"""Conventions (issue 17): drafted for a published « retenu » from the call and the decision, with the issuer's
+template (Markdown with placeholders, rendered in a Jinja sandbox) or the portal's default one; sent for signature,
+signed by the organisation then by the issuer (signed copies checked like every upload), in force at the later
+signature; amended (« avenant ») once in force, each amendment a new version saying what changed.
+
+Services flush and audit; the request commits (core.unit_of_work). Refusals are in French."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import func, select
+
+from portal.accounts.models import Organisation
+from portal.accounts.queries import members_of
+from portal.applications.models import Application
+from portal.core import audit, mail
+from portal.core.errors import Refusal
+from portal.core.formatting import date_fr, money_fr, number_fr
+from portal.core.pdf import render_pdf
+from portal.core.scan_status import ScanStatus
+from portal.core.time import today_paris
+from portal.core.uploads import store_checked
+from portal.core.urls import external_url
+from portal.extensions import db
+from portal.followup.models import Convention, ConventionTemplate, ConventionVersion, SignedCopy
+from portal.followup.states import ConventionState, SignatureSide, VersionKind
+from portal.reviews import queries as review_queries
+from portal.reviews.models import Decision
+from portal.reviews.states import Outcome
+
+DEFAULT_TEMPLATE = Path(__file__).parent / "data" / "convention.md"
+# Décret 2001-495 du 6 juin 2001 (art. 1er): a convention is required above this amount. A note for the staff only.
+CONVENTION_THRESHOLD = Decimal("23000")
+SIGNED_FORMATS = ("pdf",)
+SIGNED_MAX_MB = 20
+
+PLACEHOLDERS = {
+    "numero": "le numéro de la convention",
+    "financeur": "l'organisme financeur",
+    "signataire": "le signataire pour le financeur",
+    "organisation": "le nom de l'organisation bénéficiaire",
+    "organisation_adresse": "son adresse",
+    "representant": "son représentant légal",
+    "appel": "le titre de l'appel",
+    "candidature": "le numéro de la candidature",
+    "objet": "l'objet de la convention",
+    "montant": "le montant attribué",
+    "duree": "la durée",
+    "debut": "la date de début",
+    "fin": "la date de fin",
+    "echeancier": "l'échéancier des versements",
+    "indicateurs": "les indicateurs d'évaluation",
+    "bilans": "les bilans attendus",
+    "clauses": "les conditions de l'appel",
+}
+
+NOT_SELECTED = ("Une convention se prépare pour une candidature retenue, une fois la décision publiée : ce n'est pas "
+                "le cas de celle-ci.")
+
+
+# ---- reading ---------------------------------------------------------------------------------------------------
+
+def convention_of(application: Application) -> Convention | None:
+    return db.session.scalar(select(Convention).where(Convention.application_id == application.id))
+
+
+def of_call(call) -> list[Convention]:
+    return list(db.session.scalars(select(Convention).where(Convention.call_id == call.id)
+                                   .order_by(Convention.number)))
+
+
+def current_version(convention: Convention) -> ConventionVersion:
+    return convention.versions[-1]
+
+
+def application_of(convention: Convention) -> Application:
+    return db.session.get(Application, convention.application_id)
+
+
+def below_threshold(convention_or_amount) -> bool:
+    amount = getattr(convention_or_amount, "amount", convention_or_amount)
+    return amount is not None and amount <= CONVENTION_THRESHOLD
+
+
+def selected_without_convention(call) -> list[Application]:
+    """The call's applications with a published « retenu » and no convention yet."""
+    return list(db.session.scalars(
+        select(Application).join(Decision, Decision.application_id == Application.id)
+        .where(Application.call_id == call.id, Decision.outcome == Outcome.SELECTED,
+               Decision.published_at.is_not(None),
+               Application.id.not_in(select(Convention.application_id)))
+        .order_by(Application.number)))
+
+
+def applications_of(listed: list[Convention]) -> list[Application]:
+    ids = [c.application_id for c in listed]
+    return list(db.session.scalars(select(Application).where(Application.id.in_(ids)))) if ids else []
+
+
+def can_be_drafted(application: Application) -> bool:
+    decision = review_queries.decision_of(application)
+    return (decision is not None and decision.published_at is not None and decision.outcome == Outcome.SELECTED
+            and decision.amount is not None and convention_of(application) is None)
+
+
+# ---- the text ----------------------------------------------------------------------------------------------
+
+_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
+
+
+def check_template(text: str) -> None:
+    """Refuse a template Jinja cannot read or that names a placeholder the portal does not fill."""
+    try:
+        parsed = _env.parse(text)
+    except TemplateSyntaxError as error:
+        raise Refusal(f"Le modèle de convention est illisible à la ligne {error.lineno} : écrivez chaque champ "
+                      "entre doubles accolades, par exemple {{ organisation }}.", field="text") from error
+    unknown = sorted(meta.find_undeclared_variables(parsed) - set(PLACEHOLDERS))
+    if unknown:
+        names = ", ".join(f"{{{{ {name} }}}}" for name in unknown)
+        known = ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
+        raise Refusal(f"Le modèle de convention emploie des champs inconnus : {names}. Champs possibles : {known}.",
+                      field="text")
+    _render(parsed_text=text, context=dict.fromkeys(PLACEHOLDERS, "…"))
+
+
+def _render(parsed_text: str, context: dict) -> str:
+    try:
+        return _env.from_string(parsed_text).render(**context)
+    except (SecurityError, UndefinedError, TypeError, ValueError) as error:
+        raise Refusal("Le modèle de convention emploie une expression que le portail ne calcule pas : écrivez "
+                      "seulement des champs, par exemple {{ organisation }}.", field="text") from error
+
+
+def template_text(issuer: str) -> str:
+    stored = db.session.get(ConventionTemplate, issuer)
+    return stored.text if stored is not None else DEFAULT_TEMPLATE.read_text(encoding="utf-8")
+
+
+def _bullets(lines: list[str], empty: str) -> str:
+    return "\n".join(f"- {line}" for line in lines) if lines else empty
+
+
+def _schedule(spec, amount: Decimal) -> str:
+    funding = spec.funding
+    lines = []
+    for payment in (funding.payment_schedule if funding else []):
+        share = f" : {money_fr(payment.amount)}" if payment.amount is not None else ""
+        if payment.percent is not None:
+            share = (f" : {number_fr(payment.percent)} % du montant, soit "
+                     f"{money_fr((amount * payment.percent / 100).quantize(Decimal('0.01')))}")
+        lines.append(f"{payment.label}{share}{f' ({payment.when})' if payment.when else ''}")
+    for cost in (funding.unit_costs if funding else []):
+        cap = f", dans la limite de {cost.max_units} {cost.unit or 'unités'}" if cost.max_units else ""
+        lines.append(f"Coût unitaire « {cost.label} » : {money_fr(cost.amount)}{f' par {cost.unit}' if cost.unit else ''}{cap}")
+    return _bullets(lines, "Le versement intervient selon les modalités précisées par le financeur.")
+
+
+def _indicators(spec) -> str:
+    evaluation = spec.evaluation
+    lines = [f"{i.label}{f' — objectif : {i.target.text}' if i.target else ''}"
+             for i in (evaluation.indicators if evaluation else [])]
+    return _bullets(lines, "Les indicateurs sont ceux du projet présenté dans la candidature.")
+
+
+def _reports(spec) -> str:
+    evaluation = spec.evaluation
+    lines = []
+    if evaluation and evaluation.interim_report:
+        lines.append(f"Bilan intermédiaire : {evaluation.interim_report}")
+    if evaluation and evaluation.final_report:
+        lines.append(f"Bilan final : {evaluation.final_report}")
+    lines.append("Compte rendu financier (Cerfa n°15059), dans les six mois suivant la fin de l'exercice financé "
+                 "(loi n°2000-321 du 12 avril 2000, article 10).")
+    return _bullets(lines, "")
+
+
+def _clauses(spec) -> str:
+    lines = list(spec.funding.conditions if spec.funding else [])
+    lines += [f"{c.label} : {c.text}" for c in spec.commitments]
+    return _bullets(lines, "Aucune condition particulière.")
+
+
+def _context(convention: Convention, application: Application, amount: Decimal | None = None) -> dict:
+    call = application.call
+    spec = call.spec
+    organisation = db.session.get(Organisation, application.organisation_id)
+    signatory = spec.letter_signatory
+    amount = convention.amount if amount is None else amount
+    years = None
+    if convention.starts_on and convention.ends_on:
+        years = round((convention.ends_on - convention.starts_on).days / 365.25) or None
+    return {
+        "numero": convention.number,
+        "financeur": spec.issuer.body,
+        "signataire": (f"{signatory.name}, {signatory.title}{' (par délégation)' if signatory.by_delegation else ''}"
+                       if signatory else "son représentant habilité"),
+        "organisation": organisation.legal_name,
+        "organisation_adresse": f"{organisation.address}, {organisation.postcode} {organisation.city}",
+        "representant": f"{organisation.representative_name}, {organisation.representative_role}",
+        "appel": call.title,
+        "candidature": application.number,
+        "objet": (f"la mise en œuvre du projet présenté par le bénéficiaire dans sa candidature n° {application.number} "
+                  f"à l'appel « {call.title} »"),
+        "montant": money_fr(amount),
+        "duree": f"{years} an{'s' if years > 1 else ''}" if years else "la durée de l'action",
+        "debut": date_fr(convention.starts_on) if convention.starts_on else "la date de sa signature par les deux parties",
+        "fin": date_fr(convention.ends_on) if convention.ends_on else "la remise du bilan final",
+        "echeancier": _schedule(spec, amount),
+        "indicateurs": _indicators(spec),
+        "bilans": _reports(spec),
+        "clauses": _clauses(spec),
+    }
+
+
+def render_text(template: str, context: dict) -> str:
+    check_template(template)
+    return _render(template, context)
+
+
+def _dates(application: Application, duration_years: int | None) -> tuple[dt.date | None, dt.date | None]:
+    period = application.window.spec.agreement_period
+    if period is not None:
+        return period.start, period.end
+    start = application.call.spec.start_date
+    if start is None:
+        return None, None
+    if duration_years:
+        try:
+            end = start.replace(year=start.year + duration_years) - dt.timedelta(days=1)
+        except ValueError:  # 29 February
+            end = start.replace(year=start.year + duration_years, day=28)
+        return start, end
+    return start, None
+
+
+def _number(at: dt.datetime) -> str:
+    prefix = f"CONV-{today_paris(at).year}-"
+    count = db.session.scalar(select(func.count(Convention.id)).where(Convention.number.like(f"{prefix}%")))
+    return f"{prefix}{count + 1:04d}"
+
+
+# ---- drafting -----------------------------------------------------------------------------------------------
+
+def draft(application: Application, by, at: dt.datetime) -> Convention:
+    """Version 1 of the convention of a published « retenu », from the call, the decision and the issuer's template.
+    The caller has checked can_prepare_convention."""
+    decision = review_queries.decision_of(application)
+    if decision is None or decision.published_at is None or decision.outcome != Outcome.SELECTED:
+        raise Refusal(NOT_SELECTED)
+    if decision.amount is None:
+        raise Refusal("La décision ne fixe pas de montant : la convention ne peut pas être préparée.")
+    existing = convention_of(application)
+    if existing is not None:
+        raise Refusal(f"La convention de cette candidature est déjà préparée : {existing.number}.")
+    starts_on, ends_on = _dates(application, decision.duration_years)
+    convention = Convention(application_id=application.id, call_id=application.call_id, number=_number(at),
+                            state=ConventionState.DRAFT, amount=decision.amount, starts_on=starts_on,
+                            ends_on=ends_on, created_at=at, created_by_id=getattr(by, "id", None))
+    text = render_text(template_text(application.call.issuer), _context(convention, application))
+    convention.versions.append(ConventionVersion(number=1, kind=VersionKind.INITIAL, text=text,
+                                                 amount=decision.amount, created_at=at,
+                                                 created_by_id=getattr(by, "id", None)))
+    db.session.add(convention)
+    db.session.flush()
+    _plan_tranches(convention, by)
+    audit.record("followup.convention_draft", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, application=application.number, amount=str(convention.amount))
+    return convention
+
+
+def _plan_tranches(convention: Convention, by) -> None:
+    """The payment schedule is the payments part's (portal.followup.payments.plan), when it is there."""
+    try:
+        from portal.followup import payments
+    except ImportError:
+        return
+    plan = getattr(payments, "plan", None)
+    if plan is not None:
+        plan(convention, by)
+
+
+def save_template(issuer: str, text: str, by, at: dt.datetime) -> ConventionTemplate:
+    """The issuer's own template (the caller has checked can_manage_issuer); refused when a placeholder is unknown."""
+    check_template(text)
+    stored = db.session.get(ConventionTemplate, issuer)
+    if stored is None:
+        stored = ConventionTemplate(issuer=issuer, text=text, updated_at=at, updated_by_id=getattr(by, "id", None))
+        db.session.add(stored)
+    else:
+        stored.text, stored.updated_at, stored.updated_by_id = text, at, getattr(by, "id", None)
+    db.session.flush()
+    audit.record("followup.convention_template", actor=by, target=f"issuer:{issuer}", size=len(text))
+    return stored
+
+
+# ---- signature ----------------------------------------------------------------------------------------------
+
+def _lead_emails(application: Application) -> list[str]:
+    organisation = db.session.get(Organisation, application.organisation_id)
+    return [m.user.email for m in members_of(organisation)]
+
+
+def _mail_members(convention: Convention, template: str, subject: str) -> int:
+    application = application_of(convention)
+    link = external_url("conventions.mine", application_id=application.id)
+    recipients = _lead_emails(application)
+    for recipient in recipients:
+        mail.enqueue(recipient, subject, template, convention=convention, application=application,
+                     call=application.call, link=link)
+    return len(recipients)
+
+
+def send(convention: Convention, by, at: dt.datetime) -> int:
+    """Send the convention for signature: the lead organisation's members are e-mailed a link."""
+    if convention.state != ConventionState.DRAFT:
+        raise Refusal("La convention a déjà été envoyée pour signature.")
+    convention.state = ConventionState.SENT
+    convention.sent_at = at
+    db.session.flush()
+    count = _mail_members(convention, "convention_sent",
+                          f"Convention {convention.number} à signer — {application_of(convention).call.title}")
+    audit.record("followup.convention_send", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, messages=count)
+    return count
+
+
+def _check_date(signed_on: dt.date | None, convention: Convention, at: dt.datetime) -> dt.date:
+    if signed_on is None:
+        raise Refusal("Indiquez la date de la signature.", field="signed_on")
+    if signed_on > today_paris(at):
+        raise Refusal("La date de signature ne peut pas être dans le futur.", field="signed_on")
+    if convention.sent_at is not None and signed_on < today_paris(convention.sent_at):
+        raise Refusal(f"La date de signature précède l'envoi de la convention ({date_fr(today_paris(convention.sent_at))}).",
+                      field="signed_on")
+    if convention.organisation_signed_on is not None and signed_on < convention.organisation_signed_on:
+        raise Refusal("Le financeur signe après l'organisation : la date précède sa signature "
+                      f"({date_fr(convention.organisation_signed_on)}).", field="signed_on")
+    return signed_on
+
+
+def _store_copy(convention: Convention, side: SignatureSide, stream: BinaryIO | None, filename: str,
+                signed_on: dt.date, by, at: dt.datetime) -> SignedCopy:
+    if stream is None or not filename:
+        raise Refusal("Choisissez le fichier PDF de la convention signée.", field="file")
+    try:
+        checked = store_checked(stream, filename, SIGNED_FORMATS, SIGNED_MAX_MB, by, f"convention:{convention.id}",
+                                infected_action="followup.signed_copy_infected", too_large="par exemplaire signé")
+    except Refusal as refused:
+        raise Refusal(refused.message, field="file") from refused
+    copy = SignedCopy(side=side, signed_on=signed_on, storage_key=checked.stored.key, sha256=checked.stored.sha256,
+                      size=checked.stored.size, format=checked.format, original_name=checked.name,
+                      scan_status=ScanStatus(checked.scan.status), scan_signature=checked.scan.signature,
+                      uploaded_by_id=getattr(by, "id", None), uploaded_at=at)
+    current_version(convention).signed_copies.append(copy)
+    return copy
+
+
+def sign_for_organisation(convention: Convention, stream: BinaryIO | None, filename: str, signed_on: dt.date | None,
+                          by, at: dt.datetime) -> SignedCopy:
+    """The organisation's signed copy (PDF) with its date (the caller has checked can_sign_for_organisation)."""
+    if convention.state != ConventionState.SENT:
+        raise Refusal("La convention n'attend pas la signature de l'organisation.")
+    signed_on = _check_date(signed_on, convention, at)
+    copy = _store_copy(convention, SignatureSide.ORGANISATION, stream, filename, signed_on, by, at)
+    convention.state = ConventionState.SIGNED_BY_ORGANISATION
+    convention.organisation_signed_on = signed_on
+    db.session.flush()
+    audit.record("followup.convention_sign_organisation", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, signed_on=signed_on.isoformat(), name=copy.original_name,
+                 sha256=copy.sha256)
+    return copy
+
+
+def sign_for_issuer(convention: Convention, stream: BinaryIO | None, filename: str, signed_on: dt.date | None,
+                    by, at: dt.datetime) -> SignedCopy:
+    """The issuer's signature, after the organisation's: the convention is signed by both, then in force from the
+    later signature (the caller has checked can_manage_convention)."""
+    if convention.state != ConventionState.SIGNED_BY_ORGANISATION:
+        raise Refusal("Le financeur signe après l'organisation : sa signature n'est pas encore enregistrée.")
+    signed_on = _check_date(signed_on, convention, at)
+    copy = _store_copy(convention, SignatureSide.ISSUER, stream, filename, signed_on, by, at)
+    convention.state = ConventionState.SIGNED_BY_ISSUER
+    convention.issuer_signed_on = signed_on
+    db.session.flush()
+    audit.record("followup.convention_sign_issuer", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, signed_on=signed_on.isoformat(), name=copy.original_name,
+                 sha256=copy.sha256)
+    convention.state = ConventionState.IN_FORCE
+    convention.in_force_on = max(signed_on, convention.organisation_signed_on)
+    db.session.flush()
+    audit.record("followup.convention_in_force", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, in_force_on=convention.in_force_on.isoformat())
+    _signed(convention, at, by)
+    return copy
+
+
+def _signed(convention: Convention, at: dt.datetime, by) -> None:
+    """The payments part makes the tranches due on signature (portal.followup.payments.on_signature), if there."""
+    try:
+        from portal.followup import payments
+    except ImportError:
+        return
+    hook = getattr(payments, "on_signature", None)
+    if hook is not None:
+        hook(convention, at, by)
+
+
+# ---- amendments ---------------------------------------------------------------------------------------------
+
+def amend(convention: Convention, by, at: dt.datetime, *, text: str | None = None, amount: Decimal | None = None,
+          starts_on: dt.date | None = None, ends_on: dt.date | None = None, reason: str | None = None
+          ) -> ConventionVersion:
+    """An « avenant »: a new version saying what changed (amount, dates, text); only once the convention is in
+    force (the caller has checked can_manage_convention)."""
+    if convention.state != ConventionState.IN_FORCE:
+        raise Refusal("Un avenant modifie une convention en vigueur : celle-ci n'est pas encore signée par les deux "
+                      "parties.")
+    previous = current_version(convention)
+    changes = []
+    if amount is not None and amount != convention.amount:
+        if amount <= 0:
+            raise Refusal("Le montant doit être positif.", field="amount")
+        changes.append({"label": "Montant", "before": money_fr(convention.amount), "after": money_fr(amount)})
+    for label, old, new in (("Date de début", convention.starts_on, starts_on),
+                            ("Date de fin", convention.ends_on, ends_on)):
+        if new is not None and new != old:
+            changes.append({"label": label, "before": date_fr(old) if old else "—", "after": date_fr(new)})
+    new_start = starts_on or convention.starts_on
+    new_end = ends_on or convention.ends_on
+    if new_start and new_end and new_end < new_start:
+        raise Refusal("La date de fin précède la date de début.", field="ends_on")
+    body = previous.text if not text or not text.strip() else text.strip() + "\n"
+    if body != previous.text:
+        changes.append({"label": "Texte", "before": f"version {previous.number}", "after": "texte modifié"})
+    if not changes:
+        raise Refusal("L'avenant ne change rien : modifiez le montant, les dates ou le texte.")
+    if reason and reason.strip():
+        changes.append({"label": "Motif", "before": "", "after": " ".join(reason.split())})
+    if amount is not None:
+        convention.amount = amount
+    convention.starts_on, convention.ends_on = new_start, new_end
+    version = ConventionVersion(number=previous.number + 1, kind=VersionKind.AMENDMENT, text=body,
+                                amount=convention.amount, changes=changes, created_at=at,
+                                created_by_id=getattr(by, "id", None))
+    convention.versions.append(version)
+    db.session.flush()
+    audit.record("followup.convention_amend", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, version=version.number, changes=changes)
+    return version
+
+
+# ---- reminders ----------------------------------------------------------------------------------------------
+
+def remind_unsigned(at: dt.datetime, days: int) -> int:
+    """E-mail the organisation of each convention sent and unsigned for `days` days, once every `days` days."""
+    limit = at - dt.timedelta(days=days)
+    due = db.session.scalars(select(Convention).where(
+        Convention.state == ConventionState.SENT, Convention.sent_at <= limit,
+        (Convention.reminded_at.is_(None)) | (Convention.reminded_at <= limit)))
+    count = 0
+    for convention in due:
+        sent = _mail_members(convention, "convention_reminder",
+                             f"Rappel : convention {convention.number} à signer — {application_of(convention).call.title}")
+        convention.reminded_at = at
+        audit.record("followup.convention_remind", target=f"convention:{convention.id}", number=convention.number,
+                     messages=sent)
+        count += 1
+    db.session.flush()
+    return count
+
+
+# ---- PDF ----------------------------------------------------------------------------------------------------
+
+def version_pdf(convention: Convention, version: ConventionVersion) -> bytes:
+    from portal.core.markdown import render as markdown
+
+    application = application_of(convention)
+    return render_pdf("followup/convention_pdf.html", convention=convention, version=version,
+                      application=application, body=markdown(version.text),
+                      issuer=application.call.spec.issuer, issuer_name=application.call.spec.issuer.body)
+
+
+def filename(convention: Convention, version: ConventionVersion) -> str:
+    return f"{convention.number}-v{version.number}.pdf"
