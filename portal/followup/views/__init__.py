@@ -12,3 +12,7 @@ def register(app: Flask) -> None:
     """Nothing routed yet: the schema comes first (issue 17)."""
     from portal.followup.views import conventions  # the conventions' pages
     conventions.register(app)
+    from portal.followup.views import reports  # the reports' (« bilans ») pages
+    reports.register(app)
+    from portal.followup.views import payments  # the payments' (« échéancier ») pages and the finance home
+    payments.register(app)
