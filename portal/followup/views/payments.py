@@ -10,6 +10,8 @@ import uuid
 from flask import Blueprint, Flask, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
+from sqlalchemy import select
 from wtforms import DateField, StringField
 from wtforms.validators import Optional
 
@@ -45,6 +47,19 @@ def register(app: Flask) -> None:
     app.add_template_global(TrancheState, "TrancheState")
     hooks.contribute(app, "home", finance_landing, order=15)
     hooks.contribute(app, "navigation", menu_entry, order=15)
+    hooks.contribute(app, "staff_list.links", _staff_list_link, order=5)
+    hooks.contribute(app, "staff_application.links", _staff_application_link, order=5)
+
+
+def _staff_list_link(call, **_):
+    return Markup(render_template("followup/payments_staff_list_link.html", call=call))
+
+
+def _staff_application_link(application, **_):
+    convention = db.session.scalar(select(Convention).where(Convention.application_id == application.id))
+    if convention is None or payments.can_view_schedule(current_user, convention) is not None:
+        return None
+    return Markup(render_template("followup/payments_staff_application_link.html", convention=convention))
 
 
 def menu_entry(user) -> hooks.NavEntry | None:
