@@ -24,6 +24,7 @@ SLOTS = {
     "call.apply": "catalog/detail.html, the « Candidater » box (call, status) → HTML",
     "call.preview_form": "catalog/authoring/preview.html, under the page (call) → HTML: its application form, read-only",
     "call.staff_links": "applications/_apply.html, the buttons a call's manager sees on the call page (call) → HTML",
+    "workspace.call_links": "reviews/workspace.html, each call's list of links (call) → HTML: one <li> with a link",
     "staff_list.links": "applications/staff_list.html, beside the call's title (call) → HTML",
     "staff_application.links": "applications/staff_show.html, under the title (application) → HTML",
     "applicant_application.sections": "applications/show.html, after « Le dossier » (application, is_lead) → HTML",
