@@ -652,5 +652,11 @@ def conventions_without_calendar(call: Call, user) -> list[Convention]:
     return list(db.session.scalars(query))
 
 
+def of_application(application_id: uuid.UUID) -> list[Report]:
+    """The reports due under the convention of one application, soonest due first."""
+    return list(db.session.scalars(select(Report).join(Convention).where(Convention.application_id == application_id)
+                                   .order_by(Report.due_on, Report.label)))
+
+
 def get(report_id: uuid.UUID) -> Report | None:
     return db.session.get(Report, report_id)

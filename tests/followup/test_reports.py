@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from portal.applications.models import Message
@@ -233,3 +234,28 @@ def test_reports_status_on_the_next_application_staff_page(awarded, client, cloc
     sign_in_as(client, awarded.manager)
     page = client.get(f"/gestion/candidatures/{second.id}").get_data(as_text=True)
     assert "Bilans des subventions précédentes : 2 acceptés, 2 en retard" in page
+
+
+def test_the_reports_are_reached_from_the_application_pages(awarded, client):
+    by_kind, made = _calendar(awarded)
+    final = by_kind[ReportKind.FINAL]
+    sign_in_as(client, awarded.applicant)
+    page = client.get(f"/candidatures/{awarded.application.id}/").get_data(as_text=True)
+    assert "Bilans à rendre" in page and f"/suivi/bilans/{final.id}" in page
+    mine = client.get("/suivi/bilans").get_data(as_text=True)
+    assert all(str(escape(r.label)) in mine for r in made) and "dans 364 jours" in mine
+    sign_in_as(client, awarded.manager)
+    staff_list = client.get(f"/gestion/appels/{awarded.call.slug}/candidatures").get_data(as_text=True)
+    assert f"/gestion/suivi/{awarded.call.slug}/bilans" in staff_list
+    listed = client.get(f"/gestion/suivi/{awarded.call.slug}/bilans").get_data(as_text=True)
+    assert f"/gestion/suivi/bilans/{final.id}" in listed and awarded.application.number in listed
+
+
+def test_the_calendar_is_made_from_the_call_list(awarded, client):
+    sign_in_as(client, awarded.manager)
+    page = client.get(f"/gestion/suivi/{awarded.call.slug}/bilans").get_data(as_text=True)
+    assert "1 convention sans calendrier" in page
+    response = post_form(client, f"/gestion/suivi/{awarded.call.slug}/bilans/calendrier", {})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert len(db.session.scalars(select(Report)).all()) == 4

@@ -229,7 +229,19 @@ def _call_reports_link(call=None, **_context):
     return Markup(render_template("followup/reports_call_link.html", call=call))
 
 
+def _applicant_reports(application=None, is_lead=False, **_context):
+    """On the organisation's page of its application: the reports due under its convention."""
+    if application is None:
+        return None
+    found = reports.of_application(application.id)
+    if not found:
+        return None
+    return Markup(render_template("followup/reports_applicant_section.html", reports=found, today=today_paris(),
+                                  ReportState=ReportState))
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     hooks.contribute(app, "staff_application.links", _earlier_reports, order=50)
     hooks.contribute(app, "staff_list.links", _call_reports_link, order=50)
+    hooks.contribute(app, "applicant_application.sections", _applicant_reports, order=50)
