@@ -134,6 +134,8 @@ def test_the_manager_prepares_it_from_the_application_page_and_downloads_its_pdf
     words = text_of(download.data)
     assert "CONV-2025-0001" in words and "Association Alpha" in words and "12 000,50" in words
     assert "Conventions" in client.get(f"/gestion/appels/{laureate.call.slug}/candidatures").get_data(as_text=True)
+    workspace = client.get("/gestion/").get_data(as_text=True)
+    assert f'href="/gestion/suivi/{laureate.call.slug}/conventions"' in workspace
 
 
 def test_sending_mails_the_organisation_with_a_link(client, laureate):

@@ -65,6 +65,7 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_global(ConventionState, "ConventionState")
     hooks.contribute(app, "staff_list.links", _staff_list_link)
+    hooks.contribute(app, "workspace.call_links", hooks.fragment("followup/_workspace_link.html"))
     hooks.contribute(app, "staff_application.links", _staff_application_link)
     hooks.contribute(app, "applicant_application.sections", _applicant_section)
 
