@@ -14,6 +14,7 @@ from sqlalchemy import case, func, select
 from portal.accounts.models import Organisation
 from portal.accounts.permissions import is_admin, is_finance_for
 from portal.applications.models import Application
+from portal.applications.permissions import hidden_from_staff
 from portal.catalog.models import Call
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.time import now, to_paris
@@ -65,18 +66,24 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def call_overview(call: Call) -> Overview:
-    """Per convention of the call: its amount, committed once signed, certified and paid — two statements."""
+def _visible(user) -> list:
+    """The conventions whose application a rule hides from her (a manager in conflict with the file) are left out."""
+    return [Convention.application_id.not_in(hidden) for hidden in hidden_from_staff(user)] if user is not None else []
+
+
+def call_overview(call: Call, user=None) -> Overview:
+    """Per convention of the call she may see: its amount, committed once signed, certified and paid — two
+    statements."""
     sums = dict((cid, (c, p)) for cid, c, p in db.session.execute(
         select(Tranche.convention_id,
                func.sum(case((Tranche.state.in_(DONE), Tranche.certified_amount), else_=0)),
                func.sum(case((Tranche.state == TrancheState.PAID, Tranche.paid_amount), else_=0)))
-        .join(Convention).where(Convention.call_id == call.id).group_by(Tranche.convention_id)))
+        .join(Convention).where(Convention.call_id == call.id, *_visible(user)).group_by(Tranche.convention_id)))
     rows = db.session.execute(
         select(Convention.id, Convention.number, Organisation.legal_name, Convention.state, Convention.amount)
         .join(Application, Application.id == Convention.application_id)
         .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Convention.call_id == call.id).order_by(Convention.number))
+        .where(Convention.call_id == call.id, *_visible(user)).order_by(Convention.number))
     funding = call.spec.funding
     overview = Overview(envelope=funding.envelope if funding else None)
     for cid, number, organisation, state, amount in rows:
@@ -101,12 +108,12 @@ HEADER = ["Convention", "Organisation", "SIRET", "Montant de la convention (€)
           "Numéro de mandat", "Payée le", "Montant payé (€)"]
 
 
-def _tranche_rows(call: Call):
+def _tranche_rows(call: Call, user):
     query = (select(Convention.number, Organisation.legal_name, Organisation.siret, Convention.amount, Tranche)
              .join(Tranche, Tranche.convention_id == Convention.id)
              .join(Application, Application.id == Convention.application_id)
              .join(Organisation, Organisation.id == Application.organisation_id)
-             .where(Convention.call_id == call.id).order_by(Convention.number, Tranche.position))
+             .where(Convention.call_id == call.id, *_visible(user)).order_by(Convention.number, Tranche.position))
     for number, organisation, siret, amount, tranche in db.session.execute(query):
         yield [number, organisation, siret or "", _money(amount), tranche.label, Trigger(tranche.trigger).label,
                TrancheState(tranche.state).label, tranche.amount_due, tranche.certified_amount,
@@ -114,12 +121,12 @@ def _tranche_rows(call: Call):
                tranche.commitment_ref or "", tranche.payment_ref or "", tranche.paid_on, tranche.paid_amount]
 
 
-def export_response(call: Call, extension: str) -> Response:
+def export_response(call: Call, extension: str, user=None) -> Response:
     """The finance department's file: one line per tranche, amounts as numbers."""
     name = f"paiements-{call.slug}-{to_paris(now()).date().isoformat()}.{extension}"
     if extension == "xlsx":
-        return xlsx_response(name, "Paiements", HEADER, _tranche_rows(call))
-    return csv_response(name, HEADER, _tranche_rows(call))
+        return xlsx_response(name, "Paiements", HEADER, _tranche_rows(call, user))
+    return csv_response(name, HEADER, _tranche_rows(call, user))
 
 
 def finance_issuers(user) -> set[str]:

@@ -8,10 +8,12 @@ import datetime as dt
 
 import pytest
 
+from portal.core import time
 from portal.core.audit import AuditEvent
 from portal.extensions import db
 from portal.followup import payments
 from portal.followup.models import Tranche
+from portal.reviews.models import Conflict
 from tests.conftest import csrf_token
 from tests.followup.payments_setup import OTHER_ISSUER
 from tests.followup.payments_setup import build_followed as build_followed  # noqa: F401 - the fixture
@@ -60,11 +62,20 @@ def outsiders(build_followed, make_user, make_organisation):
         "a reviewer of the call": make_user("evaluateur@pasdecalais.fr", "Évaluatrice",
                                             grants=[("reviewer", {"call_id": followed.call.uuid})]),
     }
+    conflicted = make_user("collegue@pasdecalais.fr", "Camille Collègue",
+                           grants=[("manager", {"issuer": followed.call.issuer})])
+    db.session.add(Conflict(application_id=convention.application_id, email=conflicted.email, user_id=conflicted.id,
+                            kind="personal", declared_by_role="manager", reason="Proche de la présidente",
+                            declared_by_id=followed.manager.id, declared_at=time.now(),
+                            confirmed_by_id=followed.manager.id, confirmed_at=time.now()))
+    db.session.commit()
+    people["a manager in conflict with the file"] = conflicted
     return followed, convention, tranche, people
 
 
 @pytest.mark.parametrize("who", ["another organisation's member", "the applicant organisation's member",
-                                 "another issuer's manager", "another issuer's finance", "a reviewer of the call"])
+                                 "another issuer's manager", "another issuer's finance", "a reviewer of the call",
+                                 "a manager in conflict with the file"])
 def test_every_payments_route_is_404_to_outsiders_and_writes_nothing(app, client, outsiders, who):
     followed, convention, tranche, people = outsiders
     sign_in_as(client, people[who])
@@ -73,6 +84,12 @@ def test_every_payments_route_is_404_to_outsiders_and_writes_nothing(app, client
         if url == "/finances/" and who == "another issuer's finance":
             text = client.get(url).get_data(as_text=True)
             assert convention.number not in text  # her own home, without this issuer's tranches
+            continue
+        if "/paiements" in url and who == "a manager in conflict with the file" and method == "GET":
+            response = client.get(url)  # the call's payments are hers, without the file she is in conflict with
+            assert response.status_code == 200
+            text = b"".join(response.response).decode("utf-8-sig") if url.endswith(".csv") else response.get_data(as_text=True)
+            assert convention.number not in text
             continue
         if method == "GET":
             response = client.get(url)

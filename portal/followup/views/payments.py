@@ -210,14 +210,14 @@ def _call(slug: str):
 @login_required
 def overview(slug: str):
     call = _call(slug)
-    return render_template("followup/payments_call.html", call=call, overview=payments_totals.call_overview(call),
+    return render_template("followup/payments_call.html", call=call, overview=payments_totals.call_overview(call, current_user),
                            state_labels=CONVENTION_STATE_LABELS)
 
 
 @bp.get("/gestion/suivi/<slug>/paiements.<any(csv,xlsx):extension>")
 @login_required
 def export(slug: str, extension: str):
-    return payments_totals.export_response(_call(slug), extension)
+    return payments_totals.export_response(_call(slug), extension, current_user)
 
 
 @bp.get("/finances/")
