@@ -277,3 +277,24 @@ def test_nothing_shows_before_publication(client, selection):
     sign_in_as(client, selection.manager)
     assert "Préparer la convention" not in client.get(
         f"/gestion/candidatures/{selection.applications[0].id}").get_data(as_text=True)
+
+
+def test_the_issuers_manager_writes_its_template_unknown_fields_refused_at_the_field(client, laureate, make_user):
+    sign_in_as(client, laureate.manager)
+    listing = client.get(f"/gestion/suivi/{laureate.call.slug}/conventions").get_data(as_text=True)
+    assert "Modèle de convention de l'organisme" in listing
+    url = "/gestion/suivi/modele-de-convention?emetteur=" + ISSUER
+    page = client.get(url)
+    assert page.status_code == 200 and "{{ organisation }}" in page.get_data(as_text=True)
+    refused = post_form(client, url, {"text": "Avec {{ president }}."})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'id="text-error"' in body and "champs inconnus" in body
+    assert db.session.get(ConventionTemplate, ISSUER) is None
+    assert post_form(client, url, {"text": "Avec {{ organisation }} pour {{ montant }}."}).status_code == 302
+    assert db.session.get(ConventionTemplate, ISSUER).text == "Avec {{ organisation }} pour {{ montant }}."
+    assert "followup.convention_template" in actions()
+    assert drafted(laureate).versions[0].text.startswith("Avec Association Alpha pour 12")
+    other = make_user("gestion@nord.fr", "Nord", grants=[("manager", {"issuer": "Département du Nord"})])
+    sign_in_as(client, other)
+    assert client.get(url).status_code == 404
+    assert post_form(client, url, {"text": "x"}, form_page="/").status_code == 404

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import StringField, TextAreaField
 
-from portal.accounts.permissions import can_manage_call, is_finance_for
+from portal.accounts.permissions import can_manage_call, can_manage_issuer, is_finance_for
 from portal.applications import queries as application_queries
 from portal.applications.models import Application
 from portal.catalog.queries import get_call
@@ -28,7 +28,7 @@ from portal.core.storage import send_stored
 from portal.core.time import now
 from portal.extensions import db
 from portal.followup import conventions, permissions
-from portal.followup.models import Convention, SignedCopy
+from portal.followup.models import Convention, ConventionTemplate, SignedCopy
 from portal.followup.states import (
     CONVENTION_STATE_LABELS,
     SIGNATURE_SIDE_LABELS,
@@ -162,6 +162,7 @@ def index(slug: str):
     waiting = [a for a in conventions.selected_without_convention(call)
                if permissions.can_prepare_convention(current_user, a) is None]
     return render_template("followup/conventions.html", call=call, listed=listed, waiting=waiting,
+                           writes_template=can_manage_issuer(current_user, call.issuer) is None,
                            applications={a.id: a for a in conventions.applications_of(listed)},
                            state_labels=CONVENTION_STATE_LABELS)
 
@@ -326,3 +327,48 @@ def sign_organisation(application_id: uuid.UUID):
     flash("Votre exemplaire signé est enregistré. Le financeur signera à son tour ; vous serez informé de l'entrée "
           "en vigueur sur cette page.", "success")
     return redirect(url_for(".mine", application_id=application.id))
+
+
+# ---- the issuer's template -----------------------------------------------------------------------------------
+
+class TemplateForm(FlaskForm):
+    text = TextAreaField("Modèle de convention (Markdown)", render_kw={"rows": 30},
+                         description="Les champs entre doubles accolades sont remplis à la préparation de chaque "
+                                     "convention, par exemple {{ organisation }} ou {{ montant }}.")
+
+
+def _issuer_managed(issuer: str | None) -> str:
+    if not issuer or can_manage_issuer(current_user, issuer) is not None:
+        raise Refusal.not_found()
+    return issuer
+
+
+def _template_page(issuer: str, form: TemplateForm, status: int = 200):
+    return render_template("followup/template.html", issuer=issuer, form=form,
+                           placeholders=conventions.PLACEHOLDERS,
+                           stored=db.session.get(ConventionTemplate, issuer) is not None), status
+
+
+@bp.get("/gestion/suivi/modele-de-convention")
+@login_required
+def template():
+    issuer = _issuer_managed(request.args.get("emetteur"))
+    return _template_page(issuer, TemplateForm(data={"text": conventions.template_text(issuer)}))
+
+
+@bp.post("/gestion/suivi/modele-de-convention")
+@login_required
+def save_template():
+    issuer = _issuer_managed(request.args.get("emetteur"))
+    form = TemplateForm()
+    if not form.validate_on_submit():
+        return _template_page(issuer, form, 422)
+    try:
+        conventions.save_template(issuer, form.text.data or "", current_user, now())
+    except Refusal as refused:
+        if refused.field != "text":
+            raise
+        form.text.errors = [refused.message]
+        return _template_page(issuer, form, 422)
+    flash("Le modèle de convention est enregistré : il servira aux prochaines conventions préparées.", "success")
+    return redirect(url_for(".template", emetteur=issuer))
