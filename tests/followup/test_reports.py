@@ -259,3 +259,28 @@ def test_the_calendar_is_made_from_the_call_list(awarded, client):
     assert response.status_code == 303
     db.session.expire_all()
     assert len(db.session.scalars(select(Report)).all()) == 4
+
+
+def test_the_gap_threshold_is_the_portals_setting(awarded, app, monkeypatch):
+    _, made = _calendar(awarded)
+    financial = next(r for r in made if r.kind == ReportKind.FINANCIAL)
+    financial.budget_actual = {"64": "17 500,00", "74-departement": "12 000", "75": "3 000"}
+    assert reports.gaps(financial)["64"].above
+    monkeypatch.setitem(app.config, "FOLLOWUP_GAP_THRESHOLD_PERCENT", 20)
+    assert not reports.gaps(financial)["64"].above and "gap.64" not in reports.missing(financial)
+
+
+def test_extension_refused_keeps_the_date_and_tells_the_organisation(awarded, client):
+    by_kind, _ = _calendar(awarded)
+    final = by_kind[ReportKind.FINAL]
+    reports.ask_extension(final, dt.date(2026, 12, 31), "Retard de l'expert-comptable.", awarded.applicant,
+                          dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    db.session.commit()
+    sign_in_as(client, awarded.manager)
+    assert post_form(client, f"/gestion/suivi/bilans/{final.id}/delai", {"decision": "refuser"}).status_code == 303
+    db.session.expire_all()
+    final = db.session.get(Report, final.id)
+    assert final.due_on == dt.date(2026, 8, 31) and final.extension_asked_on is None
+    assert "followup.report_extension_refuse" in _actions(f"report:{final.id}")
+    mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject.like("Demande de délai refusée%")))
+    assert mail.recipient == awarded.applicant.email and "reste attendu le 31 août 2026" in mail.body
