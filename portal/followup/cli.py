@@ -35,3 +35,15 @@ def remind_reports() -> None:
         db.session.commit()  # once per report: a failure neither resends nor loses the others
         sent += 1
     click.echo(f"{sent} bilan(s) rappelé(s).")
+
+
+@followup_cli.command("payments-due")
+def payments_due() -> None:
+    """Rendre dues les tranches à date des conventions signées dont la date est arrivée (heure de Paris), avec leur
+    montant et son calcul ; à lancer chaque jour."""
+    from portal.core.time import today_paris
+    from portal.followup import payments
+
+    made = payments.make_dated_tranches_due(today_paris(now()), now())
+    db.session.commit()
+    click.echo(f"{len(made)} tranche(s) devenue(s) due(s).")

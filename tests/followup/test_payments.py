@@ -249,3 +249,16 @@ def test_a_finance_person_lands_on_her_home_and_sees_finances_in_the_menu(build_
     response = post_form(client, "/compte/connexion", {"email": followed.finance.email, "password": PASSWORD})
     assert response.headers["Location"].endswith("/finances/")
     assert 'href="/finances/"' in client.get("/finances/").get_data(as_text=True)
+
+
+def test_the_daily_command_makes_dated_tranches_due(build_followed, app, clock):
+    followed = build_followed(funding={"payment_schedule": [
+        {"label": "Versement de septembre", "percent": 50, "trigger": "date", "on": "2025-09-15"},
+        {"label": "Solde", "trigger": "report", "report": "final"}]})
+    payments.plan(followed.conventions[0])
+    db.session.commit()
+    clock("2025-09-15 06:00:00")
+    result = app.test_cli_runner().invoke(args=["followup", "payments-due"])
+    assert result.exit_code == 0 and "1 tranche(s) devenue(s) due(s)." in result.output
+    db.session.expire_all()
+    assert followed.conventions[0].tranches[0].amount_due == Decimal("5000.00")
