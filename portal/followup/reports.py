@@ -259,7 +259,9 @@ def form_of(report: Report) -> ReportForm:
             budget += [BudgetLine(line.code, line.label, planned[line.code], section) for line in lines]
     slots = dict(SLOTS) if report.kind in (ReportKind.FINAL, ReportKind.FINANCIAL, ReportKind.ANNUAL) else {
         "rapport-activite": SLOTS["rapport-activite"]}
-    return ReportForm(indicators, quantities, budget, qualitative_required=report.kind == ReportKind.FINAL,
+    # The final report « comprendra […] une analyse qualitative » (the calls); the Cerfa 15059's first sheet is one.
+    return ReportForm(indicators, quantities, budget,
+                      qualitative_required=report.kind in (ReportKind.FINAL, ReportKind.FINANCIAL),
                       slots=slots, threshold=gap_threshold())
 
 
@@ -398,7 +400,8 @@ def missing(report: Report) -> dict[str, str]:
             errors[f"gap.{code}"] = (f"L'écart ({money_fr(gap.amount)}, {shown}) dépasse {number_fr(form.threshold)} % "
                                      "du prévu : expliquez-le.")
     if form.qualitative_required and not report.qualitative:
-        errors["qualitative"] = "Le bilan final comprend une analyse qualitative : rédigez-la."
+        errors["qualitative"] = (f"{'Le bilan final' if report.kind == ReportKind.FINAL else 'Le compte rendu financier'}"
+                                 " comprend une analyse qualitative : rédigez-la.")
     for slot, label in form.slots.items():
         if slot == "comptes" and report.kind != ReportKind.FINANCIAL:
             continue
