@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup
 from wtforms import StringField, TextAreaField
+from wtforms.validators import Length
 
 from portal.accounts.permissions import can_manage_call, can_manage_issuer, is_finance_for
 from portal.applications import queries as application_queries
@@ -41,6 +42,15 @@ from portal.reviews.states import Outcome
 
 bp = Blueprint("conventions", __name__)
 
+TEXT_MAX = 200_000
+REASON_MAX = 500
+AMOUNT_MAX = 20
+
+
+def _at_most(limit: int) -> Length:
+    return Length(max=limit, message=f"{limit:,} caractères au plus.".replace(",", "\u202f"))
+
+
 PDF_HINT = f"Le PDF de la convention signée, {conventions.SIGNED_MAX_MB} Mo au plus."
 
 
@@ -51,14 +61,16 @@ class SignForm(FlaskForm):
 
 
 class AmendForm(FlaskForm):
-    amount = StringField("Nouveau montant, en euros", description="Laissez vide pour le garder : « 12 500,00 ».")
+    amount = StringField("Nouveau montant, en euros", description="Laissez vide pour le garder : « 12 500,00 ».",
+                         validators=[_at_most(AMOUNT_MAX)])
     starts_on = FrenchDateField("Nouvelle date de début", description="Laissez vide pour la garder.",
                                 render_kw={"type": "date"})
     ends_on = FrenchDateField("Nouvelle date de fin", description="Laissez vide pour la garder.",
                               render_kw={"type": "date"})
     text = TextAreaField("Texte de l'avenant (Markdown)", description="Laissez vide pour garder le texte en vigueur.",
-                         render_kw={"rows": 10})
-    reason = StringField("Motif de l'avenant", description="Ce que l'avenant dit de son objet.")
+                         render_kw={"rows": 10}, validators=[_at_most(TEXT_MAX)])
+    reason = StringField("Motif de l'avenant", description="Ce que l'avenant dit de son objet.",
+                         validators=[_at_most(REASON_MAX)])
 
 
 def register(app: Flask) -> None:
@@ -332,7 +344,7 @@ def sign_organisation(application_id: uuid.UUID):
 # ---- the issuer's template -----------------------------------------------------------------------------------
 
 class TemplateForm(FlaskForm):
-    text = TextAreaField("Modèle de convention (Markdown)", render_kw={"rows": 30},
+    text = TextAreaField("Modèle de convention (Markdown)", render_kw={"rows": 30}, validators=[_at_most(TEXT_MAX)],
                          description="Les champs entre doubles accolades sont remplis à la préparation de chaque "
                                      "convention, par exemple {{ organisation }} ou {{ montant }}.")
 
