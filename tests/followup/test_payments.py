@@ -233,6 +233,13 @@ def test_the_pages_take_a_tranche_from_due_to_paid_with_errors_at_their_fields(b
         "tranche-0-commitment_ref": "EJ-2025-17", "tranche-0-payment_ref": "", "tranche-0-paid_on": "2025-09-15",
         "tranche-0-paid_amount": "6000"})
     assert response.status_code == 422 and "Indiquez le numéro de mandat" in page(response)
+    response = post_form(client, f"{schedule}/tranches/{advance.id}/payer", {
+        "tranche-0-commitment_ref": "E" * 61, "tranche-0-payment_ref": "MDT-42", "tranche-0-paid_on": "2025-02-31",
+        "tranche-0-paid_amount": "6000"})
+    text = page(response)
+    assert response.status_code == 422 and 'id="tranche-0-paid_on-error"' in text and "date valide" in text
+    assert 'id="tranche-0-commitment_ref-error"' in text and "60 caractères au plus" in text
+    assert refresh(convention).tranches[0].state == TrancheState.CERTIFIED
     assert post_form(client, f"{schedule}/tranches/{advance.id}/payer", {
         "tranche-0-commitment_ref": "EJ-2025-17", "tranche-0-payment_ref": "MDT-42", "tranche-0-paid_on": "2025-09-15",
         "tranche-0-paid_amount": "6000"}).status_code == 303

@@ -13,7 +13,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
 from wtforms import DateField, StringField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from portal.accounts.permissions import can_manage_call, is_admin, is_finance_for
 from portal.applications.cerfa import parse_amount
@@ -30,16 +30,22 @@ bp = Blueprint("payments", __name__)
 AMOUNT_HINT = "En euros, par exemple 6 000,00."
 
 
+AMOUNT_LENGTH = Length(max=30, message="30 caractères au plus.")
+REF_LENGTH = Length(max=60, message="60 caractères au plus.")
+
+
 class CertifyForm(FlaskForm):
-    certified_amount = StringField("Montant certifié", description=AMOUNT_HINT)
+    certified_amount = StringField("Montant certifié", validators=[AMOUNT_LENGTH], description=AMOUNT_HINT)
 
 
 class PayForm(FlaskForm):
-    commitment_ref = StringField("Numéro d'engagement", description="Le numéro de l'engagement juridique.")
-    payment_ref = StringField("Numéro de mandat", description="Le numéro du mandat de paiement.")
+    commitment_ref = StringField("Numéro d'engagement", validators=[REF_LENGTH],
+                                 description="Le numéro de l'engagement juridique.")
+    payment_ref = StringField("Numéro de mandat", validators=[REF_LENGTH],
+                              description="Le numéro du mandat de paiement.")
     paid_on = DateField("Date du paiement", validators=[Optional()],
                         description="Au format jj/mm/aaaa ou tel que votre navigateur la propose.")
-    paid_amount = StringField("Montant payé", description=AMOUNT_HINT)
+    paid_amount = StringField("Montant payé", validators=[AMOUNT_LENGTH], description=AMOUNT_HINT)
 
 
 def register(app: Flask) -> None:
@@ -145,8 +151,18 @@ def _amount(form, name: str):
         raise Refusal(f"« {text} » n'est pas un montant : écrivez par exemple 6 000,00.", field=name) from error
 
 
-def _refused_at_field(convention, tranche, form, kind: str, refusal: Refusal):
-    getattr(form, refusal.field).errors = [refusal.message]
+def _invalid(convention, tranche, form, kind: str):
+    """The form's own errors (a length, a date) at their fields; an expired form is said at the top."""
+    if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+        raise Refusal("Le formulaire a expiré : rechargez la page et recommencez.")
+    if kind == "pay" and form.paid_on.errors:
+        form.paid_on.errors = ["Indiquez une date valide, au format jj/mm/aaaa."]
+    return _refused_at_field(convention, tranche, form, kind, None)
+
+
+def _refused_at_field(convention, tranche, form, kind: str, refusal: Refusal | None):
+    if refusal is not None:
+        getattr(form, refusal.field).errors = [refusal.message]
     bound = _forms(convention)
     bound[tranche.id] = {**bound[tranche.id], kind: form}
     return _schedule_page(convention, bound, 422)  # the services refuse before they change anything
@@ -161,7 +177,7 @@ def certify(convention_id: uuid.UUID, tranche_id: uuid.UUID):
         raise refusal
     form = CertifyForm(prefix=f"tranche-{tranche.position}")
     if not form.validate_on_submit():
-        raise Refusal("Le formulaire a expiré : rechargez la page et recommencez.")
+        return _invalid(convention, tranche, form, "certify")
     try:
         payments.certify(tranche, _amount(form, "certified_amount"), current_user, now())
     except Refusal as refusal:
@@ -180,12 +196,8 @@ def pay(convention_id: uuid.UUID, tranche_id: uuid.UUID):
     if (refusal := payments.can_handle_money(current_user, convention)) is not None:
         raise refusal
     form = PayForm(prefix=f"tranche-{tranche.position}")
-    valid = form.validate_on_submit()
-    if form.paid_on.errors:
-        return _refused_at_field(convention, tranche, form, "pay",
-                                 Refusal("Indiquez une date valide, au format jj/mm/aaaa.", field="paid_on"))
-    if not valid:
-        raise Refusal("Le formulaire a expiré : rechargez la page et recommencez.")
+    if not form.validate_on_submit():
+        return _invalid(convention, tranche, form, "pay")
     try:
         payments.pay(tranche, commitment_ref=form.commitment_ref.data or "", payment_ref=form.payment_ref.data or "",
                      paid_on=form.paid_on.data, paid_amount=_amount(form, "paid_amount"), by=current_user, at=now())
