@@ -46,6 +46,8 @@ FILE_FORMATS = ("pdf", "odt", "ods", "docx", "xlsx")
 FILE_MAX_MB = 20
 FILE_HINT = f"Formats acceptés : {formats_label(FILE_FORMATS)}. Taille maximale : {FILE_MAX_MB} Mo."
 QUALITATIVE_MAX = 20000
+EXPLANATION_MAX = 2000  # an explanation of a gap, a reason for a new date, what is missing
+NUMBER_MAX = 30  # a number as typed
 # The documents a report carries: the Cerfa 15059 asks for the latest activity report and the approved accounts.
 SLOTS = {"rapport-activite": "Rapport d'activité", "comptes": "Comptes approuvés du dernier exercice"}
 NUMBER_ERROR = "Saisissez un nombre, par exemple « 1 234,50 »."
@@ -321,6 +323,15 @@ def _editable(report: Report) -> None:
         raise Refusal(f"Ce bilan est {ReportState(report.state).label.lower()} : il ne se modifie plus.")
 
 
+def _typed(data, name: str, errors: dict[str, str], limit: int = NUMBER_MAX) -> str:
+    """A value as typed, at most `limit` characters (longer: cut, and said at the field)."""
+    text = (data.get(name) or "").strip()
+    if len(text) > limit:
+        errors[name] = f"{len(text)} caractères pour {limit} au plus : raccourcissez."
+        text = text[:limit]
+    return text
+
+
 def save(report: Report, data, by, at: dt.datetime) -> dict[str, str]:
     """Keep what was typed in the report's own fields (a draft: nothing is lost, even a wrong number) and return the
     errors by field, in French. The caller has checked can_file_report."""
@@ -329,14 +340,14 @@ def save(report: Report, data, by, at: dt.datetime) -> dict[str, str]:
     errors: dict[str, str] = {}
     values = {}
     for field in form.indicators:
-        values[field.key] = (data.get(field.name) or "").strip()
+        values[field.key] = _typed(data, field.name, errors)
         try:
             parse_number(values[field.key])
         except ValueError:
             errors[field.name] = NUMBER_ERROR
     quantities = {}
     for field in form.quantities:
-        quantities[field.key] = (data.get(field.name) or "").strip()
+        quantities[field.key] = _typed(data, field.name, errors)
         try:
             number = parse_number(quantities[field.key])
         except ValueError:
@@ -348,12 +359,12 @@ def save(report: Report, data, by, at: dt.datetime) -> dict[str, str]:
             errors[field.name] = f"L'appel limite « {field.label} » à {field.max_units} unités au plus."
     actual, explanations = {}, {}
     for line in form.budget:
-        actual[line.code] = (data.get(f"actual.{line.code}") or "").strip()
+        actual[line.code] = _typed(data, f"actual.{line.code}", errors)
         try:
             cerfa.parse_amount(actual[line.code])
         except ValueError:
             errors[f"actual.{line.code}"] = AMOUNT_ERROR
-        explanation = (data.get(f"gap.{line.code}") or "").strip()
+        explanation = _typed(data, f"gap.{line.code}", errors, EXPLANATION_MAX)
         if explanation:
             explanations[line.code] = explanation
     qualitative = (data.get("qualitative") or "").strip()
@@ -469,7 +480,9 @@ def ask_extension(report: Report, new_date: dt.date | None, reason: str, by, at:
                       field="new_date")
     if not reason:
         raise Refusal("Expliquez pourquoi un délai est nécessaire.", field="reason")
-    report.extension_asked_on, report.extension_reason = new_date, reason[:2000]
+    if len(reason) > EXPLANATION_MAX:
+        raise Refusal(f"Le motif compte {len(reason)} caractères pour {EXPLANATION_MAX} au plus.", field="reason")
+    report.extension_asked_on, report.extension_reason = new_date, reason
     db.session.flush()
     audit.record("followup.report_extension_ask", actor=by, target=f"report:{report.id}",
                  asked=new_date.isoformat(), reason=report.extension_reason)
@@ -501,6 +514,8 @@ def ask_completion(report: Report, what: str, by, at: dt.datetime) -> None:
     what = (what or "").strip()
     if not what:
         raise Refusal("Dites ce qui manque au bilan.", field="missing")
+    if len(what) > EXPLANATION_MAX:
+        raise Refusal(f"Le texte compte {len(what)} caractères pour {EXPLANATION_MAX} au plus.", field="missing")
     report.state = ReportState.TO_COMPLETE
     report.completion_asked = what
     db.session.flush()

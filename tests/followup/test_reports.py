@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from portal.applications.models import Message
 from portal.core.audit import AuditEvent
+from portal.core.errors import Refusal
 from portal.core.mail import OutboxMessage
 from portal.extensions import db
 from portal.followup import reports
@@ -284,3 +285,15 @@ def test_extension_refused_keeps_the_date_and_tells_the_organisation(awarded, cl
     assert "followup.report_extension_refuse" in _actions(f"report:{final.id}")
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.subject.like("Demande de délai refusée%")))
     assert mail.recipient == awarded.applicant.email and "reste attendu le 31 août 2026" in mail.body
+
+
+def test_every_typed_text_has_a_largest_length(awarded):
+    by_kind, _ = _calendar(awarded)
+    final = by_kind[ReportKind.FINAL]
+    errors = reports.save(final, {"indicator.0": "1" * 31, "qualitative": "x" * 20001}, awarded.applicant,
+                          dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    assert set(errors) == {"indicator.0", "qualitative"} and len(final.indicator_values["0"]) == 30
+    with pytest.raises(Refusal) as refused:
+        reports.ask_extension(final, dt.date(2026, 12, 1), "x" * 2001, awarded.applicant,
+                              dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
+    assert refused.value.field == "reason"
