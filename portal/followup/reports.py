@@ -3,32 +3,27 @@
 11 octobre 2006); the form built from the call's indicators, unit costs and the deposited Cerfa 12156 budget; the
 organisation's filing, its request for a new date, the service's review, the reminders.
 
-Services flush and audit; the request (or the CLI command) commits. Other domains read: reports_status_of."""
+The form is report_forms', the reads report_queries' (both read here too). Services flush and audit; the request
+(or the CLI command) commits. Other domains read: reports_status_of."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import uuid
-from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import BinaryIO
 
-from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organisation
 from portal.accounts.queries import members_of
 from portal.applications import cerfa, messages
-from portal.applications.models import Application
-from portal.applications.permissions import hidden_from_staff, is_lead_member
+from portal.applications.permissions import is_lead_member
 from portal.applications.states import MessageSide
 from portal.catalog.models import Call
 from portal.core import audit, mail, time
 from portal.core.errors import Refusal
 from portal.core.files import formats_label
-from portal.core.formatting import date_fr, money_fr, number_fr
+from portal.core.formatting import date_fr
 from portal.core.scan_status import ScanStatus
 from portal.core.storage import storage
 from portal.core.uploads import store_checked
@@ -37,21 +32,37 @@ from portal.extensions import db
 from portal.followup import payments
 from portal.followup.models import Convention, Report, ReportFile
 from portal.followup.permissions import can_manage_convention, can_view_convention, can_view_convention_as_staff
+from portal.followup.report_forms import (  # noqa: F401 - the form, read through this module by the pages
+    AMOUNT_ERROR,
+    NUMBER_ERROR,
+    SLOTS,
+    ReportForm,
+    form_of,
+    gaps,
+    missing,
+    parse_number,
+)
+from portal.followup.report_queries import (  # noqa: F401 - the reads, likewise
+    ReportsStatus,
+    application_of,
+    conventions_without_calendar,
+    get,
+    is_late,
+    of_application,
+    of_call,
+    of_organisations,
+    reports_status_of,
+)
 from portal.followup.states import ConventionState, ReportKind, ReportState
 
 REMIND_BEFORE_DAYS = 15
 REMIND_AFTER_DAYS = 7
-DEFAULT_GAP_THRESHOLD = Decimal(15)
 FILE_FORMATS = ("pdf", "odt", "ods", "docx", "xlsx")
 FILE_MAX_MB = 20
 FILE_HINT = f"Formats acceptés : {formats_label(FILE_FORMATS)}. Taille maximale : {FILE_MAX_MB} Mo."
 QUALITATIVE_MAX = 20000
 EXPLANATION_MAX = 2000  # an explanation of a gap, a reason for a new date, what is missing
 NUMBER_MAX = 30  # a number as typed
-# The documents a report carries: the Cerfa 15059 asks for the latest activity report and the approved accounts.
-SLOTS = {"rapport-activite": "Rapport d'activité", "comptes": "Comptes approuvés du dernier exercice"}
-NUMBER_ERROR = "Saisissez un nombre, par exemple « 1 234,50 »."
-AMOUNT_ERROR = "Saisissez un montant en euros, par exemple « 1 234,50 »."
 
 
 # ---- calendar -----------------------------------------------------------------------------------------------
@@ -145,10 +156,6 @@ def calendar(convention: Convention, by=None, at: dt.datetime | None = None) -> 
 
 # ---- permissions --------------------------------------------------------------------------------------------
 
-def application_of(report: Report) -> Application:
-    return db.session.get(Application, report.convention.application_id)
-
-
 def can_file_report(user, report: Report) -> Refusal | None:
     """The lead organisation's members file a report; a partner's member reads it and is told why not; anyone else
     does not learn it exists."""
@@ -169,153 +176,6 @@ def can_review_report(user, report: Report) -> Refusal | None:
 def can_read_report_as_staff(user, report: Report) -> Refusal | None:
     """Its managers, and the issuer's finance department (read-only)."""
     return can_view_convention_as_staff(user, report.convention)
-
-
-# ---- the form -----------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class IndicatorField:
-    name: str  # the form's field: « indicator.0 »
-    key: str  # its key in Report.indicator_values
-    label: str
-    group: str | None
-    unit: str | None
-    per: str | None
-    target: str | None  # « au moins 30 jeunes par an »
-
-
-@dataclass(frozen=True)
-class QuantityField:
-    name: str
-    key: str  # the unit cost's label, as Report.quantities keeps it
-    label: str
-    unit: str | None
-    amount: Decimal
-    max_units: int | None
-
-
-@dataclass(frozen=True)
-class BudgetLine:
-    code: str
-    label: str
-    planned: Decimal
-    section: str  # « Charges », « Produits », « Contributions en nature »
-
-
-@dataclass
-class ReportForm:
-    """What a report asks, built from the call and the deposited application."""
-
-    indicators: list[IndicatorField]
-    quantities: list[QuantityField]
-    budget: list[BudgetLine]
-    qualitative_required: bool
-    slots: dict[str, str]
-    threshold: Decimal
-
-    @property
-    def indicator_groups(self) -> list[tuple[str | None, list[IndicatorField]]]:
-        groups: dict[str | None, list[IndicatorField]] = {}
-        for field in self.indicators:
-            groups.setdefault(field.group, []).append(field)
-        return list(groups.items())
-
-
-def gap_threshold() -> Decimal:
-    return Decimal(str(current_app.config.get("FOLLOWUP_GAP_THRESHOLD_PERCENT", DEFAULT_GAP_THRESHOLD)))
-
-
-def planned_budget(application: Application) -> dict[str, Decimal]:
-    """The Cerfa 12156 budget as deposited (the latest version's answers), line by line; lines left empty are 0."""
-    version = application.latest_version
-    budget = ((version.answers if version else {}).get("cerfa") or {}).get("budget") or {}
-    planned = {}
-    for line in cerfa.ALL_LINES:
-        try:
-            planned[line.code] = cerfa.parse_amount(budget.get(line.code)) or Decimal("0.00")
-        except ValueError:
-            planned[line.code] = Decimal("0.00")
-    return planned
-
-
-def form_of(report: Report) -> ReportForm:
-    call = db.session.get(Call, report.convention.call_id)
-    spec = call.spec
-    financial = report.kind == ReportKind.FINANCIAL
-    indicators, quantities, budget = [], [], []
-    if not financial and spec.evaluation is not None:
-        for index, indicator in enumerate(spec.evaluation.indicators):
-            target = indicator.target
-            indicators.append(IndicatorField(
-                name=f"indicator.{index}", key=str(index), label=indicator.label, group=indicator.group,
-                unit=target.unit if target else None, per=target.per.label if target and target.per else None,
-                target=target.text if target else None))
-    if not financial and spec.funding is not None:
-        for index, cost in enumerate(spec.funding.unit_costs):
-            quantities.append(QuantityField(name=f"quantity.{index}", key=cost.label, label=cost.label,
-                                            unit=cost.unit, amount=cost.amount, max_units=cost.max_units))
-    if financial:
-        planned = planned_budget(application_of(report))
-        for section, lines in (("Charges", cerfa.CHARGES), ("Produits", cerfa.PRODUITS),
-                               ("Contributions volontaires en nature", cerfa.IN_KIND)):
-            budget += [BudgetLine(line.code, line.label, planned[line.code], section) for line in lines]
-    slots = dict(SLOTS) if report.kind in (ReportKind.FINAL, ReportKind.FINANCIAL, ReportKind.ANNUAL) else {
-        "rapport-activite": SLOTS["rapport-activite"]}
-    # The final report « comprendra […] une analyse qualitative » (the calls); the Cerfa 15059's first sheet is one.
-    return ReportForm(indicators, quantities, budget,
-                      qualitative_required=report.kind in (ReportKind.FINAL, ReportKind.FINANCIAL),
-                      slots=slots, threshold=gap_threshold())
-
-
-_NUMBER = re.compile(r"^\d+(\.\d+)?$")
-
-
-def parse_number(text: str | None) -> Decimal | None:
-    """« 1 234,50 » (French: spaces between thousands, a comma before decimals) as a Decimal; None when empty;
-    ValueError when not a non-negative number."""
-    cleaned = re.sub(r"[\s\u00a0\u202f]", "", text or "").replace(",", ".")
-    if not cleaned:
-        return None
-    if not _NUMBER.match(cleaned):
-        raise ValueError(text)
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation as error:  # pragma: no cover - the pattern guarantees a number
-        raise ValueError(text) from error
-
-
-@dataclass(frozen=True)
-class Gap:
-    code: str
-    planned: Decimal
-    actual: Decimal | None
-    amount: Decimal | None  # actual − planned
-    percent: Decimal | None  # of the planned amount; None when nothing was planned
-    above: bool  # above the threshold: an explanation is required
-
-
-def gaps(report: Report, form: ReportForm | None = None) -> dict[str, Gap]:
-    """Cerfa 15059, second sheet: planned and actual per line of the Cerfa 12156 budget, and the gap; above the
-    threshold (FOLLOWUP_GAP_THRESHOLD_PERCENT) the annex must explain it."""
-    form = form or form_of(report)
-    actual_given = report.budget_actual or {}
-    found = {}
-    for line in form.budget:
-        try:
-            actual = cerfa.parse_amount(actual_given.get(line.code))
-        except ValueError:
-            actual = None
-        if actual is None:
-            found[line.code] = Gap(line.code, line.planned, None, None, None, False)
-            continue
-        amount = actual - line.planned
-        if line.planned:
-            percent = (abs(amount) * 100 / line.planned).quantize(Decimal("0.1"))
-            above = percent > form.threshold
-        else:
-            percent, above = None, amount != 0
-        found[line.code] = Gap(line.code, line.planned, actual, amount, percent, above)
-    return found
 
 
 def _editable(report: Report) -> None:
@@ -378,46 +238,6 @@ def save(report: Report, data, by, at: dt.datetime) -> dict[str, str]:
     report.qualitative = qualitative or None
     db.session.flush()
     audit.record("followup.report_save", actor=by, target=f"report:{report.id}")
-    return errors
-
-
-def missing(report: Report) -> dict[str, str]:
-    """What a report lacks before it is filed, by field, in French."""
-    form = form_of(report)
-    errors: dict[str, str] = {}
-    values = report.indicator_values or {}
-    for field in form.indicators:
-        try:
-            if parse_number(values.get(field.key)) is None:
-                errors[field.name] = "Indiquez la valeur atteinte (0 si rien)."
-        except ValueError:
-            errors[field.name] = NUMBER_ERROR
-    quantities = report.quantities or {}
-    for field in form.quantities:
-        try:
-            if parse_number(quantities.get(field.key)) is None:
-                errors[field.name] = "Indiquez le nombre réalisé (0 si aucun)."
-        except ValueError:
-            errors[field.name] = NUMBER_ERROR
-    explanations = report.gap_explanations or {}
-    for code, gap in gaps(report, form).items():
-        given = (report.budget_actual or {}).get(code)
-        if gap.actual is None and given:
-            errors[f"actual.{code}"] = AMOUNT_ERROR
-        elif gap.actual is None and gap.planned:
-            errors[f"actual.{code}"] = "Indiquez le montant réalisé (0 si rien)."
-        elif gap.above and not explanations.get(code):
-            shown = f"{number_fr(gap.percent)} %" if gap.percent is not None else "une ligne non prévue"
-            errors[f"gap.{code}"] = (f"L'écart ({money_fr(gap.amount)}, {shown}) dépasse {number_fr(form.threshold)} % "
-                                     "du prévu : expliquez-le.")
-    if form.qualitative_required and not report.qualitative:
-        errors["qualitative"] = (f"{'Le bilan final' if report.kind == ReportKind.FINAL else 'Le compte rendu financier'}"
-                                 " comprend une analyse qualitative : rédigez-la.")
-    for slot, label in form.slots.items():
-        if slot == "comptes" and report.kind != ReportKind.FINANCIAL:
-            continue
-        if not any(f.slot == slot for f in report.files):
-            errors[f"file.{slot}"] = f"Joignez le document « {label} »."
     return errors
 
 
@@ -587,94 +407,3 @@ def remind(report: Report, when: str, at: dt.datetime) -> int:
     sent = _tell_organisation(report, subject, f"report_reminder_{when}")
     audit.record(f"followup.report_reminder_{when}", target=f"report:{report.id}", recipients=sent)
     return sent
-
-
-# ---- reads --------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class ReportsStatus:
-    accepted: int
-    submitted: int  # received, not yet accepted (or to complete)
-    late: int  # due date passed, not filed
-    pending: int  # not yet due
-
-    @property
-    def total(self) -> int:
-        return self.accepted + self.submitted + self.late + self.pending
-
-    @property
-    def text(self) -> str:
-        parts = [f"{self.accepted} accepté{'s' if self.accepted > 1 else ''}"]
-        if self.submitted:
-            parts.append(f"{self.submitted} en cours d'examen")
-        if self.late:
-            parts.append(f"{self.late} en retard")
-        if self.pending:
-            parts.append(f"{self.pending} à venir")
-        return ", ".join(parts)
-
-
-def is_late(report: Report, today: dt.date) -> bool:
-    return report.state in (ReportState.EXPECTED, ReportState.TO_COMPLETE) and report.due_on < today
-
-
-def reports_status_of(organisation_id: uuid.UUID, issuer: str, at: dt.datetime | None = None,
-                      excluding_application: uuid.UUID | None = None) -> ReportsStatus:
-    """Whether an organisation filed the reports of its earlier grants from this issuer (the Cerfa 15059 is due
-    before any new grant from the same funder)."""
-    today = time.today_paris(at or time.now())
-    query = (select(Report).join(Convention).join(Application, Application.id == Convention.application_id)
-             .join(Call, Call.id == Convention.call_id)
-             .where(Application.organisation_id == organisation_id, Call.issuer == issuer))
-    if excluding_application is not None:
-        query = query.where(Application.id != excluding_application)
-    counts = {"accepted": 0, "submitted": 0, "late": 0, "pending": 0}
-    for report in db.session.scalars(query):
-        if report.state == ReportState.ACCEPTED:
-            counts["accepted"] += 1
-        elif report.state == ReportState.SUBMITTED:
-            counts["submitted"] += 1
-        elif is_late(report, today):
-            counts["late"] += 1
-        else:
-            counts["pending"] += 1
-    return ReportsStatus(**counts)
-
-
-def of_organisations(user) -> list[Report]:
-    """The reports of the conventions of the organisations this person belongs to, soonest due first."""
-    from portal.accounts.models import Membership
-
-    mine = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    return list(db.session.scalars(
-        select(Report).join(Convention).join(Application, Application.id == Convention.application_id)
-        .where(Application.organisation_id.in_(mine)).options(selectinload(Report.convention))
-        .order_by(Report.due_on, Report.label)))
-
-
-def of_call(call: Call, user) -> list[Report]:
-    """A call's reports, for its managers: none of an application hidden from this person (a conflict)."""
-    query = (select(Report).join(Convention).join(Application, Application.id == Convention.application_id)
-             .where(Convention.call_id == call.id).options(selectinload(Report.convention))
-             .order_by(Report.due_on, Application.number))
-    for hidden in hidden_from_staff(user):
-        query = query.where(Application.id.not_in(hidden))
-    return list(db.session.scalars(query))
-
-
-def conventions_without_calendar(call: Call, user) -> list[Convention]:
-    query = select(Convention).join(Application, Application.id == Convention.application_id).where(
-        Convention.call_id == call.id, ~Convention.reports.any())
-    for hidden in hidden_from_staff(user):
-        query = query.where(Application.id.not_in(hidden))
-    return list(db.session.scalars(query))
-
-
-def of_application(application_id: uuid.UUID) -> list[Report]:
-    """The reports due under the convention of one application, soonest due first."""
-    return list(db.session.scalars(select(Report).join(Convention).where(Convention.application_id == application_id)
-                                   .order_by(Report.due_on, Report.label)))
-
-
-def get(report_id: uuid.UUID) -> Report | None:
-    return db.session.get(Report, report_id)
