@@ -51,7 +51,7 @@ def _at_most(limit: int) -> Length:
     return Length(max=limit, message=f"{limit:,} caractères au plus.".replace(",", "\u202f"))
 
 
-PDF_HINT = f"Le PDF de la convention signée, {conventions.SIGNED_MAX_MB} Mo au plus."
+PDF_HINT = f"Format accepté : PDF. Taille maximale : {conventions.SIGNED_MAX_MB} Mo."
 
 
 class SignForm(FlaskForm):
