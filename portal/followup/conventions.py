@@ -112,6 +112,8 @@ def can_be_drafted(application: Application) -> bool:
 
 # ---- the text ----------------------------------------------------------------------------------------------
 
+EXPRESSION = ("Le modèle de convention emploie une expression que le portail ne calcule pas : écrivez seulement "
+              "des champs, par exemple {{ organisation }}.")
 _env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
 
 
@@ -122,7 +124,10 @@ def check_template(text: str) -> None:
     except TemplateSyntaxError as error:
         raise Refusal(f"Le modèle de convention est illisible à la ligne {error.lineno} : écrivez chaque champ "
                       "entre doubles accolades, par exemple {{ organisation }}.", field="text") from error
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(PLACEHOLDERS))
+    try:
+        unknown = sorted(meta.find_undeclared_variables(parsed) - set(PLACEHOLDERS))
+    except TemplateSyntaxError as error:  # an unknown filter or test, found when the template is compiled
+        raise Refusal(EXPRESSION, field="text") from error
     if unknown:
         names = ", ".join(f"{{{{ {name} }}}}" for name in unknown)
         known = ", ".join(f"{{{{ {name} }}}}" for name in PLACEHOLDERS)
@@ -134,9 +139,8 @@ def check_template(text: str) -> None:
 def _render(parsed_text: str, context: dict) -> str:
     try:
         return _env.from_string(parsed_text).render(**context)
-    except (SecurityError, UndefinedError, TypeError, ValueError) as error:
-        raise Refusal("Le modèle de convention emploie une expression que le portail ne calcule pas : écrivez "
-                      "seulement des champs, par exemple {{ organisation }}.", field="text") from error
+    except (SecurityError, UndefinedError, TemplateSyntaxError, TypeError, ValueError) as error:
+        raise Refusal(EXPRESSION, field="text") from error
 
 
 def template_text(issuer: str) -> str:

@@ -104,6 +104,7 @@ def test_the_issuers_template_fills_its_placeholders(laureate):
     ("Bonjour {{ president }} et {{ organisation }}", r"champs inconnus : \{\{ president \}\}"),
     ("{{ organisation.__class__.__mro__ }}", "expression que le portail ne calcule pas"),
     ("{{ organisation ", "illisible à la ligne 1"),
+    ("{{ organisation|inconnu }}", "expression que le portail ne calcule pas"),
 ])
 def test_an_unknown_placeholder_or_an_expression_is_refused_in_french(laureate, template, message):
     db.session.add(ConventionTemplate(issuer=ISSUER, text=template, updated_at=time.now()))
