@@ -274,21 +274,20 @@ def draft(application: Application, by, at: dt.datetime) -> Convention:
                                                  created_by_id=getattr(by, "id", None)))
     db.session.add(convention)
     db.session.flush()
-    _plan_tranches(convention, by)
     audit.record("followup.convention_draft", actor=by, target=f"convention:{convention.id}",
                  number=convention.number, application=application.number, amount=str(convention.amount))
+    _plan_tranches(convention, by)
     return convention
 
 
 def _plan_tranches(convention: Convention, by) -> None:
-    """The payment schedule is the payments part's (portal.followup.payments.plan), when it is there."""
-    try:
-        from portal.followup import payments
-    except ImportError:
-        return
-    plan = getattr(payments, "plan", None)
-    if plan is not None:
-        plan(convention, by)
+    """The payment schedule (payments.plan) and the reports' calendar (reports.calendar, when the convention's
+    dates are known) are drafted with the convention."""
+    from portal.followup import payments, reports  # here: reports reads the conventions' permissions
+
+    payments.plan(convention, by)
+    if convention.starts_on is not None and convention.ends_on is not None:
+        reports.calendar(convention, by)
 
 
 def save_template(issuer: str, text: str, by, at: dt.datetime) -> ConventionTemplate:
@@ -407,14 +406,10 @@ def sign_for_issuer(convention: Convention, stream: BinaryIO | None, filename: s
 
 
 def _signed(convention: Convention, at: dt.datetime, by) -> None:
-    """The payments part makes the tranches due on signature (portal.followup.payments.on_signature), if there."""
-    try:
-        from portal.followup import payments
-    except ImportError:
-        return
-    hook = getattr(payments, "on_signature", None)
-    if hook is not None:
-        hook(convention, at, by)
+    """The signature makes the tranches it triggers due (payments.on_signature)."""
+    from portal.followup import payments
+
+    payments.on_signature(convention, at, by)
 
 
 # ---- amendments ---------------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ def test_a_convention_is_drafted_only_for_a_published_selected_decision(selectio
     assert [(v.number, v.kind) for v in convention.versions] == [(1, VersionKind.INITIAL)]
     with pytest.raises(Refusal, match="déjà préparée : CONV-2025-0001"):
         conventions.draft(selection.applications[0], selection.manager, time.now())
-    assert actions() == ["followup.convention_draft"]
+    assert actions() == ["followup.convention_draft", "followup.report_calendar"]
 
 
 def test_the_default_template_says_what_the_call_and_the_decision_say(laureate):
@@ -189,7 +189,7 @@ def test_the_organisation_signs_with_a_pdf_then_the_issuer_and_it_is_in_force(cl
     assert convention.state == ConventionState.IN_FORCE
     assert (convention.issuer_signed_on, convention.in_force_on) == (dt.date(2025, 7, 9), dt.date(2025, 7, 9))
     assert len(convention.versions[0].signed_copies) == 2
-    assert actions() == ["followup.convention_draft", "followup.convention_send",
+    assert actions() == ["followup.convention_draft", "followup.report_calendar", "followup.convention_send",
                          "followup.convention_sign_organisation", "followup.convention_sign_issuer",
                          "followup.convention_in_force"]
 
@@ -299,3 +299,11 @@ def test_the_issuers_manager_writes_its_template_unknown_fields_refused_at_the_f
     sign_in_as(client, other)
     assert client.get(url).status_code == 404
     assert post_form(client, url, {"text": "x"}, form_page="/").status_code == 404
+
+
+def test_drafting_the_convention_establishes_its_reports_calendar(laureate):
+    """The reports the call and the law ask are known from the convention's first day, without a manager's
+    « Établir le calendrier » (kept for conventions drafted before it)."""
+    convention = drafted(laureate)
+    kinds = sorted(str(report.kind) for report in convention.reports)
+    assert "final" in kinds and "financial" in kinds
