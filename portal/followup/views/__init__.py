@@ -16,3 +16,5 @@ def register(app: Flask) -> None:
     reports.register(app)
     from portal.followup.views import payments  # the payments' (« échéancier ») pages and the finance home
     payments.register(app)
+    from portal.followup.views import indicators  # a call's indicators added up, against its targets
+    indicators.register(app)
