@@ -149,7 +149,7 @@ def totals(call: Call, user, kind: ReportKind = ReportKind.FINAL) -> Table:
 
 # The chart: one horizontal bar per operator for each indicator, the target as a vertical line, drawn on the
 # server so that it needs no JavaScript. The table is the accessible source; the chart carries the same figures.
-LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, GAP, TOP = 240, 300, 18, 8, 28
+LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, GAP, TOP = 240, 300, 18, 8, 40
 WIDTH = LABEL_WIDTH + BAR_WIDTH + 90
 
 
@@ -180,13 +180,15 @@ def charts(table: Table) -> list[Chart]:
     for row in table.rows:
         reference = row.reference
         top = max([v for v in row.values if v is not None] + ([reference] if reference is not None else [])
-                  + [Decimal(0)])
+                  + [row.total])
         bars = []
         for position, (operator, value) in enumerate(zip(table.operators, row.values, strict=True)):
             bars.append(Bar(operator.name, "—" if value is None else number_fr(value),
                             TOP + position * (BAR_HEIGHT + GAP), _scaled(value or Decimal(0), top)))
         target_text = row.target.text if row.target else None
         parts = [f"{bar.label} : {bar.text}" for bar in bars]
+        bars.append(Bar("Total", number_fr(row.total), TOP + len(bars) * (BAR_HEIGHT + GAP),
+                        _scaled(row.total, top)))  # the bar the target is read against
         description = (f"{row.label}. " + " ; ".join(parts) + f". Total : {number_fr(row.total)}"
                        + (f". Objectif : {target_text}" if target_text else ". Pas d'objectif chiffré") + ".")
         drawn.append(Chart(row, bars, LABEL_WIDTH + _scaled(reference, top) if reference is not None else None,

@@ -114,7 +114,7 @@ def test_the_page_shows_a_table_and_the_same_figures_as_a_chart(two, app):
         assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
         for figure in ("40", "35,5", "12", "6", "100", "20"):
             assert f">{figure}<" in svg or f"{figure} " in svg, figure
-        assert 'class="target"' in svg
+        assert 'class="target"' in svg and ">75,5<" in svg  # the total's bar
 
 
 def test_the_conventions_list_links_to_it(two, client):
@@ -130,6 +130,15 @@ def test_another_issuers_manager_and_a_member_get_404(two, make_user, app):
         sign_in_as(client, person)
         assert client.get(f"/gestion/suivi/{two.call.slug}/indicateurs").status_code == 404
     assert client.get("/gestion/suivi/inconnu/indicateurs").status_code == 404
+
+
+def test_another_kind_of_report_is_asked_by_its_name(two, app):
+    client = app.test_client()
+    sign_in_as(client, two.manager)
+    page = client.get(f"/gestion/suivi/{two.call.slug}/indicateurs?bilan=interim").get_data(as_text=True)
+    assert "dernier bilan intermédiaire" in page and "40" not in page.split("<caption>")[1].split("</table>")[0]
+    for unknown in ("financial", "rien"):
+        assert client.get(f"/gestion/suivi/{two.call.slug}/indicateurs?bilan={unknown}").status_code == 404
 
 
 @pytest.mark.parametrize("count", [2, 6])
