@@ -80,6 +80,25 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
                 {"key": "budget", "label": "Cohérence du budget (exemple)", "weight": "1",
                  "scale": {"min": 0, "max": 5}}],
             "funding": {"envelope": "60000.00"}}, body),
+        ("demonstration-appel-en-suivi", {
+            **common, "id": str(uuid.uuid5(_NAMESPACE, "followup")),
+            "title": "[Démonstration] Appel fictif clos, lauréats en suivi",
+            "summary": "Appel fictif pour essayer le suivi : conventions, versements et bilans (démonstration).",
+            "windows": [{"key": "unique", "opens_on": (today - dt.timedelta(days=130)).isoformat(),
+                         "closes_on": (today - dt.timedelta(days=95)).isoformat(),
+                         "agreement_period": {"start": (today - dt.timedelta(days=75)).isoformat(),
+                                              "end": (today - dt.timedelta(days=5)).isoformat()}}],
+            "funding": {"envelope": "60000.00", "payment_schedule": [
+                {"label": "Avance", "percent": "60", "trigger": "signature",
+                 "when": "dès la signature de la convention (démonstration)"},
+                {"label": "Solde", "trigger": "report", "report": "final",
+                 "when": "après le bilan final, en fonction du service fait (démonstration)"}],
+                "unit_costs": [{"label": "Diagnostic (démonstration)", "amount": "150"},
+                               {"label": "Semaine d'accompagnement (démonstration)", "amount": "55",
+                                "unit": "semaine", "max_units": 8}]},
+            "evaluation": {"final_report": "Un bilan final est attendu, avec les indicateurs (démonstration).",
+                           "indicators": [{"label": "Ménages accompagnés (démonstration)", "target": {"at_least": 40, "unit": "ménages"}},
+                                          {"label": "Ménages relogés (démonstration)", "target": {"at_least": 25, "unit": "ménages"}}]}}, body),
         ("demonstration-appel-a-venir", {
             **common, "id": str(uuid.uuid5(_NAMESPACE, "upcoming")),
             "title": "[Démonstration] Appel fictif à venir",
@@ -94,6 +113,7 @@ DEMO_PASSWORD = "demonstration-portail"
 DEMO_PEOPLE = [
     ("admin@demo.example.org", "Alice Administratrice", [("admin", {})]),
     ("gestionnaire@demo.example.org", "Gaston Gestionnaire", [("manager", {"issuer": DEMO_ISSUER})]),
+    ("finances@demo.example.org", "Fanny Finances", [("finance", {"issuer": DEMO_ISSUER})]),
     ("evaluatrice1@demo.example.org", "Églantine Évaluatrice", [("reviewer", {"call": "open"}), ("reviewer", {"call": "selection"})]),
     ("evaluateur2@demo.example.org", "Émile Évaluateur", [("reviewer", {"call": "open"}), ("reviewer", {"call": "selection"})]),
     ("presidente@asso-logement.demo.example.org", "Paule Présidente", []),
@@ -129,6 +149,10 @@ def load() -> None:
     load_selection(people["gestionnaire@demo.example.org"],
                    [people["evaluatrice1@demo.example.org"], people["evaluateur2@demo.example.org"]],
                    today_paris(moment) - dt.timedelta(days=10))
+    from portal.demo_followup import load_followup
+
+    # The follow-up demo: a call closed weeks ago, its laureates' first convention in force, advance paid.
+    load_followup(people["gestionnaire@demo.example.org"], people["finances@demo.example.org"], moment)
 
 
 def _load_people() -> dict:

@@ -22,6 +22,7 @@ ROLES = {
     "administrator": "admin@demo.example.org",
     "call-manager": "gestionnaire@demo.example.org",
     "reviewer": "evaluatrice1@demo.example.org",
+    "finance": "finances@demo.example.org",
     "association-administrator": "presidente@asso-logement.demo.example.org",
     "association-member": "salarie@asso-logement.demo.example.org",
     # The two associations above have applied to nothing; this one's deposited file opens the applicant's pages
@@ -38,7 +39,7 @@ def demo_portal(app):
     report = sync_calls([ROOT / "calls"], now())
     assert report.errors == []
     slugs = [item.call.slug for item in queries.all_calls(now())]
-    assert len(slugs) == len(list((ROOT / "calls").glob("*.md"))) + 3  # every file of calls/, and the demo's three
+    assert len(slugs) == len(list((ROOT / "calls").glob("*.md"))) + 4  # every file of calls/, and the demo's four
     return slugs
 
 

@@ -50,7 +50,7 @@ def test_readme_lists_every_demo_account_applicants_included():
 
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     emails = [email for email, _, _ in DEMO_PEOPLE] + [applicant_email(i) for i in range(1, len(ASSOCIATIONS) + 1)]
-    assert len(emails) == 14
+    assert len(emails) == 15
     assert [e for e in emails if f"`{e}`" not in text] == []
 
 
@@ -58,7 +58,11 @@ def test_demo_selection_holds_one_ineligible_application_to_try_the_irrecevable_
     from portal.reviews.models import Eligibility
 
     assert app.test_cli_runner().invoke(args=["demo", "load"]).exit_code == 0
-    verdicts = db.session.query(Eligibility).all()
+    from portal.applications.models import Application
+    from portal.catalog.models import Call
+
+    verdicts = db.session.query(Eligibility).join(Application, Application.id == Eligibility.application_id).join(
+        Call, Call.id == Application.call_id).filter(Call.slug == "demonstration-appel-en-selection").all()
     refused = [e for e in verdicts if not e.is_eligible]
     assert len(verdicts) == 6 and len(refused) == 1 and refused[0].reason
     sign_in(client, "gestionnaire@demo.example.org", DEMO_PASSWORD)
@@ -85,3 +89,28 @@ def test_the_demo_holds_a_thread_the_first_association_has_not_read_yet(app, cli
     from portal.applications.models import Message
     from portal.extensions import db
     assert db.session.query(Message).count() == 2
+
+
+def test_the_demo_holds_a_call_in_follow_up(app, client, sign_in):
+    """A fictitious call closed weeks ago: its first laureate's convention in force, the 60 % advance paid by the demo
+    finance account, the final report filed for the manager to accept; a second load changes nothing."""
+    from portal.followup.models import Convention, Report, Tranche
+    from portal.followup.states import ConventionState, ReportKind, ReportState, TrancheState
+    from portal.reviews.models import Decision
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    counts = [db.session.query(m).count() for m in (Convention, Tranche, Report, Decision)]
+    second = runner.invoke(args=["demo", "load"])
+    assert second.exit_code == 0, second.output
+    assert [db.session.query(m).count() for m in (Convention, Tranche, Report, Decision)] == counts  # idempotent
+    (convention,) = db.session.query(Convention).all()
+    assert convention.state == ConventionState.IN_FORCE
+    advance = convention.tranches[0]
+    assert advance.state == TrancheState.PAID and advance.amount_due == convention.amount * 60 / 100
+    final = next(r for r in convention.reports if r.kind == ReportKind.FINAL)
+    assert final.state == ReportState.SUBMITTED and final.indicator_values
+    assert db.session.query(Decision).filter(Decision.published_at.isnot(None)).count() >= 3
+    response = sign_in(client, "finances@demo.example.org", DEMO_PASSWORD)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/finances/")
