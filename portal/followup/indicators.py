@@ -149,7 +149,8 @@ def totals(call: Call, user, kind: ReportKind = ReportKind.FINAL) -> Table:
 
 # The chart: one horizontal bar per operator for each indicator, the target as a vertical line, drawn on the
 # server so that it needs no JavaScript. The table is the accessible source; the chart carries the same figures.
-LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, GAP, TOP = 240, 300, 18, 8, 40
+# The operators' names (up to 32 characters, right-aligned) need about 7.5 px each at the page's size.
+LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, GAP, TOP = 260, 300, 18, 8, 40
 WIDTH = LABEL_WIDTH + BAR_WIDTH + 90
 
 
