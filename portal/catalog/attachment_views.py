@@ -15,12 +15,13 @@ from wtforms.validators import Length
 
 from portal.catalog import attachments, authoring, permissions, queries
 from portal.catalog.authoring_models import CallSource
-from portal.core import outages, security, unit_of_work
+from portal.core import security
 from portal.core.errors import Refusal
 from portal.core.files import FORMATS, mime_of
 from portal.core.scan_status import SCAN_LABELS, ScanStatus
 from portal.core.storage import send_stored
 from portal.core.time import now
+from portal.core.upload_forms import store_from_form
 
 bp = Blueprint("call_attachments", __name__, url_prefix="/gestion/redaction")
 public_bp = Blueprint("call_documents", __name__, url_prefix="/appels")
@@ -73,19 +74,11 @@ def add(slug: str):
     if not form.validate_on_submit():
         return _page(source, form, 422)
     upload = form.file.data
-    try:
-        attachment = attachments.add(source, form.title.data, getattr(upload, "stream", None),
-                                     getattr(upload, "filename", "") or "", current_user, now())
-    except Refusal as refused:
-        if refused.field not in ("title", "file"):
-            raise
-        if refused.field == "file":
-            unit_of_work.keep()  # nothing was written but the audit of a virus found, which must stay
-        getattr(form, refused.field).errors = [refused.message]
-        return _page(source, form, 422)
-    except OSError as error:  # the store is full or failing: said beside the file
-        form.file.errors = [outages.disk_full_message(error)]
-        return _page(source, form, 507)
+    attachment, status = store_from_form(form, lambda: attachments.add(
+        source, form.title.data, getattr(upload, "stream", None), getattr(upload, "filename", "") or "",
+        current_user, now()), file_field="file", fields=("title", "file"))
+    if status is not None:
+        return _page(source, form, status)
     flash(f"« {attachment.title} » est joint à l'appel"
           f"{' et listé sur sa page' if source.call_id else ' ; sa page le listera dès la publication'}.", "success")
     return redirect(url_for(".manage", slug=source.slug))

@@ -16,11 +16,11 @@ from wtforms.validators import Length
 from portal.applications import messages, permissions, queries
 from portal.applications.states import MessageSide
 from portal.applications.views.applicant import bp
-from portal.core import outages, unit_of_work
 from portal.core.errors import Refusal
 from portal.core.files import mime_of
 from portal.core.storage import send_stored
 from portal.core.time import now
+from portal.core.upload_forms import store_from_form
 
 
 class MessageForm(FlaskForm):
@@ -79,18 +79,11 @@ def send(application_id: uuid.UUID):
     if not form.validate_on_submit():
         return _page(application, form, 422)
     uploads = [(f.stream, f.filename) for f in request.files.getlist("attachments") if f.filename]
-    try:
-        message = messages.send(application, form.message.data, uploads, current_user, side_of(application), now())
-    except Refusal as refused:
-        if refused.field not in ("message", "attachments"):
-            raise
-        if refused.field == "attachments":
-            unit_of_work.keep()  # nothing was written but the audit of a virus found, which must stay
-        getattr(form, refused.field).errors = [refused.message]
-        return _page(application, form, 422)
-    except OSError as error:  # the store is full or failing: said beside the attachments
-        form.attachments.errors = [outages.disk_full_message(error)]
-        return _page(application, form, 507)
+    message, status = store_from_form(form, lambda: messages.send(
+        application, form.message.data, uploads, current_user, side_of(application), now()),
+        file_field="attachments", fields=("message", "attachments"))
+    if status is not None:
+        return _page(application, form, status)
     flash("Votre message est envoyé. Il ne peut plus être modifié : une correction s'écrit dans un nouveau message.",
           "success")
     return redirect(url_for("applications.messages", application_id=application.id) + f"#message-{message.id}")

@@ -18,7 +18,7 @@ from portal.accounts.permissions import can_manage_call, can_manage_issuer, is_f
 from portal.applications import queries as application_queries
 from portal.applications.models import Application
 from portal.catalog.queries import get_call
-from portal.core import hooks, outages, unit_of_work
+from portal.core import hooks
 from portal.core.errors import Refusal, refusals_go_to
 from portal.core.exports import content_disposition
 from portal.core.fields import FrenchDateField
@@ -27,6 +27,7 @@ from portal.core.markdown import render as markdown
 from portal.core.scan_status import SCAN_LABELS, ScanStatus
 from portal.core.storage import send_stored
 from portal.core.time import now
+from portal.core.upload_forms import store_from_form
 from portal.extensions import db
 from portal.followup import conventions, permissions
 from portal.followup.models import Convention, ConventionTemplate, SignedCopy
@@ -237,19 +238,11 @@ def _sign(convention: Convention, service, page):
     if not form.validate_on_submit():
         return page(form)
     upload = form.file.data
-    try:
-        service(convention, getattr(upload, "stream", None), getattr(upload, "filename", "") or "",
-                form.signed_on.data, current_user, now())
-    except Refusal as refused:
-        if refused.field not in ("file", "signed_on"):
-            raise
-        if refused.field == "file":
-            unit_of_work.keep()  # the audit of a virus found stays
-        getattr(form, refused.field).errors = [refused.message]
-        return page(form)
-    except OSError as error:
-        form.file.errors = [outages.disk_full_message(error)]
-        return page(form, 507)
+    _, status = store_from_form(form, lambda: service(
+        convention, getattr(upload, "stream", None), getattr(upload, "filename", "") or "", form.signed_on.data,
+        current_user, now()), file_field="file", fields=("file", "signed_on"))
+    if status is not None:
+        return page(form, status)
     return None
 
 
