@@ -75,10 +75,7 @@ def send(application: Application, body: str, uploads: list[tuple[BinaryIO, str]
     message = Message(application_id=application.id, side=side, author_id=by.id, author_name=by.name, body=body,
                       sent_at=at)
     for position, item in enumerate(checked):
-        message.attachments.append(MessageAttachment(
-            position=position, storage_key=item.stored.key, sha256=item.stored.sha256, size=item.stored.size,
-            format=item.format, original_name=item.name, scan_status=ScanStatus(item.scan.status),
-            scan_signature=item.scan.signature))
+        message.attachments.append(MessageAttachment(position=position, **item.columns()))
     db.session.add(message)
     db.session.flush()
     audit.record("application.message", actor=by, target=f"application:{application.id}", message=str(message.id),

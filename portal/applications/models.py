@@ -23,6 +23,7 @@ from portal.applications.states import (
 )
 from portal.catalog.models import Call, Window
 from portal.core.db import Base, UTCDateTime, check_in
+from portal.core.stored_files import StoredFileColumns
 
 
 class Application(Base):
@@ -288,7 +289,7 @@ class Message(Base):
                                                                 order_by="MessageAttachment.position")
 
 
-class MessageAttachment(Base):
+class MessageAttachment(StoredFileColumns, Base):
     """A file sent with a message, checked like every upload (core.files) and stored under a generated name."""
 
     __tablename__ = "message_attachments"
@@ -297,13 +298,6 @@ class MessageAttachment(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("application_messages.id"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    format: Mapped[str] = mapped_column(String(10))
-    original_name: Mapped[str] = mapped_column(String(255))
-    scan_status: Mapped[ScanStatus] = mapped_column(String(12), default=ScanStatus.PENDING)
-    scan_signature: Mapped[str | None] = mapped_column(String(200))
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 

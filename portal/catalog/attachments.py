@@ -44,9 +44,7 @@ def add(source: CallSource, title: str, stream: BinaryIO, filename: str, by, at:
     position = db.session.scalar(select(func.coalesce(func.max(CallAttachment.position), -1))
                                  .where(CallAttachment.source_id == source.id)) + 1
     attachment = CallAttachment(
-        source_id=source.id, position=position, title=title, storage_key=checked.stored.key,
-        sha256=checked.stored.sha256, size=checked.stored.size, format=checked.format, original_name=checked.name,
-        scan_status=ScanStatus(checked.scan.status), scan_signature=checked.scan.signature,
+        source_id=source.id, position=position, title=title, **checked.columns(),
         uploaded_by_id=getattr(by, "id", None), uploaded_at=at)
     source.attachments.append(attachment)
     db.session.flush()

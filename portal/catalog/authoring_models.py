@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import UTCDateTime, check_in
 from portal.core.scan_status import ScanStatus
+from portal.core.stored_files import StoredFileColumns
 from portal.extensions import db
 
 
@@ -59,7 +60,7 @@ class CallSourceRevision(db.Model):
     source: Mapped[CallSource] = relationship(back_populates="revisions")
 
 
-class CallAttachment(db.Model):
+class CallAttachment(StoredFileColumns, db.Model):
     """A file published with a call (signed notice, budget template, model of the descriptive note, annex),
     checked like every upload and stored under a generated name."""
 
@@ -70,13 +71,6 @@ class CallAttachment(db.Model):
     source_id: Mapped[int] = mapped_column(ForeignKey("call_sources.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
     title: Mapped[str] = mapped_column(String(200))  # « Avis d'appel signé », as the page lists it
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    format: Mapped[str] = mapped_column(String(10))
-    original_name: Mapped[str] = mapped_column(String(255))
-    scan_status: Mapped[ScanStatus] = mapped_column(String(12), default=ScanStatus.PENDING)
-    scan_signature: Mapped[str | None] = mapped_column(String(200))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -32,6 +32,12 @@ class Checked:
     name: str
     scan: ScanResult
 
+    def columns(self) -> dict:
+        """The values of core.stored_files.StoredFileColumns for the row that keeps this file."""
+        return dict(storage_key=self.stored.key, sha256=self.stored.sha256, size=self.stored.size,
+                    format=self.format, original_name=self.name, scan_status=ScanStatus(self.scan.status),
+                    scan_signature=self.scan.signature)
+
 
 def store_checked(stream: BinaryIO, filename: str, formats: tuple[str, ...], max_mb: int, by, target: str, *,
                   infected_action: str, too_large: str = "pour cette pièce",
