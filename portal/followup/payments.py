@@ -144,44 +144,89 @@ class Line:
     text: str
 
 
+# A cap of the call applies to each accompaniment — to each household accompanied —, never to the total declared:
+# the 2025 Pas-de-Calais call says « la semaine d'accompagnement : 55 €. L'accompagnement sera limité à 8 semaines
+# soit 440 € maximum », and of the accompaniment offered to a household « Il ne devra pas excéder 8 semaines ». The
+# other calls' seeds bound an accompaniment the same way (ASTRE: « 12 mois […] sans excéder 24 mois » per measure)
+# or give no cap at all (a visit at 162,38 €, a diagnostic at 375 €); the coordinators' « 55 000 € maximum » is the
+# grant's ceiling, which the convention's amount already caps. So a capped unit cost is declared one figure per
+# household, and each figure is capped.
+def is_per_household(cost) -> bool:
+    return cost.max_units is not None or cost.max_amount is not None
+
+
+def unit_noun(cost, count=2) -> str:
+    """The unit counted, from the call's « par semaine » (« semaine », « semaines »); « unité » without one."""
+    unit = (cost.unit or "").strip()
+    noun = unit[4:].strip() if unit.lower().startswith("par ") else "unité"
+    if count > 1 and not noun.endswith(("s", "x", "z")):
+        noun += "s"
+    return noun
+
+
+def _plural(count, singular: str, plural: str) -> str:
+    return f"{number_fr(count)} {plural if count > 1 else singular}"
+
+
+def household_lines(value) -> list[str]:
+    """The figures as typed: a list kept by the report form (one per household), or a text with one a line."""
+    items = value if isinstance(value, list) else str(value or "").splitlines()
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
 def _quantity(value) -> list[Decimal]:
-    """A declared quantity: one figure (« 40 ») or one per person accompanied (« [10, 3] »)."""
-    values = value if isinstance(value, list) else [value]
+    """A declared quantity: one figure (« 40 ») or one per household accompanied (« [10, 3] »); what is not a
+    positive number is left out (the report form refused it before the report was filed)."""
     found = []
-    for item in values:
+    for item in household_lines(value):
         try:
-            found.append(Decimal(str(item).replace(",", ".").replace(" ", "")))
+            found.append(Decimal(item.replace(",", ".").replace(" ", "").replace("\u00a0", "")))
         except ArithmeticError:
             continue
     return [q for q in found if q > 0]
 
 
+def _line(cost, figures: list[Decimal]) -> Line:
+    """One unit cost's line: each household's figure capped by max_units, then its amount by max_amount."""
+    declared = sum(figures, Decimal(0))
+    kept_units, amount, capped = Decimal(0), Decimal(0), 0
+    for figure in figures:
+        kept = min(figure, Decimal(cost.max_units)) if cost.max_units else figure
+        value = kept * cost.amount
+        if cost.max_amount is not None and value > cost.max_amount:
+            value = cost.max_amount
+        capped += kept != figure or value != kept * cost.amount
+        kept_units += kept
+        amount += value
+    amount = cents(amount)
+    gross = cents(kept_units * cost.amount)
+    product = f"{number_fr(kept_units)} × {money_fr(cost.amount)} = {money_fr(gross)}"
+    if not is_per_household(cost):
+        return Line(cost.label, declared, cost.amount, amount, f"{cost.label} : {product}")
+    noun = unit_noun(cost, 1)
+    feminine = noun.endswith(("e", "é"))  # « semaines déclarées », « mois déclarés »
+    said = [_plural(len(figures), "ménage", "ménages"),
+            f"{number_fr(declared)} {unit_noun(cost, declared)} déclaré{'e' if feminine else ''}"
+            f"{'s' if declared > 1 else ''}"]
+    if capped:
+        limit = (f"{cost.max_units} {unit_noun(cost, cost.max_units)}" if cost.max_units
+                 else money_fr(cost.max_amount))
+        said.append(f"{_plural(capped, 'ménage plafonné', 'ménages plafonnés')} à {limit}")
+    text = f"{cost.label} : {', '.join(said)} : {product}"
+    if amount != gross:
+        text += f", dans la limite de {money_fr(cost.max_amount)} par ménage : {money_fr(amount)}"
+    return Line(cost.label, declared, cost.amount, amount, text)
+
+
 def service_lines(convention: Convention, call: Call | None = None) -> list[Line]:
-    """The unit-price lines of the accepted reports: quantity × rate, each capped by the call's max_units and
-    max_amount (applied to each person's figure when a report gives one per person)."""
-    lines = []
+    """The unit-price lines of the accepted reports: quantity × rate; a capped unit cost (max_units, max_amount)
+    is declared per household and each household's figure is capped."""
     accepted = [r for r in convention.reports if r.state == ReportState.ACCEPTED]
+    lines = []
     for cost in _unit_costs(call or call_of(convention)):
-        quantity, amount, capped = Decimal(0), Decimal(0), []
-        for report in accepted:
-            for figure in _quantity((report.quantities or {}).get(cost.label)):
-                kept = min(figure, Decimal(cost.max_units)) if cost.max_units else figure
-                value = kept * cost.amount
-                if cost.max_amount is not None and value > cost.max_amount:
-                    value = cost.max_amount
-                if kept != figure or value != kept * cost.amount:
-                    capped.append(figure)
-                quantity += figure
-                amount += value
-        if not quantity:
-            continue
-        amount = cents(amount)
-        text = f"{cost.label} : {number_fr(quantity)} × {money_fr(cost.amount)} = {money_fr(cents(quantity * cost.amount))}"
-        if capped:
-            limits = [f"{cost.max_units} unités" if cost.max_units else None,
-                      money_fr(cost.max_amount) if cost.max_amount is not None else None]
-            text += f", plafonné ({' ou '.join(x for x in limits if x)} au plus) à {money_fr(amount)}"
-        lines.append(Line(cost.label, quantity, cost.amount, amount, text))
+        figures = [figure for report in accepted for figure in _quantity((report.quantities or {}).get(cost.label))]
+        if figures:
+            lines.append(_line(cost, figures))
     return lines
 
 

@@ -1,5 +1,6 @@
 """The form of a report, built from the call and the deposited application: the call's indicators (unit, period,
-target), its unit costs (one number each), and for the Cerfa n°15059 the planned and actual amounts per line of the
+target), its unit costs (one number each, or one per household accompanied where the call caps the unit
+cost: see payments.is_per_household), and for the Cerfa n°15059 the planned and actual amounts per line of the
 Cerfa 12156 budget deposited, with the gaps the annex must explain above FOLLOWUP_GAP_THRESHOLD_PERCENT."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from portal.catalog.models import Call
 from portal.core.formatting import money_fr, number_fr
 from portal.extensions import db
 from portal.followup.models import Report
+from portal.followup.payments import household_lines, is_per_household, unit_noun
 from portal.followup.report_queries import application_of
 from portal.followup.states import ReportKind
 
@@ -24,6 +26,7 @@ DEFAULT_GAP_THRESHOLD = Decimal(15)
 SLOTS = {"rapport-activite": "Rapport d'activité", "comptes": "Comptes approuvés du dernier exercice"}
 NUMBER_ERROR = "Saisissez un nombre, par exemple « 1 234,50 »."
 AMOUNT_ERROR = "Saisissez un montant en euros, par exemple « 1 234,50 »."
+HOUSEHOLD_LINES_MAX = 5000  # one line per household: a thousand households and more
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,26 @@ class QuantityField:
     unit: str | None
     amount: Decimal
     max_units: int | None
+    max_amount: Decimal | None = None
+    per_household: bool = False  # a textarea, one figure a line
+    noun: str = "unités"  # « semaines »
+
+    @property
+    def prompt(self) -> str:
+        """The field's label: the unit cost, and for a capped one what each line holds."""
+        if not self.per_household:
+            return self.label
+        return f"{self.label} : nombre de {self.noun} par ménage accompagné — une ligne par ménage"
+
+    @property
+    def hint(self) -> str:
+        hint = f"Prix unitaire : {money_fr(self.amount)}" + (f" {self.unit}" if self.unit else "")
+        if not self.per_household:
+            return hint
+        caps = [f"{self.max_units} {self.noun}" if self.max_units else None,
+                money_fr(self.max_amount) if self.max_amount is not None else None]
+        return (f"{hint} — au plus {' soit '.join(c for c in caps if c)} par ménage. Une ligne par ménage accompagné, "
+                "par exemple « 5 » ; un seul nombre pour un seul ménage.")
 
 
 @dataclass(frozen=True)
@@ -106,7 +129,9 @@ def form_of(report: Report) -> ReportForm:
     if not financial and spec.funding is not None:
         for index, cost in enumerate(spec.funding.unit_costs):
             quantities.append(QuantityField(name=f"quantity.{index}", key=cost.label, label=cost.label,
-                                            unit=cost.unit, amount=cost.amount, max_units=cost.max_units))
+                                            unit=cost.unit, amount=cost.amount, max_units=cost.max_units,
+                                            max_amount=cost.max_amount, per_household=is_per_household(cost),
+                                            noun=unit_noun(cost)))
     if financial:
         planned = planned_budget(application_of(report))
         for section, lines in (("Charges", cerfa.CHARGES), ("Produits", cerfa.PRODUITS),
@@ -135,6 +160,26 @@ def parse_number(text: str | None) -> Decimal | None:
         return Decimal(cleaned)
     except InvalidOperation as error:  # pragma: no cover - the pattern guarantees a number
         raise ValueError(text) from error
+
+
+def quantity_error(field: QuantityField, value) -> str | None:
+    """What is wrong with a declared quantity, in French (a household's line named by its number), or None; an
+    empty one is missing(), not wrong."""
+    if not field.per_household:
+        try:
+            number = parse_number(value)
+        except ValueError:
+            return NUMBER_ERROR
+        return "Saisissez un nombre entier d'unités." if number is not None and number % 1 else None
+    lines = value if isinstance(value, list) else str(value or "").splitlines()
+    for position, line in enumerate(lines, start=1):
+        try:
+            number = parse_number(str(line))
+        except ValueError:
+            return f"Ligne {position} : saisissez un nombre de {field.noun}, par exemple « 5 »."
+        if number is not None and number % 1:
+            return f"Ligne {position} : saisissez un nombre entier de {field.noun}."
+    return None
 
 
 @dataclass(frozen=True)
@@ -185,11 +230,14 @@ def missing(report: Report) -> dict[str, str]:
             errors[field.name] = NUMBER_ERROR
     quantities = report.quantities or {}
     for field in form.quantities:
-        try:
-            if parse_number(quantities.get(field.key)) is None:
-                errors[field.name] = "Indiquez le nombre réalisé (0 si aucun)."
-        except ValueError:
-            errors[field.name] = NUMBER_ERROR
+        value = quantities.get(field.key)
+        if error := quantity_error(field, value):
+            errors[field.name] = error
+        elif field.per_household and not household_lines(value):
+            errors[field.name] = (f"Indiquez le nombre de {field.noun} de chaque ménage accompagné, une ligne par "
+                                  "ménage (0 si aucun).")
+        elif not field.per_household and parse_number(value) is None:
+            errors[field.name] = "Indiquez le nombre réalisé (0 si aucun)."
     explanations = report.gap_explanations or {}
     for code, gap in gaps(report, form).items():
         given = (report.budget_actual or {}).get(code)

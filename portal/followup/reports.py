@@ -34,6 +34,7 @@ from portal.followup.models import Convention, Report, ReportFile
 from portal.followup.permissions import can_manage_convention, can_view_convention, can_view_convention_as_staff
 from portal.followup.report_forms import (  # noqa: F401 - the form, read through this module by the pages
     AMOUNT_ERROR,
+    HOUSEHOLD_LINES_MAX,
     NUMBER_ERROR,
     SLOTS,
     ReportForm,
@@ -41,6 +42,7 @@ from portal.followup.report_forms import (  # noqa: F401 - the form, read throug
     gaps,
     missing,
     parse_number,
+    quantity_error,
 )
 from portal.followup.report_queries import (  # noqa: F401 - the reads, likewise
     ReportsStatus,
@@ -207,16 +209,11 @@ def save(report: Report, data, by, at: dt.datetime) -> dict[str, str]:
             errors[field.name] = NUMBER_ERROR
     quantities = {}
     for field in form.quantities:
-        quantities[field.key] = _typed(data, field.name, errors)
-        try:
-            number = parse_number(quantities[field.key])
-        except ValueError:
-            errors[field.name] = NUMBER_ERROR
-            continue
-        if number is not None and number != number.to_integral_value():
-            errors[field.name] = "Saisissez un nombre entier d'unités."
-        elif number is not None and field.max_units is not None and number > field.max_units:
-            errors[field.name] = f"L'appel limite « {field.label} » à {field.max_units} unités au plus."
+        typed = _typed(data, field.name, errors, HOUSEHOLD_LINES_MAX if field.per_household else NUMBER_MAX)
+        # One figure per household is kept as a list, one a line, blank lines left out (payments reads either).
+        quantities[field.key] = payments.household_lines(typed) if field.per_household else typed
+        if error := quantity_error(field, typed):
+            errors[field.name] = error
     actual, explanations = {}, {}
     for line in form.budget:
         actual[line.code] = _typed(data, f"actual.{line.code}", errors)
