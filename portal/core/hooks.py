@@ -4,11 +4,13 @@ Dependencies run reviews → applications → catalog, accounts → core, in tem
 (catalog) may not include the applications domain's « Candidater » form, nor an application's page (applications)
 link to the reviews domain's pages. The upstream template names a slot instead — `contributions('call.apply',
 call=call, status=status)` — and each downstream domain, as it registers itself in create_app, contributes to that
-slot a function of the page's context returning an HTML fragment (or a menu entry), or None to add nothing.
+slot a function of the page's context returning an HTML fragment (or a menu entry), or None to add nothing. A few
+slots carry facts rather than HTML (`scdl.grant_facts`): an upstream export asks a downstream domain what it holds.
 tests/test_architecture.py fails when a template crosses a boundary the wrong way (see docs/architecture.md)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,7 +33,19 @@ SLOTS = {
     "applicant_list.status": ("applications/mine.html, under each application (application, listed: the page's "
                               "applications, read in one statement for all) → HTML of its published outcome, or None; "
                               "one given an outcome is listed with the decided ones"),
+    "scdl.grant_facts": ("reviews/scdl.py, the SCDL « subventions » export (application_ids: its grants) → "
+                         "{application id: GrantFacts} for the grants it follows, read in one statement for all"),
 }
+
+
+@dataclass(frozen=True)
+class GrantFacts:
+    """What the follow-up knows of an awarded grant, for the SCDL export: the convention's date (the issuer's
+    signature, None until then), the dates of the payments made, and how many payments the schedule holds."""
+
+    convention_date: dt.date | None = None
+    payment_dates: tuple[dt.date, ...] = ()
+    payments_planned: int = 0
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,11 @@ https://gitlab.com/opendatafrance/scdl/subventions, tag v2.1.1, documented at
 https://schema.data.gouv.fr/scdl/subventions/2.1.1/documentation.html), plus its custom checks: `one-of-required`
 (idBeneficiaire or rnaBeneficiaire) and `french-siret-value` on idAttribuant and idBeneficiaire. The file itself
 follows the format's CSV conventions (https://github.com/etalab/format-subventions, « Recommandations de
-formatage »): UTF-8, comma between columns, a point as decimal separator, fields quoted when needed."""
+formatage »): UTF-8, comma between columns, a point as decimal separator, fields quoted when needed.
+
+dateConvention, conditionsVersement and datesPeriodeVersement come from the follow-up where it holds them (the
+`scdl.grant_facts` slot: the convention signed by the issuer, its schedule, the payments made); the manager's form
+gives them for the other grants."""
 
 from __future__ import annotations
 
@@ -21,7 +25,7 @@ from portal.accounts import identifiers
 from portal.accounts.models import Organisation
 from portal.applications.models import Application
 from portal.catalog.models import Call
-from portal.core import exports
+from portal.core import exports, hooks
 from portal.extensions import db
 from portal.reviews.models import Decision, ReviewRound
 from portal.reviews.states import Outcome
@@ -77,15 +81,39 @@ def _objet(call: Call, application: Application) -> str:
     return exports.neutralised(call.title)[:MAX_OBJET - len(suffix)] + suffix
 
 
+def followed(application_ids: list) -> dict:
+    """What the follow-up knows of these grants ({application id: hooks.GrantFacts}); nothing without it."""
+    known: dict = {}
+    for given in hooks.contributions("scdl.grant_facts", application_ids=application_ids):
+        known.update(given)
+    return known
+
+
+def _dates(paid: tuple[dt.date, ...], default: str) -> str:
+    """datesPeriodeVersement: the one date paid, or the period from the first payment to the last."""
+    if not paid:
+        return default
+    first, last = min(paid), max(paid)
+    return first.isoformat() if first == last else f"{first.isoformat()}/{last.isoformat()}"
+
+
+def _conditions(planned: int, default: str) -> str:
+    # The schedule decides: one payment is « unique », several « échelonné » (the schema's own words).
+    return default if not planned else ("unique" if planned == 1 else "échelonné")
+
+
 def rows(call: Call, round_: ReviewRound, facts: Facts) -> list[dict[str, str]]:
     result = []
-    for application, organisation, decision in beneficiaries(round_):
+    found = beneficiaries(round_)
+    known = followed([application.id for application, _, _ in found])
+    for application, organisation, decision in found:
+        grant = known.get(application.id) or hooks.GrantFacts()
         siret = identifiers.clean(organisation.siret or "")
         rna = identifiers.clean(organisation.rna or "")
         result.append({
             "nomAttribuant": call.spec.issuer.body,
             "idAttribuant": facts.id_attribuant,
-            "dateConvention": facts.date_convention.isoformat(),
+            "dateConvention": (grant.convention_date or facts.date_convention).isoformat(),
             "referenceDecision": facts.reference_decision,
             "nomBeneficiaire": organisation.legal_name,
             "idBeneficiaire": siret if re.fullmatch(SIRET_PATTERN, siret) else "",
@@ -93,8 +121,8 @@ def rows(call: Call, round_: ReviewRound, facts: Facts) -> list[dict[str, str]]:
             "objet": _objet(call, application),
             "montant": format(decision.amount.quantize(Decimal("0.01")), "f"),
             "nature": facts.nature,
-            "conditionsVersement": facts.conditions,
-            "datesPeriodeVersement": facts.dates,
+            "conditionsVersement": _conditions(grant.payments_planned, facts.conditions),
+            "datesPeriodeVersement": _dates(grant.payment_dates, facts.dates),
             "idRAE": "",
             "notificationUE": facts.notification_ue,
             "pourcentageSubvention": SINGLE_BENEFICIARY,

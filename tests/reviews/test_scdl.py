@@ -5,6 +5,7 @@ portal does not hold come from a form that refuses a bad SIRET in French."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
@@ -147,3 +148,71 @@ def test_an_objet_that_would_run_as_a_formula_still_fits_the_schema_length(clien
     sign_in_as(client, published.manager)
     _, rows = read(post_form(client, url(published), FORM))
     assert all(r["objet"].startswith("'-") and len(r["objet"]) <= 256 for r in rows)
+
+
+def _followed(application, signed_on, paid_on: list, planned: int = 0):
+    """A convention of `application` as the follow-up keeps it: signed by the issuer on `signed_on`, a tranche paid
+    on each of `paid_on`, `planned` tranches still to come."""
+    from portal.followup.models import Convention, Tranche
+    from portal.followup.states import ConventionState, TrancheState, Trigger
+
+    convention = Convention(application_id=application.id, call_id=application.call_id,
+                            number=f"CONV-{application.number}", state=ConventionState.IN_FORCE, amount=12000,
+                            organisation_signed_on=signed_on, issuer_signed_on=signed_on, created_at=time.now())
+    for position, day in enumerate(paid_on + [None] * planned):
+        convention.tranches.append(Tranche(
+            position=position, label=f"Tranche {position + 1}", percent=50, trigger=Trigger.SIGNATURE,
+            state=TrancheState.PAID if day else TrancheState.PLANNED, paid_on=day,
+            paid_amount=6000 if day else None))
+    db.session.add(convention)
+    db.session.commit()
+    return convention
+
+
+def test_a_followed_grant_carries_its_convention_date_and_payment_dates(client, published, count_queries):
+    """The follow-up gives the signed convention's date and the dates paid; the form's facts stay for the grants
+    the portal does not follow (Bêta has no convention here)."""
+    alpha, beta = published.applications[:2]
+    _followed(alpha, dt.date(2025, 9, 1), [dt.date(2025, 9, 15)], planned=1)
+    sign_in_as(client, published.manager)
+    with count_queries() as counted:
+        header, rows = read(post_form(client, url(published), FORM))
+    by_name = {row["nomBeneficiaire"]: row for row in rows}
+    assert (by_name["Association Alpha"]["dateConvention"], by_name["Association Alpha"]["datesPeriodeVersement"],
+            by_name["Association Alpha"]["conditionsVersement"]) == ("2025-09-01", "2025-09-15", "échelonné")
+    assert (by_name["Association Bêta"]["dateConvention"], by_name["Association Bêta"]["datesPeriodeVersement"],
+            by_name["Association Bêta"]["conditionsVersement"]) == ("2025-06-02", "2025-07-01/2026-06-30",
+                                                                    "échelonné")
+    assert scdl.validate(rows) == []
+    followup_reads = [s for s in counted if "payment_tranches" in s or "conventions" in s]
+    assert len(followup_reads) == 1, followup_reads  # one statement for the whole export
+
+    # Two payments make a period; one tranche in all is a single payment.
+    _followed(beta, dt.date(2025, 10, 2), [dt.date(2025, 10, 10)])
+    convention = _convention_of(alpha)
+    convention.tranches[1].state, convention.tranches[1].paid_on = "paid", dt.date(2026, 3, 31)
+    db.session.commit()
+    _, rows = read(post_form(client, url(published), {**FORM, "conditions": "autre", "conditions_other": "À voir"}))
+    by_name = {row["nomBeneficiaire"]: row for row in rows}
+    assert by_name["Association Alpha"]["datesPeriodeVersement"] == "2025-09-15/2026-03-31"
+    assert (by_name["Association Bêta"]["dateConvention"], by_name["Association Bêta"]["datesPeriodeVersement"],
+            by_name["Association Bêta"]["conditionsVersement"]) == ("2025-10-02", "2025-10-10", "unique")
+
+
+def test_an_unsigned_convention_leaves_the_forms_facts(client, published):
+    convention = _followed(published.applications[0], None, [], planned=2)
+    assert convention.issuer_signed_on is None
+    sign_in_as(client, published.manager)
+    _, rows = read(post_form(client, url(published), {**FORM, "conditions": "unique"}))
+    alpha = next(row for row in rows if row["nomBeneficiaire"] == "Association Alpha")
+    # Not signed, nothing paid: the date and the payments stay the form's; the schedule says « échelonné ».
+    assert (alpha["dateConvention"], alpha["datesPeriodeVersement"], alpha["conditionsVersement"]) == (
+        "2025-06-02", "2025-07-01/2026-06-30", "échelonné")
+
+
+def _convention_of(application):
+    from sqlalchemy import select
+
+    from portal.followup.models import Convention
+
+    return db.session.scalar(select(Convention).where(Convention.application_id == application.id))

@@ -22,7 +22,7 @@ from portal.core import hooks
 from portal.core.errors import Refusal
 from portal.core.time import now
 from portal.extensions import db
-from portal.followup import payments, payments_totals
+from portal.followup import open_data, payments, payments_totals
 from portal.followup.models import Convention
 from portal.followup.states import CONVENTION_STATE_LABELS, TrancheState, Trigger
 
@@ -55,6 +55,8 @@ def register(app: Flask) -> None:
     hooks.contribute(app, "navigation", menu_entry, order=15)
     hooks.contribute(app, "staff_list.links", _staff_list_link, order=5)
     hooks.contribute(app, "staff_application.links", _staff_application_link, order=5)
+    # The SCDL export (reviews) reads the convention's date and the payments made (followup.open_data).
+    hooks.contribute(app, "scdl.grant_facts", open_data.grant_facts)
 
 
 def _staff_list_link(call, **_):
