@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -98,6 +99,14 @@ class Config:
         # Uploads: a slot's own limit comes from the call (at most 500 Mo); this caps one request and one application.
         self.APPLICATION_MAX_MB = int(env.get("PORTAL_APPLICATION_MAX_MB", "500"))
         self.MAX_CONTENT_LENGTH = (self.APPLICATION_MAX_MB + 20) * 1024 * 1024
+        # The follow-up after award (portal/followup). A line of the Cerfa n°15059 whose actual amount departs from
+        # the deposited Cerfa 12156 budget by more than this share of it (in %) must be explained in the annex: a
+        # threshold of the issuer's choosing, not the law's.
+        self.FOLLOWUP_GAP_THRESHOLD_PERCENT = Decimal(
+            env.get("PORTAL_FOLLOWUP_GAP_THRESHOLD_PERCENT", "15").replace(",", ".").strip())
+        # `portal followup remind-conventions` reminds an organisation of a convention sent and still unsigned after
+        # this many days, then once every such period.
+        self.FOLLOWUP_SIGNATURE_REMINDER_DAYS = int(env.get("PORTAL_FOLLOWUP_SIGNATURE_REMINDER_DAYS", "15"))
         # Development only: administrators read the outbox in the browser (it holds sign-in links).
         self.SHOW_OUTBOX = env.get("PORTAL_SHOW_OUTBOX", "0") == "1"
 
