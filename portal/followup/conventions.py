@@ -77,7 +77,41 @@ def of_call(call) -> list[Convention]:
 
 
 def current_version(convention: Convention) -> ConventionVersion:
+    """The latest version, an amendment under signature included (the one a signed copy is filed against)."""
     return convention.versions[-1]
+
+
+def _signed_by_both(version: ConventionVersion) -> bool:
+    return {copy.side for copy in version.signed_copies} >= {SignatureSide.ORGANISATION, SignatureSide.ISSUER}
+
+
+def in_force_version(convention: Convention) -> ConventionVersion:
+    """The terms that bind: the initial version, or the latest amendment both parties signed."""
+    return next(v for v in reversed(convention.versions) if v.kind == VersionKind.INITIAL or _signed_by_both(v))
+
+
+def pending_amendment(convention: Convention) -> ConventionVersion | None:
+    """The amendment proposed and not yet signed by both parties (one at a time), if any."""
+    latest = convention.versions[-1] if convention.versions else None
+    return latest if latest is not None and latest.kind == VersionKind.AMENDMENT and not _signed_by_both(latest) \
+        else None
+
+
+def awaits_signature_of(convention: Convention, side: SignatureSide) -> bool:
+    """Whether the convention, or its amendment under signature, waits for that side's signed copy."""
+    if side == SignatureSide.ORGANISATION and convention.state == ConventionState.SENT:
+        return True
+    if side == SignatureSide.ISSUER and convention.state == ConventionState.SIGNED_BY_ORGANISATION:
+        return True
+    pending = pending_amendment(convention)
+    if pending is None or convention.state != ConventionState.IN_FORCE:
+        return False
+    sides = {copy.side for copy in pending.signed_copies}
+    return side not in sides and (side == SignatureSide.ORGANISATION or SignatureSide.ORGANISATION in sides)
+
+
+def amendment_number(version: ConventionVersion) -> int:
+    return version.number - 1
 
 
 def application_of(convention: Convention) -> Application:
@@ -311,13 +345,13 @@ def _lead_emails(application: Application) -> list[str]:
     return [m.user.email for m in members_of(organisation)]
 
 
-def _mail_members(convention: Convention, template: str, subject: str) -> int:
+def _mail_members(convention: Convention, template: str, subject: str, **context) -> int:
     application = application_of(convention)
     link = external_url("conventions.mine", application_id=application.id)
     recipients = _lead_emails(application)
     for recipient in recipients:
         mail.enqueue(recipient, subject, template, convention=convention, application=application,
-                     call=application.call, link=link)
+                     call=application.call, link=link, **context)
     return len(recipients)
 
 
@@ -335,18 +369,29 @@ def send(convention: Convention, by, at: dt.datetime) -> int:
     return count
 
 
-def _check_date(signed_on: dt.date | None, convention: Convention, at: dt.datetime) -> dt.date:
+def _check_date(signed_on: dt.date | None, at: dt.datetime, sent_at: dt.datetime | None,
+                organisation_signed_on: dt.date | None, what: str = "la convention") -> dt.date:
     if signed_on is None:
         raise Refusal("Indiquez la date de la signature.", field="signed_on")
     if signed_on > today_paris(at):
         raise Refusal("La date de signature ne peut pas être dans le futur.", field="signed_on")
-    if convention.sent_at is not None and signed_on < today_paris(convention.sent_at):
-        raise Refusal(f"La date de signature précède l'envoi de la convention ({date_fr(today_paris(convention.sent_at))}).",
+    if sent_at is not None and signed_on < today_paris(sent_at):
+        raise Refusal(f"La date de signature précède l'envoi de {what} ({date_fr(today_paris(sent_at))}).",
                       field="signed_on")
-    if convention.organisation_signed_on is not None and signed_on < convention.organisation_signed_on:
+    if organisation_signed_on is not None and signed_on < organisation_signed_on:
         raise Refusal("Le financeur signe après l'organisation : la date précède sa signature "
-                      f"({date_fr(convention.organisation_signed_on)}).", field="signed_on")
+                      f"({date_fr(organisation_signed_on)}).", field="signed_on")
     return signed_on
+
+
+def _convention_date(convention: Convention, signed_on, at) -> dt.date:
+    return _check_date(signed_on, at, convention.sent_at, convention.organisation_signed_on)
+
+
+def _amendment_date(version: ConventionVersion, signed_on, at) -> dt.date:
+    organisation = next((c.signed_on for c in version.signed_copies if c.side == SignatureSide.ORGANISATION), None)
+    return _check_date(signed_on, at, version.created_at, organisation,
+                       what=f"l'avenant n° {amendment_number(version)}")
 
 
 def _store_copy(convention: Convention, side: SignatureSide, stream: BinaryIO | None, filename: str,
@@ -358,20 +403,27 @@ def _store_copy(convention: Convention, side: SignatureSide, stream: BinaryIO | 
                                 infected_action="followup.signed_copy_infected", too_large="par exemplaire signé")
     except Refusal as refused:
         raise Refusal(refused.message, field="file") from refused
-    copy = SignedCopy(side=side, signed_on=signed_on, storage_key=checked.stored.key, sha256=checked.stored.sha256,
-                      size=checked.stored.size, format=checked.format, original_name=checked.name,
-                      scan_status=ScanStatus(checked.scan.status), scan_signature=checked.scan.signature,
-                      uploaded_by_id=getattr(by, "id", None), uploaded_at=at)
+    copy = SignedCopy(side=side, signed_on=signed_on, **checked.columns(), uploaded_by_id=getattr(by, "id", None),
+                      uploaded_at=at)
     current_version(convention).signed_copies.append(copy)
     return copy
 
 
 def sign_for_organisation(convention: Convention, stream: BinaryIO | None, filename: str, signed_on: dt.date | None,
                           by, at: dt.datetime) -> SignedCopy:
-    """The organisation's signed copy (PDF) with its date (the caller has checked can_sign_for_organisation)."""
-    if convention.state != ConventionState.SENT:
+    """The organisation's signed copy (PDF) with its date (the caller has checked can_sign_for_organisation): of
+    the convention, or of its amendment under signature."""
+    if not awaits_signature_of(convention, SignatureSide.ORGANISATION):
         raise Refusal("La convention n'attend pas la signature de l'organisation.")
-    signed_on = _check_date(signed_on, convention, at)
+    if (pending := pending_amendment(convention)) is not None:
+        signed_on = _amendment_date(pending, signed_on, at)
+        copy = _store_copy(convention, SignatureSide.ORGANISATION, stream, filename, signed_on, by, at)
+        db.session.flush()
+        audit.record("followup.amendment_sign_organisation", actor=by, target=f"convention:{convention.id}",
+                     number=convention.number, version=pending.number, signed_on=signed_on.isoformat(),
+                     name=copy.original_name, sha256=copy.sha256)
+        return copy
+    signed_on = _convention_date(convention, signed_on, at)
     copy = _store_copy(convention, SignatureSide.ORGANISATION, stream, filename, signed_on, by, at)
     convention.state = ConventionState.SIGNED_BY_ORGANISATION
     convention.organisation_signed_on = signed_on
@@ -386,9 +438,11 @@ def sign_for_issuer(convention: Convention, stream: BinaryIO | None, filename: s
                     by, at: dt.datetime) -> SignedCopy:
     """The issuer's signature, after the organisation's: the convention is signed by both, then in force from the
     later signature (the caller has checked can_manage_convention)."""
-    if convention.state != ConventionState.SIGNED_BY_ORGANISATION:
+    if not awaits_signature_of(convention, SignatureSide.ISSUER):
         raise Refusal("Le financeur signe après l'organisation : sa signature n'est pas encore enregistrée.")
-    signed_on = _check_date(signed_on, convention, at)
+    if (pending := pending_amendment(convention)) is not None:
+        return _sign_amendment_for_issuer(convention, pending, stream, filename, signed_on, by, at)
+    signed_on = _convention_date(convention, signed_on, at)
     copy = _store_copy(convention, SignatureSide.ISSUER, stream, filename, signed_on, by, at)
     convention.state = ConventionState.SIGNED_BY_ISSUER
     convention.issuer_signed_on = signed_on
@@ -413,25 +467,48 @@ def _signed(convention: Convention, at: dt.datetime, by) -> None:
 
 
 # ---- amendments ---------------------------------------------------------------------------------------------
+# An amendment binds like the convention: proposed (a new version saying what changes, the new values kept in its
+# `changes`), mailed to the organisation, signed by it then by the issuer; only then do the convention's amount and
+# dates change. Until then the payments and reports read the terms in force.
+
+def _sign_amendment_for_issuer(convention: Convention, pending: ConventionVersion, stream, filename: str,
+                               signed_on, by, at: dt.datetime) -> SignedCopy:
+    signed_on = _amendment_date(pending, signed_on, at)
+    copy = _store_copy(convention, SignatureSide.ISSUER, stream, filename, signed_on, by, at)
+    convention.amount = pending.amount
+    for change in pending.changes or []:
+        if change.get("field") in ("starts_on", "ends_on"):
+            setattr(convention, change["field"], dt.date.fromisoformat(change["value"]))
+    db.session.flush()
+    audit.record("followup.amendment_in_force", actor=by, target=f"convention:{convention.id}",
+                 number=convention.number, version=pending.number, signed_on=signed_on.isoformat(),
+                 name=copy.original_name, sha256=copy.sha256, amount=format(convention.amount, "f"))
+    return copy
+
 
 def amend(convention: Convention, by, at: dt.datetime, *, text: str | None = None, amount: Decimal | None = None,
           starts_on: dt.date | None = None, ends_on: dt.date | None = None, reason: str | None = None
           ) -> ConventionVersion:
-    """An « avenant »: a new version saying what changed (amount, dates, text); only once the convention is in
-    force (the caller has checked can_manage_convention)."""
+    """An « avenant » proposed: a new version saying what changes (amount, dates, text), mailed to the organisation
+    for signature; only once the convention is in force, one at a time (the caller has checked
+    can_manage_convention). Nothing of the convention changes until both parties have signed it."""
     if convention.state != ConventionState.IN_FORCE:
         raise Refusal("Un avenant modifie une convention en vigueur : celle-ci n'est pas encore signée par les deux "
                       "parties.")
+    if (pending := pending_amendment(convention)) is not None:
+        raise Refusal(f"L'avenant n° {amendment_number(pending)} est déjà en cours de signature : il doit être signé "
+                      "par les deux parties avant d'en proposer un autre.")
     previous = current_version(convention)
     changes = []
     if amount is not None and amount != convention.amount:
         if amount <= 0:
             raise Refusal("Le montant doit être positif.", field="amount")
         changes.append({"label": "Montant", "before": money_fr(convention.amount), "after": money_fr(amount)})
-    for label, old, new in (("Date de début", convention.starts_on, starts_on),
-                            ("Date de fin", convention.ends_on, ends_on)):
+    for name, label, old, new in (("starts_on", "Date de début", convention.starts_on, starts_on),
+                                  ("ends_on", "Date de fin", convention.ends_on, ends_on)):
         if new is not None and new != old:
-            changes.append({"label": label, "before": date_fr(old) if old else "—", "after": date_fr(new)})
+            changes.append({"label": label, "before": date_fr(old) if old else "—", "after": date_fr(new),
+                            "field": name, "value": new.isoformat()})
     new_start = starts_on or convention.starts_on
     new_end = ends_on or convention.ends_on
     if new_start and new_end and new_end < new_start:
@@ -443,16 +520,16 @@ def amend(convention: Convention, by, at: dt.datetime, *, text: str | None = Non
         raise Refusal("L'avenant ne change rien : modifiez le montant, les dates ou le texte.")
     if reason and reason.strip():
         changes.append({"label": "Motif", "before": "", "after": " ".join(reason.split())})
-    if amount is not None:
-        convention.amount = amount
-    convention.starts_on, convention.ends_on = new_start, new_end
     version = ConventionVersion(number=previous.number + 1, kind=VersionKind.AMENDMENT, text=body,
-                                amount=convention.amount, changes=changes, created_at=at,
-                                created_by_id=getattr(by, "id", None))
+                                amount=convention.amount if amount is None else amount, changes=changes,
+                                created_at=at, created_by_id=getattr(by, "id", None))
     convention.versions.append(version)
     db.session.flush()
+    count = _mail_members(convention, "amendment_sent", f"Avenant n° {amendment_number(version)} à la convention "
+                          f"{convention.number} à signer — {application_of(convention).call.title}",
+                          version=version, number=amendment_number(version))
     audit.record("followup.convention_amend", actor=by, target=f"convention:{convention.id}",
-                 number=convention.number, version=version.number, changes=changes)
+                 number=convention.number, version=version.number, changes=changes, messages=count)
     return version
 
 

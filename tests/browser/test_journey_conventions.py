@@ -58,9 +58,11 @@ def test_the_convention_is_prepared_sent_signed_by_both_and_in_force(page, new_p
     checked(page, "convention en vigueur", screenshot=True)
     page.get_by_label("Nouveau montant, en euros").fill("13 000,00")
     page.get_by_label("Motif de l'avenant").fill("Extension à un second territoire")
-    page.get_by_role("button", name="Enregistrer l'avenant").click()
+    page.get_by_role("button", name="Proposer l'avenant").click()
     expect(page.get_by_role("table").first).to_contain_text("Avenant")
-    expect(page.locator(".status-box")).to_contain_text("13")
+    # Proposed, mailed to the organisation; it binds once both parties have signed it (tests/followup/test_amendments.py).
+    expect(page.get_by_role("heading", name="Avenant n° 1 en cours de signature (version 2)")).to_be_visible()
+    expect(page.get_by_text("attend l'exemplaire signé par l'organisation")).to_be_visible()
     checked(page, "convention avenant")
     page.get_by_role("link", name="Conventions — ").click()
     expect(page.get_by_role("table")).to_contain_text("CONV-2025-0001")

@@ -220,7 +220,8 @@ def test_an_amendment_is_a_new_version_with_what_changed_only_once_in_force(clie
                                        "reason": "Prolongation de six mois"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     convention = refresh(convention)
-    assert convention.amount == Decimal("13500.00") and convention.ends_on == dt.date(2026, 12, 31)
+    # Proposed only: the convention binds as signed until both parties sign the amendment (test_amendments.py).
+    assert convention.amount == Decimal("12000.50") and convention.ends_on == dt.date(2026, 6, 30)
     version = convention.versions[-1]
     assert (version.number, version.kind, version.amount) == (2, VersionKind.AMENDMENT, Decimal("13500.00"))
     labels = {c["label"]: (c["before"], c["after"]) for c in version.changes}

@@ -36,6 +36,7 @@ from portal.followup.states import (
     SIGNATURE_SIDE_LABELS,
     VERSION_KIND_LABELS,
     ConventionState,
+    SignatureSide,
 )
 from portal.reviews import queries as review_queries
 from portal.reviews.decisions import parse_amount
@@ -199,8 +200,16 @@ def _page(convention: Convention, sign_form=None, amend_form=None, status: int =
         sign_form=sign_form or SignForm(), amend_form=amend_form or AmendForm(),
         state_labels=CONVENTION_STATE_LABELS, kind_labels=VERSION_KIND_LABELS, side_labels=SIGNATURE_SIDE_LABELS,
         below_threshold=conventions.below_threshold(convention), threshold=conventions.CONVENTION_THRESHOLD,
-        current=conventions.current_version(convention),
-        current_html=Markup(markdown(conventions.current_version(convention).text))), status
+        can_sign=conventions.awaits_signature_of(convention, SignatureSide.ISSUER),
+        **_versions_shown(convention)), status
+
+
+def _versions_shown(convention: Convention) -> dict:
+    """The terms in force and the amendment under signature, as both sides' pages show them."""
+    current, pending = conventions.in_force_version(convention), conventions.pending_amendment(convention)
+    return dict(current=current, current_html=Markup(markdown(current.text)), pending=pending,
+                pending_number=conventions.amendment_number(pending) if pending else None,
+                pending_html=Markup(markdown(pending.text)) if pending and pending.text != current.text else None)
 
 
 @bp.get("/gestion/suivi/conventions/<uuid:convention_id>")
@@ -251,11 +260,14 @@ def _sign(convention: Convention, service, page):
 @refusals_go_to(lambda convention_id: url_for(".show", convention_id=convention_id))
 def sign_issuer(convention_id: uuid.UUID):
     convention = _managed_convention(convention_id)
+    pending = conventions.pending_amendment(convention)
     answer = _sign(convention, conventions.sign_for_issuer,
                    lambda form, status=422: _page(convention, sign_form=form, status=status))
     if answer is not None:
         return answer
-    flash(f"La convention {convention.number} est signée par les deux parties et en vigueur.", "success")
+    flash(f"L'avenant n° {conventions.amendment_number(pending)} est signé par les deux parties : la convention "
+          f"{convention.number} en vigueur est modifiée." if pending is not None else
+          f"La convention {convention.number} est signée par les deux parties et en vigueur.", "success")
     return redirect(url_for(".show", convention_id=convention.id))
 
 
@@ -281,7 +293,9 @@ def amend(convention_id: uuid.UUID):
             raise
         getattr(form, refused.field).errors = [refused.message]
         return _page(convention, amend_form=form, status=422)
-    flash(f"L'avenant n° {version.number - 1} est enregistré (version {version.number}).", "success")
+    flash(f"L'avenant n° {conventions.amendment_number(version)} est proposé (version {version.number}) et envoyé à "
+          "l'organisation pour signature ; la convention reste inchangée jusqu'à sa signature par les deux parties.",
+          "success")
     return redirect(url_for(".show", convention_id=convention.id))
 
 
@@ -291,10 +305,9 @@ def _mine_page(application, convention, form=None, status: int = 200):
     return render_template(
         "followup/mine.html", application=application, convention=convention, call=application.call,
         can_sign=(permissions.can_sign_for_organisation(current_user, convention) is None
-                  and convention.state == ConventionState.SENT),
+                  and conventions.awaits_signature_of(convention, SignatureSide.ORGANISATION)),
         form=form or SignForm(), state_labels=CONVENTION_STATE_LABELS, kind_labels=VERSION_KIND_LABELS,
-        side_labels=SIGNATURE_SIDE_LABELS, current=conventions.current_version(convention),
-        current_html=Markup(markdown(conventions.current_version(convention).text))), status
+        side_labels=SIGNATURE_SIDE_LABELS, **_versions_shown(convention)), status
 
 
 @bp.get("/candidatures/<uuid:application_id>/convention")
