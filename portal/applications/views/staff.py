@@ -11,19 +11,13 @@ from flask_login import current_user, login_required
 from portal.accounts.permissions import can_manage_call
 from portal.applications import cerfa, completeness, exports, permissions, pieces, queries
 from portal.applications.forms import PieceRequestForm
+from portal.applications.history import ACTION_LABELS
 from portal.catalog.queries import get_call
 from portal.core.files import mime_of
 from portal.core.storage import send_stored
 from portal.core.time import now
 
 bp = Blueprint("applications_staff", __name__, url_prefix="/gestion")
-
-ACTION_LABELS = {"application.start": "Dossier commencé", "application.file_add": "Pièce ajoutée",
-                 "application.submit": "Dépôt", "application.withdraw": "Désistement",
-                 "application.partner_invite": "Partenaire invité", "application.partner_accept": "Partenaire accepté",
-                 "application.pieces_request": "Pièces demandées", "application.pieces_deposit": "Pièces transmises",
-                 "application.registered": "Reçu par courrier ou courriel, enregistré par le service",
-                 "application.message": "Message envoyé", "application.message_share": "Message partagé avec le comité"}
 
 
 def managed_call(slug: str):
