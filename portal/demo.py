@@ -95,7 +95,7 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
                  "when": "après le bilan final, en fonction du service fait (démonstration)"}],
                 "unit_costs": [{"label": "Diagnostic (démonstration)", "amount": "150"},
                                {"label": "Semaine d'accompagnement (démonstration)", "amount": "55",
-                                "unit": "semaine", "max_units": 8}]},
+                                "unit": "par semaine", "max_units": 8}]},
             "evaluation": {"final_report": "Un bilan final est attendu, avec les indicateurs (démonstration).",
                            "indicators": [{"label": "Ménages accompagnés (démonstration)", "target": {"at_least": 40, "unit": "ménages"}},
                                           {"label": "Ménages relogés (démonstration)", "target": {"at_least": 25, "unit": "ménages"}}]}}, body),
