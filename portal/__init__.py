@@ -119,4 +119,11 @@ def create_app(config: Config | None = None) -> Flask:
 
     outages.register(app)  # a full disk, a database out of reach: a French page, no traceback
 
+    from portal.catalog import public_pages
+    from portal.core import page_cache
+
+    # Last, so that its after_request sees the view's answer first (Flask runs them in reverse) and the security
+    # and rate-limit headers are added to every answer, from the cache or not.
+    page_cache.register(app, public_pages.PUBLIC_ENDPOINTS, public_pages.state)
+
     return app

@@ -88,6 +88,15 @@ class Config:
         # Rate limits: in memory for one process; Redis (redis://host:6379) when several servers share them.
         self.RATELIMIT_STORAGE_URI = env.get("PORTAL_RATELIMIT_STORAGE", "memory://")
         self.RATELIMIT_HEADERS_ENABLED = True
+        # Public pages (catalogue, a call, API, feeds, open data): how long a browser or a proxy may keep them, at
+        # most; never past the next status change of a call they list (core.http_cache).
+        self.PUBLIC_CACHE_SECONDS = int(env.get("PORTAL_PUBLIC_CACHE_SECONDS", "60"))
+        # The rendered-page cache for visitors who are not signed in (core.page_cache): shared in Redis when the
+        # rate limits already are there, or PORTAL_PAGE_CACHE_URL=redis://host:6379/1; in each process otherwise;
+        # « none » renders every time. PAGE_CACHE_SECONDS bounds how long an entry is kept (and its memory).
+        shared = self.RATELIMIT_STORAGE_URI if self.RATELIMIT_STORAGE_URI.startswith("redis") else "memory://"
+        self.PAGE_CACHE_URL = env.get("PORTAL_PAGE_CACHE_URL", shared)
+        self.PAGE_CACHE_SECONDS = int(env.get("PORTAL_PAGE_CACHE_SECONDS", "600"))
         self.LOGIN_LIMIT_ACCOUNT = env.get("PORTAL_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
         self.LOGIN_LIMIT_ADDRESS = env.get("PORTAL_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
         self.FORM_LIMIT_ADDRESS = env.get("PORTAL_FORM_LIMIT_ADDRESS", "20 per hour")  # sign-up, reset, alerts
@@ -117,5 +126,8 @@ class TestConfig(Config):
                           "PORTAL_RATELIMIT_STORAGE": os.environ.get("PORTAL_RATELIMIT_STORAGE", "memory://"),
                           "PORTAL_INSTANCE_DIR": str(instance_dir),
                           "PORTAL_UPLOAD_DIR": str(instance_dir / "uploads"),
+                          # One application serves the whole suite, whose rolled-back tests reuse ids and instants:
+                          # a page kept by one test could be the next one's. Tests of the cache give it a store.
+                          "PORTAL_PAGE_CACHE_URL": "none",
                           **({"PORTAL_CALLS_DIR": str(calls_dir)} if calls_dir else {})})
         self.TESTING = True

@@ -1,0 +1,44 @@
+"""What the rendered-page cache (core.page_cache) needs from the catalogue: which pages are the same for every
+visitor who is not signed in, and the state that says whether a stored page is still right — the catalogue's
+version, which every publication, update or withdrawal changes, and its next status change."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from portal.catalog import status_changes
+from portal.catalog.authoring_models import CallAttachment
+from portal.catalog.models import Call, CallRevision
+from portal.extensions import db
+
+# The catalogue (default list, archives, searches, filters), a call's page, the API, the feeds and the open data.
+PUBLIC_ENDPOINTS = ("catalog.index", "catalog.detail", "api.calls", "api.call", "api.openapi_description",
+                    "feeds.atom", "feeds.calendar_all", "feeds.calendar_one", "opendata.as_csv", "opendata.as_json")
+
+
+def _version_columns():
+    """Aggregates that every write to the published catalogue moves: a publication adds a call (count, sum of ids)
+    and a revision, an update adds a revision and moves updated_at, a withdrawal removes a call and its revisions,
+    a renamed file changes a slug's length, a document published with a call adds, removes or moves a row.
+
+    Why the database and not a counter bumped in Redis or in the process: publications come from gunicorn's
+    workers (the editor) and from other processes (`portal calls sync`, `portal calls publish-due` run by cron),
+    so a counter in one process is never seen by the others, and one bumped in Redis before the commit could let
+    a worker store the old page under the new number. The database is shared by every worker and server, and a
+    worker only ever sees committed rows: its version and the page it renders always agree."""
+    aggregates = [func.count(Call.id), func.coalesce(func.sum(Call.id), 0), func.max(Call.updated_at),
+                  func.coalesce(func.sum(func.length(Call.slug)), 0), func.count(CallRevision.id),
+                  func.count(CallAttachment.id), func.max(CallAttachment.uploaded_at),
+                  func.coalesce(func.sum(CallAttachment.position), 0),
+                  func.coalesce(func.sum(func.length(CallAttachment.title)), 0)]
+    return [select(aggregate).scalar_subquery() for aggregate in aggregates]
+
+
+def state(moment: dt.datetime) -> tuple[str, dt.datetime | None]:
+    """The catalogue's version and its next status change after `moment`, in one statement."""
+    version_columns = _version_columns()
+    row = db.session.execute(select(*version_columns, *status_changes.change_columns(moment))).one()
+    versions, changes = row[:len(version_columns)], row[len(version_columns):]
+    return "|".join(str(value) for value in versions), status_changes.earliest(*changes, moment)

@@ -1,0 +1,51 @@
+"""When the public catalogue next changes by itself, with no publication: the instant a window opens, the second
+after one closes (23:59:59 Paris is still open, 00:00:00 is closed), or a Paris midnight that turns a day count.
+A cached page, a proxy's copy or a browser's must not outlive that instant."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import ColumnElement, exists, func, not_, or_, select
+
+from portal.catalog.models import Call, Window
+from portal.core.time import start_of_day_paris, today_paris
+from portal.extensions import db
+
+# A window's last second counts (models.Window.is_open_at): its status changes one second after closes_at.
+LAST_SECOND = dt.timedelta(seconds=1)
+
+
+def change_columns(moment: dt.datetime) -> list[ColumnElement]:
+    """The four facts next_change_after reads, as scalar subqueries, so that a caller may add them to a statement
+    of its own (catalog.public_pages reads them with the catalogue's version, in one statement)."""
+    still_to_close = Window.closes_at > moment - LAST_SECOND
+    return [
+        select(func.min(Window.opens_at)).where(Window.opens_at > moment).scalar_subquery().label("next_opening"),
+        select(func.min(Window.closes_at)).where(still_to_close).scalar_subquery().label("next_closing"),
+        exists().where(or_(Window.opens_at.is_(None), Window.opens_at <= moment), still_to_close).label("any_open"),
+        # A call without windows is « pour information » until its period ends, then closed at a Paris midnight.
+        select(Call.id).where(not_(select(Window.id).where(Window.call_id == Call.id).exists())).exists()
+        .label("any_windowless"),
+    ]
+
+
+def earliest(next_opening: dt.datetime | None, next_closing: dt.datetime | None, any_open: bool,
+             any_windowless: bool, moment: dt.datetime) -> dt.datetime | None:
+    """The earliest of the instants at which some call's status or label changes after `moment`.
+
+    While any window is open, every Paris midnight is a change: the call's page counts the days left (« Il reste
+    12 jours »), and the « Clôture imminente » switch (closes_at − imminent_days, status.call_status) and its
+    « J-n » label fall on Paris midnights too, so they need no instant of their own. An earlier instant than the
+    true one is always safe (a page is rendered again for nothing); a later one never happens."""
+    candidates = [instant for instant in (next_opening, next_closing and next_closing + LAST_SECOND) if instant]
+    if any_open or any_windowless:
+        candidates.append(start_of_day_paris(today_paris(moment) + dt.timedelta(days=1)))
+    return min(candidates, default=None)
+
+
+def next_change_after(moment: dt.datetime) -> dt.datetime | None:
+    """The next instant after `moment` at which any published call changes status (or day count), over all
+    published calls, in one statement; None when nothing will ever change by itself (every call closed)."""
+    row = db.session.execute(select(*change_columns(moment))).one()
+    return earliest(*row, moment)

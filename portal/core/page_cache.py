@@ -1,0 +1,218 @@
+"""A rendered-page cache for visitors who are not signed in: the public pages a domain names are kept, whole,
+under their full address and the version of what they show, until the next instant their content changes by
+itself (a window closing at 23:59:59 Paris is shown closed at 00:00:00). Redis keeps them for every worker and
+server when PAGE_CACHE_URL says redis://; a dict in each process otherwise (memory://); « none » keeps nothing.
+
+What may be stored, and served to whom:
+- served only to a GET or HEAD (HEAD from the GET's entry) of a named endpoint by a visitor who is not signed in
+  (no user in the session, no « remember me » cookie) and has no flash message waiting;
+- stored only when that request carried no cookie at all (so nothing personal can have shaped the page), the page
+  is a 200, the session was not written, no CSRF token was rendered and no cookie is set. Flask's
+  `session.accessed` cannot be the test: base.html asks every time whether someone is signed in;
+- the headers that belong to one response (security headers, rate-limit headers, Date, Set-Cookie) are added to
+  each answer, never stored; there is no CSP nonce (core.security's CSP is static);
+- a page whose template read the clock (`now_utc()`, the countdown's server instant) is kept PUBLIC_CACHE_SECONDS
+  at most, so the instant it carries is never older than a browser's own copy may be.
+
+The domain supplies `state(moment) -> (version, next_change)`: one statement saying what the pages show
+(a publication changes it, so it is part of the key) and when they next change by themselves (the entry's end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+
+from flask import Flask, Response, g, request, session
+
+from portal.core import http_cache, time
+
+log = logging.getLogger(__name__)
+
+State = Callable[[dt.datetime], tuple[str, dt.datetime | None]]
+_EXTENSION = "page_cache"
+# Headers of one response, not of the page: recomputed or left out for each answer.
+_PER_RESPONSE = {"content-length", "set-cookie", "vary", "etag", "last-modified", "cache-control", "date"}
+
+
+@dataclass
+class Entry:
+    body: bytes
+    headers: list[tuple[str, str]]
+    etag: str
+    rendered_at: float  # POSIX seconds on core.time's clock
+    expires_at: float
+
+    def encode(self) -> bytes:
+        meta = {key: value for key, value in asdict(self).items() if key != "body"}
+        return json.dumps(meta).encode() + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, raw: bytes) -> Entry:
+        meta, _, body = raw.partition(b"\n")
+        fields = json.loads(meta)
+        return cls(body=body, headers=[tuple(pair) for pair in fields.pop("headers")], **fields)
+
+
+class MemoryStore:
+    """One process's entries, the oldest dropped first beyond `max_bytes`."""
+
+    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._bytes = 0
+        self._max_bytes = max_bytes
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            return self._entries.get(key)
+
+    def put(self, key: str, entry: Entry, ttl: float) -> None:
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = entry
+            self._bytes += len(entry.body)
+            while self._bytes > self._max_bytes and self._entries:
+                self._drop(next(iter(self._entries)))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+    def _drop(self, key: str) -> None:
+        old = self._entries.pop(key, None)
+        if old is not None:
+            self._bytes -= len(old.body)
+
+
+class RedisStore:
+    """Entries shared by every worker and server; Redis forgets each at its end (and under memory pressure).
+    Redis out of reach is a cache miss and a log line, never an error page."""
+
+    PREFIX = "portal:page:"
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def get(self, key: str) -> Entry | None:
+        try:
+            raw = self._redis.get(self.PREFIX + key)
+        except Exception:  # noqa: BLE001 - any failure of the cache only costs a rendering
+            log.warning("page cache: Redis unreachable, page rendered", exc_info=True)
+            return None
+        return Entry.decode(raw) if raw else None
+
+    def put(self, key: str, entry: Entry, ttl: float) -> None:
+        try:
+            self._redis.set(self.PREFIX + key, entry.encode(), px=max(1, int(ttl * 1000)))
+        except Exception:  # noqa: BLE001
+            log.warning("page cache: Redis unreachable, page not kept", exc_info=True)
+
+    def clear(self) -> None:
+        for key in self._redis.scan_iter(self.PREFIX + "*"):
+            self._redis.delete(key)
+
+
+def store_for(url: str):
+    """The store PAGE_CACHE_URL names: memory://, redis://host:6379/1, or none."""
+    if url in ("", "none"):
+        return None
+    if url == "memory://":
+        return MemoryStore()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStore(url)
+    raise ValueError(f"PORTAL_PAGE_CACHE_URL : « {url} » n'est ni memory://, ni redis://…, ni none")
+
+
+@dataclass
+class _Pending:
+    key: str
+    moment: dt.datetime
+    next_change: dt.datetime | None
+    hit: bool = False
+
+
+def use(app: Flask, store) -> None:
+    """Replace the application's store (tests: a fresh dict, or Redis)."""
+    app.extensions[_EXTENSION]["store"] = store
+
+
+def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
+    """Cache and answer conditionally the `endpoints` for visitors who are not signed in."""
+    settings = {"store": store_for(app.config["PAGE_CACHE_URL"]), "endpoints": frozenset(endpoints),
+                "state": state}
+    app.extensions[_EXTENSION] = settings
+    fresh_for = app.config["PUBLIC_CACHE_SECONDS"]
+    keep_for = app.config["PAGE_CACHE_SECONDS"]
+    remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+
+    def clock_read_by_template() -> dt.datetime:
+        g.page_read_clock = True
+        return time.now()
+
+    app.add_template_global(clock_read_by_template, "now_utc")  # replaces core.time's, noting the read
+
+    @app.before_request
+    def _serve_from_cache():
+        if request.method not in ("GET", "HEAD") or request.endpoint not in settings["endpoints"]:
+            return None
+        # A signed-in person, or one about to be by her « remember me » cookie, or a message waiting: rendered.
+        if "_user_id" in session or "_flashes" in session or remember_cookie in request.cookies:
+            return None
+        moment = time.now()
+        version, next_change = settings["state"](moment)
+        g.page_cache = pending = _Pending(_key(version), moment, next_change)
+        store = settings["store"]
+        entry = store.get(pending.key) if store is not None else None
+        if entry is None or entry.expires_at <= moment.timestamp():
+            return None
+        pending.hit = True
+        response = Response(entry.body, status=200, headers=entry.headers)
+        max_age = http_cache.seconds_until(_instant(entry.expires_at), moment, fresh_for)
+        http_cache.mark_public(response, entry.etag, _instant(entry.rendered_at), max_age, not request.cookies)
+        return http_cache.answer_conditionally(request, response)
+
+    @app.after_request
+    def _store(response: Response) -> Response:
+        pending = g.pop("page_cache", None)
+        if pending is None or pending.hit or response.status_code != 200:
+            return response
+        if session.modified or "csrf_token" in g or response.headers.get("Set-Cookie"):
+            response.headers["Cache-Control"] = "no-store"  # this answer carries something of the visitor's own
+            return response
+        body = response.get_data()  # a streamed export is read whole once, then kept
+        moment = pending.moment
+        ends = [moment + dt.timedelta(seconds=keep_for)]
+        ends += [pending.next_change] if pending.next_change else []
+        ends += [moment + dt.timedelta(seconds=fresh_for)] if g.get("page_read_clock") else []
+        entry = Entry(body=body, headers=[(name, value) for name, value in response.headers.items()
+                                          if name.lower() not in _PER_RESPONSE],
+                      etag=http_cache.etag_of(body), rendered_at=moment.timestamp(),
+                      expires_at=min(ends).timestamp())
+        store = settings["store"]
+        if store is not None and not request.cookies:
+            store.put(pending.key, entry, entry.expires_at - moment.timestamp())
+        max_age = http_cache.seconds_until(min(ends), moment, fresh_for)
+        http_cache.mark_public(response, entry.etag, moment, max_age, not request.cookies)
+        return http_cache.answer_conditionally(request, response)
+
+
+def _key(version: str) -> str:
+    """The full address (scheme, host, path, query string sorted) and the accepted representation, under the
+    version of what the pages show: a publication moves every page to new keys at once."""
+    query = sorted(request.args.items(multi=True))
+    parts = [version, request.scheme, request.host, request.path, json.dumps(query),
+             request.headers.get("Accept", "")]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _instant(timestamp: float) -> dt.datetime:
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC)
