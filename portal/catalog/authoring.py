@@ -30,8 +30,14 @@ ID_LINE = re.compile(r"^id:.*$", re.M)
 # ---- reading ---------------------------------------------------------------------------------------------------
 
 def check(slug: str, text: str) -> loader.CallFile:
-    """What `portal calls check` says of this text as the file <slug>.md; writes nothing."""
-    return loader.load_text(f"{slug}.md", normalise(text))
+    """What `portal calls check` says of this text as the file <slug>.md; writes nothing. Its `framework` is looked
+    for among the published calls."""
+    result = loader.load_text(f"{slug}.md", normalise(text))
+    framework = result.spec.framework if result.spec is not None else None
+    if framework is not None:
+        found = published_call(framework)
+        result.errors.extend(loader.framework_errors(result, {found.slug: found.kind} if found else {}))
+    return result
 
 
 def normalise(text: str) -> str:

@@ -10,6 +10,9 @@ Public API, used by `portal calls check|sync` and by the browser editor alike:
   `str(error)` reads « aap.md:12: windows[1].closes_on: date invalide … » (« aap.md: id: … » without a line).
 - `CallFile.errors` make the file invalid; `CallFile.warnings` (portal.catalog.coherence: dates that contradict each
   other) do not: they are shown, and the file may be published.
+- `framework_errors(result, kinds)`: a `framework` that names no call of kind cadre among `kinds` (slug → kind), the
+  one check that needs the other calls; `load_all` makes it across the files it reads, the editor against the
+  published calls.
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ class CallFile:
     content_hash: str = ""
     errors: list[CallError] = field(default_factory=list)
     warnings: list[CallError] = field(default_factory=list)
+    root: yaml.Node | None = field(default=None, repr=False, compare=False)  # the front-matter's nodes: the lines
 
     @property
     def valid(self) -> bool:
@@ -103,6 +107,7 @@ def load_text(name: str, text: str) -> CallFile:
                                        line=FRONT_MATTER_LINE))
         return result
     root = yaml.compose(front, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass; the nodes give the lines
+    result.root = root
     result.errors.extend(_duplicate_keys(name, root))
     body_line = text[:match.start(2)].count("\n") + 1
     stripped = body.strip()
@@ -135,7 +140,29 @@ def load_all(paths: list[Path]) -> list[CallFile]:
         if other != result.path.name:
             result.errors.append(CallError(result.path.name, "id", f"identifiant déjà utilisé par {other}",
                                            line=line_of(_front_root(result), ("id",))))
+    kinds = {result.slug: result.spec.kind for result in results if result.spec is not None}
+    for result in results:
+        result.errors.extend(framework_errors(result, kinds))
     return results
+
+
+def framework_errors(result: CallFile, kinds: dict[str, str]) -> list[CallError]:
+    """The call's `framework` must name a call of kind cadre among `kinds` (slug → kind); a cadre names none."""
+    spec = result.spec
+    if spec is None or spec.framework is None:
+        return []
+    name, line = result.path.name, line_of(result.root, ("framework",))
+    if spec.kind == "cadre":
+        message = "un document de cadrage ne relève pas d'un autre cadre : retirez « framework »"
+    elif spec.framework not in kinds:
+        message = (f"cadre national « {spec.framework} » inconnu : aucun appel de ce nom (le nom de son fichier, "
+                   "sans .md) parmi les appels vérifiés avec celui-ci")
+    elif kinds[spec.framework] != "cadre":
+        message = (f"« {spec.framework} » n'est pas un document de cadrage (kind: cadre) : « framework » nomme le "
+                   "cadre national que l'appel met en œuvre")
+    else:
+        return []
+    return [CallError(name, "framework", message, line=line)]
 
 
 def _front_root(result: CallFile) -> yaml.Node | None:

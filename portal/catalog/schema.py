@@ -626,6 +626,9 @@ class CallSpec(Strict):
     milestones: list[Milestone] = []
     allocations: list[Allocation] = []
     allocations_note: Text | None = None
+    # The national framework (a call of kind cadre, named by its file's name) this call puts into effect; the
+    # loader checks it names one (loader.framework_errors), the follow-up adds up the indicators across its calls.
+    framework: Key | None = None
     sources: list[Source] = []
 
     @field_validator("appeals_court")
@@ -704,5 +707,6 @@ FIELD_LABELS = {
     "selection_years": "Durée de la sélection", "milestones": "Dates clés", "allocations": "Répartition",
     "priorities": "Priorités territoriales", "other_channels": "Autres moyens de candidater",
     "commitments": "Engagements demandés",
-    "allocations_note": "Répartition", "sources": "Documents sources", "body": "Texte de l'appel",
+    "allocations_note": "Répartition", "framework": "Cadre national", "sources": "Documents sources",
+    "body": "Texte de l'appel",
 }

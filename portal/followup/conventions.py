@@ -29,6 +29,7 @@ from portal.core.time import today_paris
 from portal.core.uploads import store_checked
 from portal.core.urls import external_url
 from portal.extensions import db
+from portal.followup import convention_territories
 from portal.followup.models import Convention, ConventionTemplate, ConventionVersion, SignedCopy
 from portal.followup.states import ConventionState, SignatureSide, VersionKind
 from portal.reviews import queries as review_queries
@@ -301,7 +302,8 @@ def draft(application: Application, by, at: dt.datetime) -> Convention:
     starts_on, ends_on = _dates(application, decision.duration_years)
     convention = Convention(application_id=application.id, call_id=application.call_id, number=_number(at),
                             state=ConventionState.DRAFT, amount=decision.amount, starts_on=starts_on,
-                            ends_on=ends_on, created_at=at, created_by_id=getattr(by, "id", None))
+                            ends_on=ends_on, created_at=at, created_by_id=getattr(by, "id", None),
+                            territories=convention_territories.default_for(application))
     text = render_text(template_text(application.call.issuer), _context(convention, application))
     convention.versions.append(ConventionVersion(number=1, kind=VersionKind.INITIAL, text=text,
                                                  amount=decision.amount, created_at=at,

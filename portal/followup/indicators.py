@@ -4,9 +4,9 @@ shows »).
 Per convention, the latest accepted report of one kind counts (the final report unless another kind is asked):
 a report submitted, to complete or expected counts for nothing, and an earlier accepted report of the same kind is
 replaced by the later one, so that no figure is counted twice. The values are read as the reports' form reads them
-(report_forms.parse_number) under the keys it gives them (the indicator's index). No application holds a territory
-of its own (the territories are the call's), so figures are grouped per operator (the lead organisation) only.
-Conventions hidden from a manager (a conflict of interest with the file) are left out of both the rows and the
+(report_forms.parse_number) under the keys it gives them (the indicator's index). Figures are grouped per operator
+(the lead organisation) and per territory of the convention (convention_territories: a convention in two territories
+counts in each, and once in the total; « Territoire non renseigné » gathers those with none). Conventions hidden from a manager (a conflict of interest with the file) are left out of both the rows and the
 totals. One statement, whatever the number of conventions."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from portal.followup.states import REPORT_KIND_LABELS, ReportKind, ReportState
 
 KINDS = (ReportKind.FINAL, ReportKind.ANNUAL, ReportKind.INTERIM)  # the reports that carry indicators
 HUNDRED = Decimal(100)
+NO_TERRITORY = "Territoire non renseigné"
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,13 @@ class Operator:
 
 
 @dataclass(frozen=True)
+class TerritoryColumn:
+    name: str  # a territory of the call, or NO_TERRITORY
+    conventions: int  # the visible conventions in it
+    counted: int  # how many of them have an accepted report of the kind
+
+
+@dataclass(frozen=True)
 class Row:
     key: str  # the indicator's key in Report.indicator_values
     label: str
@@ -48,6 +56,7 @@ class Row:
     target: Target | None
     values: list[Decimal | None]  # one per operator, in Table.operators' order; None: nothing accepted
     total: Decimal
+    by_territory: list[Decimal | None] = field(default_factory=list)  # in Table.territories' order
 
     @property
     def unit(self) -> str | None:
@@ -87,6 +96,8 @@ class Table:
     kind: ReportKind
     operators: list[Operator] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
+    territories: list[TerritoryColumn] = field(default_factory=list)
+    territories_without_conventions: list[str] = field(default_factory=list)  # the call's, none of its conventions'
 
     @property
     def kind_label(self) -> str:
@@ -97,11 +108,11 @@ class Table:
         return sum(o.counted for o in self.operators)
 
 
-def _visible(user) -> list:
+def visible_to(user) -> list:
     return [Convention.application_id.not_in(hidden) for hidden in hidden_from_staff(user)] if user is not None else []
 
 
-def _value(values: dict, key: str) -> Decimal | None:
+def value_of(values: dict, key: str) -> Decimal | None:
     try:
         return parse_number(values.get(key))
     except ValueError:  # an accepted report was checked when filed; a stray value counts for nothing
@@ -114,37 +125,57 @@ def totals(call: Call, user, kind: ReportKind = ReportKind.FINAL) -> Table:
     accepted = and_(Report.convention_id == Convention.id, Report.kind == kind, Report.state == ReportState.ACCEPTED)
     found = db.session.execute(
         select(Convention.id, Convention.number, Organisation.id, Organisation.legal_name, Report.indicator_values,
-               Report.accepted_at)
+               Report.accepted_at, Convention.territories)
         .join(Application, Application.id == Convention.application_id)
         .join(Organisation, Organisation.id == Application.organisation_id)
         .outerjoin(Report, accepted)
-        .where(Convention.call_id == call.id, *_visible(user))
+        .where(Convention.call_id == call.id, *visible_to(user))
         .order_by(Organisation.legal_name, Convention.number, Report.accepted_at.nulls_first(), Report.id))
     names: dict[uuid.UUID, str] = {}
     numbers: dict[uuid.UUID, list[str]] = {}
     latest: dict[uuid.UUID, tuple[uuid.UUID, dict]] = {}  # convention → (organisation, values)
-    for convention_id, number, organisation_id, name, values, accepted_at in found:
+    places: dict[uuid.UUID, list[str]] = {}  # convention → its territories, or [NO_TERRITORY]
+    for convention_id, number, organisation_id, name, values, accepted_at, territories in found:
         names[organisation_id] = name
         if number not in numbers.setdefault(organisation_id, []):
             numbers[organisation_id].append(number)
+        places[convention_id] = list(territories or []) or [NO_TERRITORY]
         if accepted_at is not None:  # ordered by acceptance: the last one seen is the latest
             latest[convention_id] = (organisation_id, values or {})
     table = Table(kind=kind)
     for organisation_id, name in names.items():
         counted = sum(1 for owner, _ in latest.values() if owner == organisation_id)
         table.operators.append(Operator(organisation_id, name, tuple(numbers[organisation_id]), counted))
+    table.territories, table.territories_without_conventions = _columns(call, places, latest)
     evaluation = call.spec.evaluation
     for index, indicator in enumerate(evaluation.indicators if evaluation else []):
         key = str(index)
         per_operator: dict[uuid.UUID, Decimal | None] = {o.organisation_id: None for o in table.operators}
-        for owner, values in latest.values():
-            value = _value(values, key)
+        per_territory: dict[str, Decimal | None] = {t.name: None for t in table.territories}
+        for convention_id, (owner, values) in latest.items():
+            value = value_of(values, key)
             if value is not None:
                 per_operator[owner] = (per_operator[owner] or Decimal(0)) + value
+                for place in places[convention_id]:  # in each of its territories: the total counts it once
+                    per_territory[place] = (per_territory[place] or Decimal(0)) + value
         shown = [per_operator[o.organisation_id] for o in table.operators]
         table.rows.append(Row(key, indicator.label, indicator.group, indicator.target, shown,
-                              sum((v for v in shown if v is not None), Decimal(0))))
+                              sum((v for v in shown if v is not None), Decimal(0)),
+                              [per_territory[t.name] for t in table.territories]))
     return table
+
+
+def _columns(call: Call, places: dict[uuid.UUID, list[str]], latest: dict) -> tuple[list[TerritoryColumn], list[str]]:
+    """The territories holding a visible convention: the call's first, in its order, then any other a convention
+    names (a territory since removed from the call file), then NO_TERRITORY; and the call's territories left out."""
+    held = {place for listed in places.values() for place in listed}
+    known = [territory.name for territory in call.spec.all_territories]
+    order = ([name for name in known if name in held] + sorted(held - set(known) - {NO_TERRITORY})
+             + ([NO_TERRITORY] if NO_TERRITORY in held else []))
+    columns = [TerritoryColumn(name, sum(1 for listed in places.values() if name in listed),
+                               sum(1 for convention_id in latest if name in places[convention_id]))
+               for name in order]
+    return columns, [name for name in known if name not in held]
 
 
 # The chart: one horizontal bar per operator for each indicator, the target as a vertical line, drawn on the

@@ -54,6 +54,8 @@ class Convention(Base):
     issuer_signed_on: Mapped[dt.date | None] = mapped_column(Date)  # the convention's date (SCDL dateConvention)
     in_force_on: Mapped[dt.date | None] = mapped_column(Date)
     reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # last reminder while unsigned
+    # The names of the call's territories the convention's work covers (indicators per territory); none: not known.
+    territories: Mapped[list] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

@@ -18,5 +18,7 @@ def register(app: Flask) -> None:
     payments.register(app)
     from portal.followup.views import indicators  # a call's indicators added up, against its targets
     indicators.register(app)
+    from portal.followup.views import convention_territories  # a convention's territories, set by its manager
+    convention_territories.register(app)
     from portal.followup.views import bundle  # a convention's « dossier de contrôle » (ZIP with its index)
     bundle.register(app)
