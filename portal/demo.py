@@ -96,6 +96,9 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
                 "unit_costs": [{"label": "Diagnostic (démonstration)", "amount": "150"},
                                {"label": "Semaine d'accompagnement (démonstration)", "amount": "55",
                                 "unit": "par semaine", "max_units": 8}]},
+            # Fictitious like the whole call: it says it puts the DIHAL's national framework into effect, so that the
+            # framework's indicators page (/gestion/cadres/…/indicateurs) has a call to show in the demo.
+            "framework": "cadre-national-equipes-mobiles-prevention-expulsions",
             "evaluation": {"final_report": "Un bilan final est attendu, avec les indicateurs (démonstration).",
                            "indicators": [{"label": "Ménages accompagnés (démonstration)", "target": {"at_least": 40, "unit": "ménages"}},
                                           {"label": "Ménages relogés (démonstration)", "target": {"at_least": 25, "unit": "ménages"}}]}}, body),
