@@ -340,6 +340,9 @@ class Indicator(Strict):
 
 class Evaluation(Strict):
     interim_report: Text | None = None
+    # The call's words when it asks a report every year (« l'opérateur dressera un bilan annuel d'activité »): the
+    # follow-up then expects one « Bilan annuel » per calendar year of the convention.
+    annual_report: Text | None = None
     final_report: Text | None = None
     indicators: list[Indicator] = []
 

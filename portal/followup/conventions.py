@@ -214,6 +214,8 @@ def _reports(spec) -> str:
     lines = []
     if evaluation and evaluation.interim_report:
         lines.append(f"Bilan intermédiaire : {evaluation.interim_report}")
+    if evaluation and evaluation.annual_report:
+        lines.append(f"Bilan annuel : {evaluation.annual_report}")
     if evaluation and evaluation.final_report:
         lines.append(f"Bilan final : {evaluation.final_report}")
     lines.append("Compte rendu financier (Cerfa n°15059), dans les six mois suivant la fin de l'exercice financé "

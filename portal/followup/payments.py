@@ -218,13 +218,22 @@ def _line(cost, figures: list[Decimal]) -> Line:
     return Line(cost.label, declared, cost.amount, amount, text)
 
 
+def _counted(convention: Convention) -> list[Report]:
+    """The accepted reports whose figures make the service done. The final report covers the whole convention: once
+    accepted, it alone counts (an interim or annual report's figures are already in it); until then the accepted
+    reports add up, each on its own period (the annual reports' calendar years do not overlap)."""
+    accepted = [r for r in convention.reports if r.state == ReportState.ACCEPTED and r.kind != ReportKind.FINANCIAL]
+    finals = [r for r in accepted if r.kind == ReportKind.FINAL]
+    return finals[-1:] if finals else accepted
+
+
 def service_lines(convention: Convention, call: Call | None = None) -> list[Line]:
     """The unit-price lines of the accepted reports: quantity × rate; a capped unit cost (max_units, max_amount)
     is declared per household and each household's figure is capped."""
-    accepted = [r for r in convention.reports if r.state == ReportState.ACCEPTED]
     lines = []
     for cost in _unit_costs(call or call_of(convention)):
-        figures = [figure for report in accepted for figure in _quantity((report.quantities or {}).get(cost.label))]
+        figures = [figure for report in _counted(convention)
+                   for figure in _quantity((report.quantities or {}).get(cost.label))]
         if figures:
             lines.append(_line(cost, figures))
     return lines

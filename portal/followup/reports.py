@@ -1,6 +1,5 @@
-"""The reports (« bilans ») due under a convention: their calendar, from the call (interim, final) and from the law
-(the Cerfa n°15059 « compte rendu financier », six months after each funded year: loi 2000-321 art. 10, arrêté du
-11 octobre 2006); the form built from the call's indicators, unit costs and the deposited Cerfa 12156 budget; the
+"""The reports (« bilans ») due under a convention: their calendar (report_calendar: from the call — interim, annual,
+final — and from the law, the Cerfa n°15059 « compte rendu financier » six months after each funded year); the form built from the call's indicators, unit costs and the deposited Cerfa 12156 budget; the
 organisation's filing, its request for a new date, the service's review, the reminders.
 
 The form is report_forms', the reads report_queries' (both read here too). Services flush and audit; the request
@@ -32,6 +31,7 @@ from portal.extensions import db
 from portal.followup import payments
 from portal.followup.models import Convention, Report, ReportFile
 from portal.followup.permissions import can_manage_convention, can_view_convention, can_view_convention_as_staff
+from portal.followup.report_calendar import calendar  # noqa: F401 - the calendar, read through this module too
 from portal.followup.report_forms import (  # noqa: F401 - the form, read through this module by the pages
     AMOUNT_ERROR,
     HOUSEHOLD_LINES_MAX,
@@ -55,7 +55,7 @@ from portal.followup.report_queries import (  # noqa: F401 - the reads, likewise
     of_organisations,
     reports_status_of,
 )
-from portal.followup.states import ConventionState, ReportKind, ReportState
+from portal.followup.states import ConventionState, ReportState
 
 REMIND_BEFORE_DAYS = 15
 REMIND_AFTER_DAYS = 7
@@ -65,95 +65,6 @@ FILE_HINT = f"Formats acceptés : {formats_label(FILE_FORMATS)}. Taille maximale
 QUALITATIVE_MAX = 20000
 EXPLANATION_MAX = 2000  # an explanation of a gap, a reason for a new date, what is missing
 NUMBER_MAX = 30  # a number as typed
-
-
-# ---- calendar -----------------------------------------------------------------------------------------------
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError(day)  # pragma: no cover
-
-
-def _is_about(label: str, *words: str) -> bool:
-    text = label.lower()
-    return "bilan" in text and any(word in text for word in words)
-
-
-def _occurrences(milestone, start: dt.date, end: dt.date) -> list[dt.date]:
-    """The due dates a dated milestone gives within the convention's period (a period's last day; each occurrence
-    of a yearly one)."""
-    if milestone.date is None:
-        return []
-    first = milestone.ends_on or milestone.date
-    days = [first]
-    if milestone.recurrence is not None:
-        step = 12 if milestone.recurrence == "yearly" else 1
-        last = milestone.until or end
-        days, day = [], first
-        while day <= last and len(days) < 120:
-            days.append(day)
-            day = _add_months(first, step * len(days))
-    return [d for d in days if start <= d <= end]
-
-
-def calendar(convention: Convention, by=None, at: dt.datetime | None = None) -> list[Report]:
-    """Create the reports the call and the law ask under this convention (none twice: an existing report of the same
-    kind and label is kept). Dates come from the call's dated milestones; where the call gives none, the final report
-    is due at the convention's end and its label says so — no date is ever read from the call's prose."""
-    if convention.starts_on is None or convention.ends_on is None:
-        raise Refusal("Les dates de début et de fin de la convention sont nécessaires pour établir le calendrier "
-                      "des bilans.")
-    call = db.session.get(Call, convention.call_id)
-    spec = call.spec
-    evaluation = spec.evaluation
-    start, end = convention.starts_on, convention.ends_on
-    wanted: list[dict] = []
-    if evaluation is not None and evaluation.interim_report:
-        dated = [d for m in spec.milestones if _is_about(m.label, "étape", "intermédiaire")
-                 for d in _occurrences(m, start, end)]
-        if dated:
-            for number, day in enumerate(sorted(set(dated)), start=1):
-                suffix = f" n°{number}" if len(dated) > 1 else ""
-                wanted.append(dict(kind=ReportKind.INTERIM, label=f"Bilan intermédiaire{suffix}", due_on=day,
-                                   period_start=start, period_end=day))
-        else:
-            middle = start + (end - start) / 2
-            wanted.append(dict(kind=ReportKind.INTERIM, label="Bilan intermédiaire (à mi-parcours de la convention : "
-                               "l'appel ne fixe pas de date)", due_on=middle, period_start=start, period_end=middle))
-    if evaluation is not None and evaluation.final_report:
-        dated = sorted(d for m in spec.milestones if _is_about(m.label, "final")
-                       for d in _occurrences(m, start, _add_months(end, 12)))
-        if dated:
-            wanted.append(dict(kind=ReportKind.FINAL, label="Bilan final", due_on=dated[0], period_start=start,
-                               period_end=end))
-        else:
-            wanted.append(dict(kind=ReportKind.FINAL, label="Bilan final (dû à la fin de la convention : l'appel ne "
-                               "fixe pas de date)", due_on=end, period_start=start, period_end=end))
-    # Loi 2000-321 art. 10 and arrêté du 11 octobre 2006: the compte rendu financier within six months of the end of
-    # the financial year for which the grant was given (a calendar year here: the funder's budget year).
-    for year in range(start.year, end.year + 1):
-        wanted.append(dict(kind=ReportKind.FINANCIAL, label=f"Compte rendu financier {year} (Cerfa n°15059)",
-                           due_on=_add_months(dt.date(year, 12, 31), 6), period_start=max(start, dt.date(year, 1, 1)),
-                           period_end=min(end, dt.date(year, 12, 31))))
-    existing = {(r.kind, r.label) for r in convention.reports}
-    created = []
-    for fields in wanted:
-        if (fields["kind"], fields["label"]) in existing:
-            continue
-        report = Report(convention_id=convention.id, state=ReportState.EXPECTED, **fields)
-        convention.reports.append(report)
-        created.append(report)
-    db.session.flush()
-    if created:
-        audit.record("followup.report_calendar", actor=by, target=f"convention:{convention.id}",
-                     reports=[f"{r.label} — {r.due_on.isoformat()}" for r in created])
-    return created
 
 
 # ---- permissions --------------------------------------------------------------------------------------------

@@ -89,3 +89,16 @@ def test_a_household_figure_is_a_whole_number_of_weeks(awarded, typed):
     errors = reports.save(final, {"quantity.1": f"4\n{typed}"}, awarded.applicant, AT)
     assert errors["quantity.1"].startswith("Ligne 2 : ")
     assert reports.missing(final)["quantity.1"].startswith("Ligne 2 : ")
+
+
+def test_the_final_report_counts_alone_once_accepted_and_annual_reports_add_up_before(build_followed):
+    """The final report covers the whole convention: an annual report's weeks are not paid twice."""
+    from tests.followup.payments_setup import accept_report
+
+    followed = build_followed()
+    convention = followed.conventions[0]
+    accept_report(convention, {"Semaine d'accompagnement": ["5", "5"]}, kind=ReportKind.ANNUAL)
+    accept_report(convention, {"Semaine d'accompagnement": ["4"]}, kind=ReportKind.ANNUAL)
+    assert [line.amount for line in payments.service_lines(convention)] == [Decimal("770.00")]  # 14 weeks
+    accept_report(convention, {"Semaine d'accompagnement": ["5", "5", "4", "2"]})  # the final: the whole convention
+    assert [line.amount for line in payments.service_lines(convention)] == [Decimal("880.00")]  # 16 weeks, not 30
