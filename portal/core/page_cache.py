@@ -183,6 +183,8 @@ def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
     @app.after_request
     def _store(response: Response) -> Response:
         pending = g.pop("page_cache", None)
+        if pending is None and request.endpoint in settings["endpoints"]:
+            response.headers["Cache-Control"] = "no-store"  # made for one person: signed in, or a message shown
         if pending is None or pending.hit or response.status_code != 200:
             return response
         if session.modified or "csrf_token" in g or response.headers.get("Set-Cookie"):

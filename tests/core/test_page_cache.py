@@ -210,3 +210,22 @@ def test_an_entry_round_trips_through_its_encoding():
     entry = page_cache.Entry(body=b"<p>\n</p>", headers=[("Content-Type", "text/html")], etag="abc",
                              rendered_at=dt.datetime(2025, 4, 15, tzinfo=dt.UTC).timestamp(), expires_at=1.0)
     assert page_cache.Entry.decode(entry.encode()) == entry
+
+
+def test_a_visitor_with_a_message_waiting_reads_it_on_a_page_made_for_her(client, open_call, store):
+    client.get("/appels/")
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "Votre alerte est confirmée.")]
+    page = client.get("/appels/")
+    assert "Votre alerte est confirmée." in text(page)
+    assert page.headers["Cache-Control"] == "no-store"
+    assert "Votre alerte est confirmée." not in text(client.get("/appels/"))
+
+
+def test_a_visitor_who_opened_a_form_before_is_still_served_the_kept_page(client, open_call, store, count_queries):
+    from tests.conftest import csrf_token
+
+    client.get("/appels/")
+    csrf_token(client)  # her session now holds a CSRF token, as after the sign-in page
+    page, count = statements(count_queries, client, "/appels/")
+    assert count == FROM_THE_CACHE and page.headers["Cache-Control"] == "private, max-age=60"
