@@ -53,11 +53,16 @@ class QuantityField:
     noun: str = "unités"  # « semaines »
 
     @property
+    def of_noun(self) -> str:
+        """« de semaines », « d'unités » (elided before a vowel)."""
+        return f"d'{self.noun}" if self.noun[:1].lower() in "aâeéèêiîoôuûhy" else f"de {self.noun}"
+
+    @property
     def prompt(self) -> str:
         """The field's label: the unit cost, and for a capped one what each line holds."""
         if not self.per_household:
             return self.label
-        return f"{self.label} : nombre de {self.noun} par ménage accompagné — une ligne par ménage"
+        return f"{self.label} : nombre {self.of_noun} par ménage accompagné — une ligne par ménage"
 
     @property
     def hint(self) -> str:
@@ -176,9 +181,9 @@ def quantity_error(field: QuantityField, value) -> str | None:
         try:
             number = parse_number(str(line))
         except ValueError:
-            return f"Ligne {position} : saisissez un nombre de {field.noun}, par exemple « 5 »."
+            return f"Ligne {position} : saisissez un nombre {field.of_noun}, par exemple « 5 »."
         if number is not None and number % 1:
-            return f"Ligne {position} : saisissez un nombre entier de {field.noun}."
+            return f"Ligne {position} : saisissez un nombre entier {field.of_noun}."
     return None
 
 
@@ -234,7 +239,7 @@ def missing(report: Report) -> dict[str, str]:
         if error := quantity_error(field, value):
             errors[field.name] = error
         elif field.per_household and not household_lines(value):
-            errors[field.name] = (f"Indiquez le nombre de {field.noun} de chaque ménage accompagné, une ligne par "
+            errors[field.name] = (f"Indiquez le nombre {field.of_noun} de chaque ménage accompagné, une ligne par "
                                   "ménage (0 si aucun).")
         elif not field.per_household and parse_number(value) is None:
             errors[field.name] = "Indiquez le nombre réalisé (0 si aucun)."

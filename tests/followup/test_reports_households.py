@@ -102,3 +102,11 @@ def test_the_final_report_counts_alone_once_accepted_and_annual_reports_add_up_b
     assert [line.amount for line in payments.service_lines(convention)] == [Decimal("770.00")]  # 14 weeks
     accept_report(convention, {"Semaine d'accompagnement": ["5", "5", "4", "2"]})  # the final: the whole convention
     assert [line.amount for line in payments.service_lines(convention)] == [Decimal("880.00")]  # 16 weeks, not 30
+
+
+def test_a_capped_unit_cost_without_a_unit_counts_units_in_good_french():
+    from portal.followup.report_forms import QuantityField
+
+    field = QuantityField(name="quantity.0", key="Mesure", label="Mesure", unit=None, amount=Decimal(100),
+                          max_units=None, max_amount=Decimal(500), per_household=True, noun="unités")
+    assert field.prompt == "Mesure : nombre d'unités par ménage accompagné — une ligne par ménage"
