@@ -166,7 +166,7 @@ def _application_part(part: Part, application: Application, user, people: People
         row = rows.get(item.application_file_id)
         refusal = can_download(user, application, row, reader) if row is not None else Refusal.not_found()
         if refusal is not None:
-            part.notes.append(f"« {item.name} » ({item.slot}) n'est pas joint : "
+            part.notes.append(f"«\u00a0{item.name}\u00a0» ({item.slot}) n'est pas joint : "
                               f"{row.scan_label if row is not None else 'fichier introuvable'}.")
             continue
         part.add_stored(f"pieces/{item.slot}/{item.name}", row.storage_key, item.size, item.sha256, row.uploaded_at,
@@ -199,7 +199,7 @@ def _messages_part(part: Part, application: Application, user) -> None:
             rank += 1
             names[attachment.id] = f"{rank}-{attachment.original_name}"
             if refusal := can_download_attachment(user, application, attachment):
-                part.notes.append(f"« {names[attachment.id]} » n'est pas jointe : {refusal.message}")
+                part.notes.append(f"«\u00a0{names[attachment.id]}\u00a0» n'est pas jointe : {refusal.message}")
                 continue
             part.add_stored(f"pieces-jointes/{names[attachment.id]}", attachment.storage_key, attachment.size,
                             attachment.sha256, message.sent_at, message.author_name)
@@ -216,7 +216,7 @@ def _convention_part(part: Part, convention: Convention, people: People) -> None
             name = f"exemplaires-signes/v{version.number}-{slug(SIGNATURE_SIDE_LABELS[copy.side].split()[0])}-" \
                    f"{copy.original_name}"
             if ScanStatus(copy.scan_status).is_blocked:
-                part.notes.append(f"« {copy.original_name} » n'est pas joint : {SCAN_LABELS[ScanStatus(copy.scan_status)]}.")
+                part.notes.append(f"«\u00a0{copy.original_name}\u00a0» n'est pas joint : {SCAN_LABELS[ScanStatus(copy.scan_status)]}.")
                 continue
             part.add_stored(name, copy.storage_key, copy.size, copy.sha256, copy.uploaded_at,
                             people(copy.uploaded_by_id))
@@ -233,7 +233,7 @@ def _reports_part(part: Part, convention: Convention, people: People) -> None:
                        people(report.accepted_by_id or report.submitted_by_id))
         for file in report.files:
             if ScanStatus(file.scan_status).is_blocked:
-                part.notes.append(f"« {file.original_name} » ({report.label}) n'est pas joint : "
+                part.notes.append(f"«\u00a0{file.original_name}\u00a0» ({report.label}) n'est pas joint : "
                                   f"{SCAN_LABELS[ScanStatus(file.scan_status)]}.")
                 continue
             part.add_stored(f"{folder}/{file.slot}-{file.original_name}", file.storage_key, file.size, file.sha256,

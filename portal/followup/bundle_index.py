@@ -43,7 +43,7 @@ ACTION_LABELS = {
     "payments.certify": "Service fait certifié", "payments.pay": "Paiement enregistré",
 }
 # What an entry's details add to its label, when they say it (never a free text: a reason may name a person).
-DETAILS = {"name": "« {} »", "label": "{}", "version": "version {}", "slot": "pièce {}", "signed_on": "signée le {}",
+DETAILS = {"name": "«\u00a0{}\u00a0»", "label": "{}", "version": "version {}", "slot": "pièce {}", "signed_on": "signée le {}",
            "in_force_on": "en vigueur le {}", "after": "{}", "amount_due": "dû {}", "certified_amount": "certifié {}",
            "paid_amount": "payé {}", "files": "{} fichiers"}
 MONEY = {"amount_due", "certified_amount", "paid_amount"}
