@@ -178,8 +178,10 @@ def _columns(call: Call, places: dict[uuid.UUID, list[str]], latest: dict) -> tu
     return columns, [name for name in known if name not in held]
 
 
-# The chart: one horizontal bar per operator for each indicator, the target as a vertical line, drawn on the
-# server so that it needs no JavaScript. The table is the accessible source; the chart carries the same figures.
+# The chart: one horizontal bar per operator for each indicator, then one per territory when there are several
+# (a lighter colour: a convention in two territories is in both bars), the total last, the target as a vertical
+# line, drawn on the server so that it needs no JavaScript. The tables are the accessible source; the chart carries
+# the same figures.
 # The operators' names (up to 32 characters, right-aligned) need about 7.5 px each at the page's size.
 LABEL_WIDTH, BAR_WIDTH, BAR_HEIGHT, GAP, TOP = 260, 300, 18, 8, 40
 WIDTH = LABEL_WIDTH + BAR_WIDTH + 90
@@ -191,6 +193,7 @@ class Bar:
     text: str  # the figure as the table writes it
     y: int
     width: int
+    kind: str = "operator"  # operator, territory or total: its colour
 
 
 @dataclass(frozen=True)
@@ -211,17 +214,28 @@ def charts(table: Table) -> list[Chart]:
     drawn = []
     for row in table.rows:
         reference = row.reference
-        top = max([v for v in row.values if v is not None] + ([reference] if reference is not None else [])
-                  + [row.total])
+        places = (list(zip(table.territories, row.by_territory, strict=True))
+                  if len(table.territories) > 1 else [])  # one territory would repeat the total
+        top = max([v for v in row.values if v is not None] + [v for _, v in places if v is not None]
+                  + ([reference] if reference is not None else []) + [row.total])
         bars = []
         for position, (operator, value) in enumerate(zip(table.operators, row.values, strict=True)):
             bars.append(Bar(operator.name, "—" if value is None else number_fr(value),
                             TOP + position * (BAR_HEIGHT + GAP), _scaled(value or Decimal(0), top)))
         target_text = row.target.text if row.target else None
         parts = [f"{bar.label} : {bar.text}" for bar in bars]
+        territories = []
+        for territory, value in places:
+            text = "—" if value is None else number_fr(value)
+            territories.append(f"{territory.name} : {text}")
+            label = territory.name if territory.name == NO_TERRITORY else f"Territoire : {territory.name}"
+            bars.append(Bar(label, text, TOP + len(bars) * (BAR_HEIGHT + GAP),
+                            _scaled(value or Decimal(0), top), "territory"))
         bars.append(Bar("Total", number_fr(row.total), TOP + len(bars) * (BAR_HEIGHT + GAP),
-                        _scaled(row.total, top)))  # the bar the target is read against
-        description = (f"{row.label}. " + " ; ".join(parts) + f". Total : {number_fr(row.total)}"
+                        _scaled(row.total, top), "total"))  # the bar the target is read against
+        description = (f"{row.label}. " + " ; ".join(parts)
+                       + (". Par territoire : " + " ; ".join(territories) if territories else "")
+                       + f". Total : {number_fr(row.total)}"
                        + (f". Objectif : {target_text}" if target_text else ". Pas d'objectif chiffré") + ".")
         drawn.append(Chart(row, bars, LABEL_WIDTH + _scaled(reference, top) if reference is not None else None,
                            target_text, TOP + len(bars) * (BAR_HEIGHT + GAP) + 10, description))

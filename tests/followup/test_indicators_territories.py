@@ -216,3 +216,24 @@ def test_outsiders_and_the_finance_department_cannot_set_them(unsigned, make_use
         sign_in_as(client, person)
         assert post_form(client, url(convention), {"territories": ["Artois"]}, form_page="/").status_code == 404
     assert refresh(convention).territories == []
+
+
+def test_the_chart_draws_a_bar_per_territory_before_the_total(three):
+    table = indicators.totals(three.call, three.manager)
+    households = indicators.charts(table)[0]
+    assert [bar.label for bar in households.bars] == [
+        "Association 1 equipes-mobiles", "Association 2 equipes-mobiles", "Association 3 equipes-mobiles",
+        "Territoire : Lens-Hénin", "Territoire : Artois", indicators.NO_TERRITORY, "Total"]
+    assert [bar.kind for bar in households.bars][-4:] == ["territory", "territory", "territory", "total"]
+    widths = {bar.label: bar.width for bar in households.bars}
+    assert widths["Territoire : Artois"] < widths["Total"] <= indicators.BAR_WIDTH  # 75,5 < 85,5: same scale
+    assert "Par territoire : Lens-Hénin : 40 ; Artois : 75,5 ; Territoire non renseigné : 10" in households.description
+
+
+def test_one_territory_draws_no_territory_bar(build_followed):
+    followed = with_indicators(build_followed(count=1))
+    followed.conventions[0].territories = ["Pas-de-Calais"]
+    filed(followed.conventions[0], {"0": "4"})
+    db.session.commit()
+    drawn = indicators.charts(indicators.totals(followed.call, followed.manager))[0]
+    assert [bar.kind for bar in drawn.bars] == ["operator", "total"]
