@@ -91,7 +91,7 @@ MAIL = {"account_exists": "accounts", "confirm_email": "accounts", "invitation":
         "draft_reminder": "applications", "partner_invitation": "applications", "pieces_request": "applications",
         "receipt": "applications", "message_waiting": "applications", "call_changed": "applications",
         "decision": "reviews", "decision_change": "reviews", "review_reminder": "reviews",
-        "convention_sent": "followup", "convention_reminder": "followup",
+        "convention_sent": "followup", "convention_reminder": "followup", "amendment_sent": "followup",
         "report_reminder_before": "followup", "report_reminder_after": "followup", "report_extension": "followup"}
 
 
