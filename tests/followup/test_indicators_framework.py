@@ -212,3 +212,20 @@ def test_the_framework_totals_in_bounded_statements(build_followed, publish_call
         table = indicators_framework.totals(framework, members, None)
     assert counted.count == 2, "\n".join(s[:90] for s in counted)  # the member calls, then their conventions
     assert table.rows[0].total == Decimal(10) * count * 2
+
+
+def test_the_browser_editor_looks_for_the_framework_among_the_published_calls(publish_call):
+    import yaml
+
+    from portal.catalog import authoring
+
+    def text(framework: str) -> str:
+        front = yaml.safe_dump(call_data(framework=framework), allow_unicode=True, sort_keys=False)
+        return f"---\n{front}---\n## Contexte\n\nUn texte d'appel suffisant.\n"
+
+    assert [e.field for e in authoring.check("ami-seine-et-marne", text(FRAMEWORK)).errors] == ["framework"]
+    publish_call(slug=FRAMEWORK, **cadre_data())
+    assert authoring.check("ami-seine-et-marne", text(FRAMEWORK)).errors == []
+    publish_call(slug="aap-ordinaire")
+    [error] = authoring.check("ami-seine-et-marne", text("aap-ordinaire")).errors
+    assert "n'est pas un document de cadrage" in error.message and error.line is not None
