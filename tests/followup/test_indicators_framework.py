@@ -229,3 +229,11 @@ def test_the_browser_editor_looks_for_the_framework_among_the_published_calls(pu
     publish_call(slug="aap-ordinaire")
     [error] = authoring.check("ami-seine-et-marne", text("aap-ordinaire")).errors
     assert "n'est pas un document de cadrage" in error.message and error.line is not None
+
+
+def test_an_administrator_sees_every_member_call_and_finance_its_issuers(shared, make_user):
+    framework, south, north, _, _ = shared
+    admin = make_user("admin@portail.fr", "Alice Admin", grants=[("admin", {})])
+    assert [c.slug for c in indicators_framework.visible_members(admin, framework)] == ["membre-nord",
+                                                                                          "membre-pas-de-calais"]
+    assert [c.slug for c in indicators_framework.visible_members(south.finance, framework)] == ["membre-pas-de-calais"]
