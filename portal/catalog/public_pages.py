@@ -19,26 +19,28 @@ PUBLIC_ENDPOINTS = ("catalog.index", "catalog.detail", "api.calls", "api.call", 
 
 
 def _version_columns():
-    """Aggregates that every write to the published catalogue moves: a publication adds a call (count, sum of ids)
-    and a revision, an update adds a revision and moves updated_at, a withdrawal removes a call and its revisions,
-    a renamed file changes a slug's length, a document published with a call adds, removes or moves a row.
+    """Aggregates that every write to the published catalogue moves, each read from an index: a publication adds a
+    call (its id is the highest) and a revision, an update adds a revision and moves updated_at, a withdrawal
+    lowers the count of calls, a document published with a call (added or removed) the count of documents.
+    A call file renamed with nothing else changed (services.publish, « unchanged ») moves none of them: its kept
+    pages end with PAGE_CACHE_SECONDS.
 
     Why the database and not a counter bumped in Redis or in the process: publications come from gunicorn's
     workers (the editor) and from other processes (`portal calls sync`, `portal calls publish-due` run by cron),
     so a counter in one process is never seen by the others, and one bumped in Redis before the commit could let
     a worker store the old page under the new number. The database is shared by every worker and server, and a
     worker only ever sees committed rows: its version and the page it renders always agree."""
-    aggregates = [func.count(Call.id), func.coalesce(func.sum(Call.id), 0), func.max(Call.updated_at),
-                  func.coalesce(func.sum(func.length(Call.slug)), 0), func.count(CallRevision.id),
-                  func.count(CallAttachment.id), func.max(CallAttachment.uploaded_at),
-                  func.coalesce(func.sum(CallAttachment.position), 0),
-                  func.coalesce(func.sum(func.length(CallAttachment.title)), 0)]
+    aggregates = [func.count(Call.id), func.max(Call.id), func.max(Call.updated_at), func.max(CallRevision.id),
+                  func.count(CallAttachment.id)]
     return [select(aggregate).scalar_subquery() for aggregate in aggregates]
+
+
+_VERSION = _version_columns()
+_STATEMENT = select(*_VERSION, *status_changes.change_columns())
 
 
 def state(moment: dt.datetime) -> tuple[str, dt.datetime | None]:
     """The catalogue's version and its next status change after `moment`, in one statement."""
-    version_columns = _version_columns()
-    row = db.session.execute(select(*version_columns, *status_changes.change_columns(moment))).one()
-    versions, changes = row[:len(version_columns)], row[len(version_columns):]
+    row = db.session.execute(_STATEMENT, status_changes.parameters(moment)).one()
+    versions, changes = row[:len(_VERSION)], row[len(_VERSION):]
     return "|".join(str(value) for value in versions), status_changes.earliest(*changes, moment)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, bindparam, exists, func, not_, or_, select
 
 from portal.catalog.models import Call, Window
+from portal.core.db import UTCDateTime
 from portal.core.time import start_of_day_paris, today_paris
 from portal.extensions import db
 
@@ -16,14 +17,24 @@ from portal.extensions import db
 LAST_SECOND = dt.timedelta(seconds=1)
 
 
-def change_columns(moment: dt.datetime) -> list[ColumnElement]:
-    """The four facts next_change_after reads, as scalar subqueries, so that a caller may add them to a statement
-    of its own (catalog.public_pages reads them with the catalogue's version, in one statement)."""
-    still_to_close = Window.closes_at > moment - LAST_SECOND
+# Bound at each execution: the statements are built once, not at every request (their building cost more than
+# running them on SQLite).
+MOMENT = bindparam("moment", type_=UTCDateTime())
+SECOND_BEFORE = bindparam("second_before", type_=UTCDateTime())
+
+
+def parameters(moment: dt.datetime) -> dict[str, dt.datetime]:
+    return {"moment": moment, "second_before": moment - LAST_SECOND}
+
+
+def change_columns() -> list[ColumnElement]:
+    """The four facts next_change_after reads, as scalar subqueries bound to parameters(moment), so that a caller
+    may add them to a statement of its own (catalog.public_pages reads them with the catalogue's version)."""
+    still_to_close = Window.closes_at > SECOND_BEFORE
     return [
-        select(func.min(Window.opens_at)).where(Window.opens_at > moment).scalar_subquery().label("next_opening"),
+        select(func.min(Window.opens_at)).where(Window.opens_at > MOMENT).scalar_subquery().label("next_opening"),
         select(func.min(Window.closes_at)).where(still_to_close).scalar_subquery().label("next_closing"),
-        exists().where(or_(Window.opens_at.is_(None), Window.opens_at <= moment), still_to_close).label("any_open"),
+        exists().where(or_(Window.opens_at.is_(None), Window.opens_at <= MOMENT), still_to_close).label("any_open"),
         # A call without windows is « pour information » until its period ends, then closed at a Paris midnight.
         select(Call.id).where(not_(select(Window.id).where(Window.call_id == Call.id).exists())).exists()
         .label("any_windowless"),
@@ -47,5 +58,8 @@ def earliest(next_opening: dt.datetime | None, next_closing: dt.datetime | None,
 def next_change_after(moment: dt.datetime) -> dt.datetime | None:
     """The next instant after `moment` at which any published call changes status (or day count), over all
     published calls, in one statement; None when nothing will ever change by itself (every call closed)."""
-    row = db.session.execute(select(*change_columns(moment))).one()
+    row = db.session.execute(_STATEMENT, parameters(moment)).one()
     return earliest(*row, moment)
+
+
+_STATEMENT = select(*change_columns())
