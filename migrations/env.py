@@ -4,6 +4,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.catalog import search
 from portal.core.db import foreign_keys_checked_at_the_end
 
 # this is the Alembic Config object, which provides
@@ -94,6 +95,8 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    # The full-text search's table, column and index live outside the models (portal/catalog/search.py).
+    conf_args.setdefault("include_name", search.include_in_comparison)
 
     connectable = get_engine()
 

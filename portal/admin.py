@@ -13,11 +13,10 @@ from wtforms.validators import DataRequired, Optional
 
 from portal.accounts import permissions, queries, roles
 from portal.accounts.models import ROLES, Role, User
-from portal.catalog.queries import all_calls, facets
+from portal.catalog.queries import facets, titles
 from portal.core import audit, health, mail
 from portal.core.errors import Refusal
 from portal.core.hooks import NavEntry
-from portal.core.time import now
 from portal.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -32,7 +31,7 @@ class GrantRoleForm(FlaskForm):
 
     def with_choices(self) -> GrantRoleForm:
         self.issuer.choices = [("", "—"), *((name, name) for name in facets()["issuer"])]
-        self.call.choices = [("", "—"), *((str(item.call.uuid), item.call.title) for item in all_calls(now()))]
+        self.call.choices = [("", "—"), *((str(call_uuid), title) for call_uuid, title in titles())]
         return self
 
 
@@ -73,7 +72,7 @@ def users():
 
 
 def _call_titles() -> dict[uuid.UUID, str]:
-    return {item.call.uuid: item.call.title for item in all_calls(now())}
+    return dict(titles())
 
 
 def _user(user_id: int) -> User:

@@ -109,7 +109,7 @@ def send_due(moment: dt.datetime | None = None) -> int:
         since = alert.last_sent_at or alert.confirmed_at
         if today_paris(moment) - today_paris(since) < Frequency(alert.frequency).period:  # days, as cron runs: not hours
             continue
-        changed = [item for item in queries.search_calls(alert.criteria, moment) if item.call.updated_at > since]
+        changed = queries.changed_since(alert.criteria, since, moment)
         alert.last_sent_at = moment
         if changed:
             mail.enqueue(alert.email, f"{len(changed)} appel(s) nouveau(x) ou mis à jour", "alert_digest",

@@ -34,17 +34,15 @@ def calls():
     if errors:
         return _error(400, errors)
     page, per_page = int(page), int(per_page)
-    results = queries.search_calls(criteria, now())
-    total = len(results)
-    pages = max(1, -(-total // per_page))
-    chunk = results[(page - 1) * per_page: page * per_page]
+    results = queries.search_calls(criteria, now(), page=page, per_page=per_page)  # past the last: no data
+    total, pages = results.total, results.pages
     args = {k: v for k, v in request.args.items() if k != "page"}
 
     def link(number: int) -> str:
         return external_url("api.calls", page=number, **args)
 
     return jsonify({
-        "donnees": [summary_document(item.call, item.status) for item in chunk],
+        "donnees": [summary_document(item.call, item.status) for item in results],
         "meta": {"page": page, "par_page": per_page, "total": total, "pages": pages},
         "liens": {"self": link(page), "premiere": link(1), "derniere": link(pages),
                   "suivante": link(page + 1) if page < pages else None,

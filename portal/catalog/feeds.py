@@ -4,10 +4,11 @@ selection, start and milestone days (all-day events; a period spans its days, a 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 
 from feedgen.feed import FeedGenerator
-from flask import Blueprint, Response, abort, current_app
-from icalendar import Calendar, Event
+from flask import Blueprint, Response, abort, current_app, stream_with_context
+from icalendar import Calendar, Event, Timezone
 
 from portal.catalog import queries
 from portal.catalog.models import Call
@@ -21,7 +22,7 @@ bp = Blueprint("feeds", __name__, url_prefix="/appels")
 
 @bp.get("/flux.atom")
 def atom():
-    listed = queries.all_calls(now())
+    latest = queries.latest(now())  # the 50 calls published or changed last, newest first
     feed = FeedGenerator()
     feed.id(external_url("catalog.index"))
     feed.title(f"{current_app.config['SITE_NAME']} — appels nouveaux et mis à jour")
@@ -29,20 +30,21 @@ def atom():
     feed.link(href=external_url("feeds.atom"), rel="self")
     feed.link(href=external_url("catalog.index"), rel="alternate")
     feed.author({"name": current_app.config["ISSUER_NAME"]})
-    feed.updated(max((item.call.updated_at for item in listed), default=now()))
-    for item in sorted(listed, key=lambda i: i.call.updated_at)[-50:]:
+    feed.updated(latest[0][0].call.updated_at if latest else now())
+    for item, revision in reversed(latest):
         call = item.call
+        updated = revision is not None and revision.number > 1
         entry = feed.add_entry()
         entry.id(f"urn:uuid:{call.uuid}")
-        entry.title(f"{call.kind_label} — {call.title}" + (" (mis à jour)" if call.was_updated else ""))
+        entry.title(f"{call.kind_label} — {call.title}" + (" (mis à jour)" if updated else ""))
         entry.link(href=external_url("catalog.detail", slug=call.slug))
         entry.published(call.published_at)
         entry.updated(call.updated_at)
-        changes = call.latest_revision.changes if call.was_updated else []
+        changes = revision.changes if updated else []
         text = f"{call.summary} — {item.status.label}."
         if changes:
             text += f" Modifié : {', '.join(changes)}."
-        details = call.latest_revision.details if call.was_updated else None
+        details = revision.details if updated else None
         if details:  # what changed for applicants, as the call's page says it (catalog.changes)
             text += "".join(f" {d['label']} : {d['before']} → {d['after']}." for d in details)
         entry.summary(text)
@@ -52,7 +54,8 @@ def atom():
 
 @bp.get("/calendrier.ics")
 def calendar_all():
-    return _ics([item.call for item in queries.all_calls(now())], "Appels à projets — ouvertures, clôtures et dates clés")
+    calls = (item.call for item in queries.all_calls(now()))  # read from the database as the file is sent
+    return _ics(calls, "Appels à projets — ouvertures, clôtures et dates clés")
 
 
 @bp.get("/<slug>/calendrier.ics")
@@ -61,31 +64,42 @@ def calendar_one(slug: str):
     return _ics([call], call.title, filename=f"{call.slug}.ics")
 
 
-def _ics(calls: list[Call], name: str, filename: str = "appels.ics") -> Response:
-    calendar = Calendar()
-    calendar.add("prodid", "-//Portail des appels a projets//FR")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", name)
-    calendar.add("x-wr-timezone", "Europe/Paris")
+def _ics(calls: Iterable[Call], name: str, filename: str = "appels.ics") -> Response:
+    """The calendar, streamed: its head and Paris's time zone, then each call's events as its row is read."""
+    head = Calendar()
+    head.add("prodid", "-//Portail des appels a projets//FR")
+    head.add("version", "2.0")
+    head.add("x-wr-calname", name)
+    head.add("x-wr-timezone", "Europe/Paris")
+    # Times are written in Europe/Paris with the zone's rules, so summer and winter instants stay exact; the zone
+    # is described before the events that use it (icalendar's default span, 1970–2038, as add_missing_timezones).
+    head.add_component(Timezone.from_tzid("Europe/Paris"))
+    opening, _, closing = head.to_ical().rpartition(b"END:VCALENDAR")
     stamp = now()
-    for call in calls:
-        url = external_url("catalog.detail", slug=call.slug)
-        for window in call.windows:
-            suffix = f" ({window.display_label})" if window.display_label else ""
-            if window.opens_at is not None:
-                calendar.add_component(_event(f"{call.uuid}-{window.key}-ouverture", stamp, window.opens_at,
-                                              f"Ouverture : {call.title}{suffix}", url,
-                                              "Ouverture des candidatures."))
-            calendar.add_component(_event(
-                f"{call.uuid}-{window.key}-cloture", stamp, window.closes_at, f"Clôture : {call.title}{suffix}", url,
-                f"Date limite de dépôt : {datetime_fr(window.closes_at)}."))
-        for event in _days(call, stamp, url):
-            calendar.add_component(event)
-    # Times are written in Europe/Paris with the zone's rules, so summer and winter instants stay exact.
-    calendar.add_missing_timezones()
-    response = Response(calendar.to_ical(), mimetype="text/calendar")
+
+    def body() -> Iterator[bytes]:
+        yield opening
+        for call in calls:
+            yield b"".join(event.to_ical() for event in _events(call, stamp))
+        yield b"END:VCALENDAR" + closing
+
+    response = Response(stream_with_context(body()), mimetype="text/calendar")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _events(call: Call, stamp: dt.datetime) -> list[Event]:
+    url = external_url("catalog.detail", slug=call.slug)
+    events = []
+    for window in call.windows:
+        suffix = f" ({window.display_label})" if window.display_label else ""
+        if window.opens_at is not None:
+            events.append(_event(f"{call.uuid}-{window.key}-ouverture", stamp, window.opens_at,
+                                 f"Ouverture : {call.title}{suffix}", url, "Ouverture des candidatures."))
+        events.append(_event(f"{call.uuid}-{window.key}-cloture", stamp, window.closes_at,
+                             f"Clôture : {call.title}{suffix}", url,
+                             f"Date limite de dépôt : {datetime_fr(window.closes_at)}."))
+    return events + _days(call, stamp, url)
 
 
 def _days(call: Call, stamp: dt.datetime, url: str) -> list[Event]:

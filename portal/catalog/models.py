@@ -45,8 +45,12 @@ class Call(db.Model):
     # Folded (lower-case, no accents) text, so that the search ignores accents and case on every database.
     search_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
-    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
-    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    # The instant after which the call is closed for good: its last window's closing, or, for a call without
+    # windows, 23:59:59 Paris on its period's last day; NULL when it never closes. Filled at publication from the
+    # file, so that « clôturé » is one indexed comparison (queries.py) and agrees with status.call_status.
+    ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     # A call synced from calls/ is managed by its file (the editor offers the file, read-only); one written in the
     # portal's editor has its CallSource (authoring_models.py).
     managed_by: Mapped[Management] = mapped_column(String(8), default=Management.FILE,
@@ -82,10 +86,13 @@ class Window(db.Model):
     __table_args__ = (
         UniqueConstraint("call_id", "key"),
         CheckConstraint("opens_at IS NULL OR opens_at < closes_at", name="opens_before_closing"),
+        # The status of a call at an instant reads its windows by call and closing or opening (queries.py).
+        Index("ix_call_windows_call_id_closes_at", "call_id", "closes_at"),
+        Index("ix_call_windows_call_id_opens_at", "call_id", "opens_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), index=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"))
     key: Mapped[str] = mapped_column(String(60))
     label: Mapped[str | None] = mapped_column(String(200))
     opens_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 _FILTERS = [
-    ("q", "Recherche plein texte (sans tenir compte des accents ni de la casse)", {"type": "string"}),
+    ("q", "Recherche plein texte en français : tous les mots, chacun sous ses formes (« expulsions » trouve "
+          "« expulsion »), sans tenir compte des accents ni de la casse ; résultats classés par pertinence",
+     {"type": "string"}),
     ("statut", "ouvert, a-venir, cloture ou tout ; par défaut les appels non clôturés",
      {"type": "string", "enum": ["ouvert", "a-venir", "cloture", "tout"]}),
     ("organisme", "Organisme émetteur, tel que publié", {"type": "string"}),
@@ -12,7 +14,8 @@ _FILTERS = [
     ("territoire", "Nom d'un territoire", {"type": "string"}),
     ("theme", "Thème", {"type": "string"}),
     ("avant", "Date limite de dépôt au plus tard ce jour (AAAA-MM-JJ)", {"type": "string", "format": "date"}),
-    ("tri", "cloture ou publication", {"type": "string", "enum": ["cloture", "publication"]}),
+    ("tri", "cloture, publication ou pertinence (par défaut avec « q »)",
+     {"type": "string", "enum": ["cloture", "publication", "pertinence"]}),
     ("page", "Numéro de page, à partir de 1", {"type": "integer", "minimum": 1, "default": 1}),
     ("par_page", "Appels par page", {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
 ]

@@ -7,9 +7,10 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterator
 
 import nh3
-from flask import Blueprint, Response
+from flask import Blueprint, Response, stream_with_context
 
 from portal.catalog import queries
 from portal.catalog.documents import iso
@@ -64,21 +65,31 @@ def record(call: Call) -> dict[str, str]:
     }
 
 
-def records() -> list[dict[str, str]]:
-    return [record(item.call) for item in queries.all_calls(now())]
+def records() -> Iterator[dict[str, str]]:
+    """Every published call's record, read from the database as they are sent (exports stream)."""
+    return (record(item.call) for item in queries.all_calls(now()))
 
 
 @bp.get("/dispositifs-aide.csv")
 def as_csv():
-    body = exports.csv_bytes(COLUMNS, ([record[column] for column in COLUMNS] for record in records()))
-    response = Response(body, mimetype="text/csv; charset=utf-8")
+    rows = ([record[column] for column in COLUMNS] for record in records())
+    body = exports.csv_lines(COLUMNS, rows, delimiter=",", bom=False)  # open data: a comma and no BOM
+    response = Response(stream_with_context(body), mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="dispositifs-aide.csv"'
     return response
 
 
 @bp.get("/dispositifs-aide.json")
 def as_json():
-    return Response(json.dumps(records(), ensure_ascii=False, indent=1), mimetype="application/json")
+    return Response(stream_with_context(_json_array(records())), mimetype="application/json")
+
+
+def _json_array(items: Iterator[dict]) -> Iterator[str]:
+    """A JSON array written one element at a time: `[`, the elements separated by commas, `]`."""
+    yield "["
+    for number, item in enumerate(items):
+        yield ("," if number else "") + "\n " + json.dumps(item, ensure_ascii=False)
+    yield "\n]\n"
 
 
 def _eligibility(call: Call) -> str:

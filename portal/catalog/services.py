@@ -10,7 +10,7 @@ from blinker import Namespace
 from sqlalchemy import select
 
 from portal.catalog import changes as applicant_changes
-from portal.catalog import loader, usage
+from portal.catalog import loader, search, usage
 from portal.catalog.models import Call, CallRevision, CallTag, Window
 from portal.catalog.schema import FIELD_LABELS, CallSpec
 from portal.core import markdown
@@ -77,6 +77,8 @@ def publish(slug: str, spec: CallSpec, body: str, content_hash: str, at: dt.date
     number = len(call.revisions) + 1
     call.revisions.append(CallRevision(number=number, created_at=at, content_hash=content_hash, changes=changes,
                                        details=details, spec_json=spec_json, body_md=body))
+    db.session.flush()  # the call's id, for its row in the search index
+    search.index(db.session, call.id, call.title, call.summary, call.search_text)
     if outcome == "updated":
         call_updated.send(call)
     return outcome
@@ -94,6 +96,15 @@ def fill_call(call: Call, slug: str, spec: CallSpec, body: str, content_hash: st
     call.__dict__.pop("spec", None)  # drop the cached parsed spec
     _sync_windows(call, spec)
     _sync_tags(call, spec)
+    call.ends_at = ends_at(spec)
+
+
+def ends_at(spec: CallSpec) -> dt.datetime | None:
+    """When the call is closed for good (status.call_status's rule): its last window's closing; without windows,
+    the end of its period's last day; never, without either."""
+    if spec.windows:
+        return max(end_of_day_paris(window.closes_on) for window in spec.windows)
+    return end_of_day_paris(spec.period.end) if spec.period is not None else None
 
 
 def unsaved_call(slug: str, spec: CallSpec, body: str, at: dt.datetime) -> Call:

@@ -38,11 +38,13 @@ def parse_filter(args) -> tuple[queries.CatalogFilter, list[str]]:
     if status and status not in queries.STATUS_CHOICES and status != "tout":
         errors.append("Statut inconnu : le filtre a été ignoré.")
         status = ""
-    sort = args.get("tri", "cloture")
+    q = args.get("q", "").strip()[:200]
+    # A search is ranked by relevance unless another order is asked for.
+    sort = args.get("tri") or ("pertinence" if q else "cloture")
     if sort not in queries.SORT_CHOICES:
         sort = "cloture"
     criteria = queries.CatalogFilter(
-        q=args.get("q", "").strip()[:200], status=status, issuer=args.get("organisme", ""),
+        q=q, status=status, issuer=args.get("organisme", ""),
         kind=args.get("type", ""), carrier=args.get("porteur", ""), territory=args.get("territoire", ""),
         theme=args.get("theme", ""), before=before, sort=sort)
     return criteria, errors
@@ -51,8 +53,15 @@ def parse_filter(args) -> tuple[queries.CatalogFilter, list[str]]:
 @bp.get("/")
 def index():
     criteria, errors = parse_filter(request.args)
-    results = queries.search_calls(criteria, now())
-    return render_template("catalog/index.html", results=results, criteria=criteria, errors=errors,
+    number = request.args.get("page", "1")
+    if not number.isdigit() or int(number) < 1:
+        abort(404)
+    results = queries.search_calls(criteria, now(), page=int(number))
+    if not results.exists:  # past the last page: a page that does not exist (a link kept from before)
+        abort(404)
+    # The pagination's links keep every filter of this page.
+    kept = {key: value for key, value in request.args.items() if key != "page" and value}
+    return render_template("catalog/index.html", results=results, criteria=criteria, errors=errors, kept=kept,
                            facets=queries.facets(), status_choices=queries.STATUS_CHOICES,
                            sort_choices=queries.SORT_CHOICES, carrier_labels=CARRIER_LABELS,
                            kind_labels={k.value: k.label for k in Kind})

@@ -1,0 +1,148 @@
+"""Full-text search of the published calls with the database's own engine, French stemming and accents folded,
+ranked by relevance. The one place that knows the two dialects:
+
+- SQLite: an FTS5 table `calls_fts` (rowid = calls.id; columns title, summary, body). FTS5 has no French stemmer,
+  so the text is folded (core.text.fold) and stemmed here with Snowball's French stemmer, at indexing and at query
+  time alike, and the stems are what the table holds. publish() indexes a call (index()); a trigger of the
+  migration drops its row when the call is deleted. Ranked by bm25, the title weighing most.
+- PostgreSQL: a generated `calls.search_vector` (tsvector, 'french' configuration over portal_unaccent(), an
+  IMMUTABLE wrapper of unaccent so that the column and its GIN index may use it): the database keeps it in step
+  with the row, nothing to do at publication. Ranked by ts_rank, title (A) before summary (B) before the rest (D).
+
+The words of a query are matched all together (AND), each by its stem: « expulsions » finds « expulsion »,
+« Equipe » finds « équipes ». A query is reduced to its words before it reaches either engine, so the syntax
+characters of FTS5 or tsquery (quotes, *, -, :, parentheses) are never read as syntax."""
+
+from __future__ import annotations
+
+import functools
+import re
+import threading
+
+import snowballstemmer
+from sqlalchemy import Connection, Subquery, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy.orm import Session
+
+from portal.core.text import fold
+
+FTS_TABLE = "calls_fts"
+# bm25() weights of the FTS5 columns (title, summary, body): a word of the title counts ten times one of the body.
+WEIGHTS = (10.0, 4.0, 1.0)
+# What FTS5 and the tsvector column add to the database beside the models (tests/test_migrations.py, env.py).
+_FTS_SHADOWS = ("", "_data", "_idx", "_content", "_docsize", "_config")
+UNMAPPED_TABLES = frozenset(FTS_TABLE + suffix for suffix in _FTS_SHADOWS)
+UNMAPPED_COLUMNS = frozenset({("calls", "search_vector")})
+UNMAPPED_INDEXES = frozenset({"ix_calls_search_vector"})
+
+# unicode61 splits on every character that is not a letter or a digit (the underscore included): so do we.
+_WORD = re.compile(r"[^\W_]+")
+# PostgreSQL's French stop words (tsearch_data/french.stop), folded: left out of a query on SQLite as plainto_tsquery
+# leaves them out on PostgreSQL, so « prévention des expulsions » does not require « des ».
+STOP_WORDS = frozenset(fold(
+    "au aux avec ce ces dans de des du elle en et eux il je la le leur lui ma mais me même mes moi mon ne nos notre "
+    "nous on ou par pas pour qu que qui sa se ses son sur ta te tes toi ton tu un une vos votre vous c d j l à m n s "
+    "t y été étée étées étés étant étante étants étantes suis es est sommes êtes sont serai seras sera serons serez "
+    "seront serais serait serions seriez seraient étais était étions étiez étaient fus fut fûmes fûtes furent sois "
+    "soit soyons soyez soient fusse fusses fût fussions fussiez fussent ayant ayante ayantes ayants eu eue eues eus "
+    "ai as avons avez ont aurai auras aura aurons aurez auront aurais aurait aurions auriez auraient avais avait "
+    "avions aviez avaient eut eûmes eûtes eurent aie aies ait ayons ayez aient eusse eusses eût eussions eussiez "
+    "eussent").split())
+
+# A Snowball stemmer keeps its word in progress in itself: one per thread (gunicorn runs threads).
+_local = threading.local()
+
+
+@functools.lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """A folded word's stem. Pure Python Snowball costs about 0.1 ms a word; a language has few words that
+    recur, so each is stemmed once (re-indexing 5,000 calls went from minutes to seconds)."""
+    if not hasattr(_local, "stemmer"):
+        _local.stemmer = snowballstemmer.stemmer("french")
+    return _local.stemmer.stemWord(word)
+
+
+def words(value: str) -> list[str]:
+    """The words of a text as both engines split it, folded (lower case, no accents)."""
+    return _WORD.findall(fold(value))
+
+
+def stems(value: str) -> list[str]:
+    return [stem(word) for word in words(value)]
+
+
+def indexed(value: str) -> str:
+    """What the FTS5 table holds for a text: its stems, in order."""
+    return " ".join(stems(value))
+
+
+def query_words(query: str) -> list[str]:
+    """The words of a query that take part in the match: stop words left out, each word once."""
+    return list(dict.fromkeys(word for word in words(query) if word not in STOP_WORDS))
+
+
+# ---- keeping the index (SQLite) --------------------------------------------------------------------------------
+
+def index(session: Session | Connection, call_id: int, title: str, summary: str, body: str) -> None:
+    """(Re)index one call; on PostgreSQL the generated column already follows the row."""
+    if _dialect(session) != "sqlite":
+        return
+    session.execute(text(f"DELETE FROM {FTS_TABLE} WHERE rowid = :id"), {"id": call_id})
+    session.execute(text(f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body) VALUES (:id, :title, :summary, "
+                         ":body)"), {"id": call_id, "title": indexed(title), "summary": indexed(summary),
+                                     "body": indexed(body)})
+
+
+def rebuild(session: Session | Connection, batch: int = 500) -> int:
+    """Index every call anew (the migration, and whoever inserts calls without publishing them: benchmarks, tests
+    that bulk insert); returns the number of calls indexed. Nothing to do on PostgreSQL."""
+    if _dialect(session) != "sqlite":
+        return 0
+    session.execute(text(f"DELETE FROM {FTS_TABLE}"))
+    calls = table("calls", column("id"), column("title"), column("summary"), column("search_text"))
+    rows = session.execute(select(calls.c.id, calls.c.title, calls.c.summary, calls.c.search_text)).all()
+    insert = text(f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body) VALUES (:id, :title, :summary, :body)")
+    for start in range(0, len(rows), batch):
+        session.execute(insert, [{"id": row.id, "title": indexed(row.title), "summary": indexed(row.summary),
+                                  "body": indexed(row.search_text)} for row in rows[start:start + batch]])
+    return len(rows)
+
+
+# ---- matching --------------------------------------------------------------------------------------------------
+
+def hits(session: Session, query: str) -> Subquery | None:
+    """The calls matching every word of `query`, as a subquery of (call_id, score), a higher score being a better
+    match; None when the query has no word to look for (only punctuation or stop words): nothing matches."""
+    found = query_words(query)
+    if not found:
+        return None
+    if _dialect(session) == "sqlite":
+        # Each stem quoted: a string FTS5 reads as a phrase of one word, never as an operator.
+        expression = " ".join(f'"{stem(word)}"' for word in found)
+        fts = table(FTS_TABLE, column("rowid"))
+        bm25 = func.bm25(literal_column(FTS_TABLE), *WEIGHTS)
+        return (select(fts.c.rowid.label("call_id"), (-bm25).label("score"))
+                .where(literal_column(FTS_TABLE).op("MATCH")(bindparam("fts_query", expression)))
+                .subquery("hits"))
+    calls = table("calls", column("id"), column("search_vector"))
+    tsquery = func.plainto_tsquery(literal_column("'french'::regconfig"),
+                                   func.portal_unaccent(bindparam("ts_query", " ".join(found))))
+    return (select(calls.c.id.label("call_id"), func.ts_rank(calls.c.search_vector, tsquery).label("score"))
+            .where(calls.c.search_vector.op("@@")(tsquery))
+            .subquery("hits"))
+
+
+def include_in_comparison(name: str | None, type_: str, parent_names: dict) -> bool:
+    """For Alembic's comparison of the database with the models: the search's own table, column and index are
+    made by the migration and live outside the models."""
+    if type_ == "table":
+        return name not in UNMAPPED_TABLES
+    if type_ == "column":
+        return (parent_names.get("table_name"), name) not in UNMAPPED_COLUMNS
+    if type_ == "index":
+        return name not in UNMAPPED_INDEXES
+    return True
+
+
+def _dialect(session: Session | Connection) -> str:
+    bind = session if isinstance(session, Connection) else session.get_bind()  # db.session is a scoped session
+    return bind.dialect.name
