@@ -24,7 +24,6 @@ from portal.core import audit, mail
 from portal.core.errors import Refusal
 from portal.core.formatting import date_fr, money_fr, number_fr
 from portal.core.pdf import render_pdf
-from portal.core.scan_status import ScanStatus
 from portal.core.time import today_paris
 from portal.core.uploads import store_checked
 from portal.core.urls import external_url

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.core.db import Base, UTCDateTime, check_in
 from portal.core.scan_status import ScanStatus
+from portal.core.stored_files import StoredFileColumns
 from portal.followup.states import (
     ConventionState,
     ReportKind,
@@ -87,7 +88,7 @@ class ConventionVersion(Base):
     signed_copies: Mapped[list[SignedCopy]] = relationship(back_populates="version", order_by="SignedCopy.uploaded_at")
 
 
-class SignedCopy(Base):
+class SignedCopy(StoredFileColumns, Base):
     """A signed copy of a version (scan or signed PDF), uploaded by one side, checked like every upload."""
 
     __tablename__ = "convention_signed_copies"
@@ -97,13 +98,6 @@ class SignedCopy(Base):
     version_id: Mapped[int] = mapped_column(ForeignKey("convention_versions.id"), index=True)
     side: Mapped[SignatureSide] = mapped_column(String(12))
     signed_on: Mapped[dt.date] = mapped_column(Date)
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    format: Mapped[str] = mapped_column(String(10))
-    original_name: Mapped[str] = mapped_column(String(255))
-    scan_status: Mapped[ScanStatus] = mapped_column(String(12), default=ScanStatus.PENDING)
-    scan_signature: Mapped[str | None] = mapped_column(String(200))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -177,7 +171,7 @@ class Report(Base):
     files: Mapped[list[ReportFile]] = relationship(back_populates="report", order_by="ReportFile.uploaded_at")
 
 
-class ReportFile(Base):
+class ReportFile(StoredFileColumns, Base):
     """A document filed with a report (activity report, accounts), checked like every upload."""
 
     __tablename__ = "report_files"
@@ -186,13 +180,6 @@ class ReportFile(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id"), index=True)
     slot: Mapped[str] = mapped_column(String(60))  # « rapport-activite », « comptes »
-    storage_key: Mapped[str] = mapped_column(String(64), unique=True)
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    format: Mapped[str] = mapped_column(String(10))
-    original_name: Mapped[str] = mapped_column(String(255))
-    scan_status: Mapped[ScanStatus] = mapped_column(String(12), default=ScanStatus.PENDING)
-    scan_signature: Mapped[str | None] = mapped_column(String(200))
     uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     uploaded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 

@@ -23,7 +23,6 @@ from portal.core import audit, mail, time
 from portal.core.errors import Refusal
 from portal.core.files import formats_label
 from portal.core.formatting import date_fr
-from portal.core.scan_status import ScanStatus
 from portal.core.storage import storage
 from portal.core.uploads import store_checked
 from portal.core.urls import external_url
@@ -175,10 +174,7 @@ def add_file(report: Report, slot: str, stream: BinaryIO, filename: str, by, at:
                                 infected_action="followup.report_file_infected", too_large="par document")
     except Refusal as refused:
         raise Refusal(refused.message, field=f"file.{slot}") from refused
-    file = ReportFile(report_id=report.id, slot=slot, storage_key=checked.stored.key, sha256=checked.stored.sha256,
-                      size=checked.stored.size, format=checked.format, original_name=checked.name,
-                      scan_status=ScanStatus(checked.scan.status), scan_signature=checked.scan.signature,
-                      uploaded_by_id=by.id, uploaded_at=at)
+    file = ReportFile(report_id=report.id, slot=slot, **checked.columns(), uploaded_by_id=by.id, uploaded_at=at)
     report.files.append(file)
     db.session.flush()
     audit.record("followup.report_file", actor=by, target=f"report:{report.id}", slot=slot, name=checked.name,
