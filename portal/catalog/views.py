@@ -62,6 +62,7 @@ def index():
     # The pagination's links keep every filter of this page.
     kept = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template("catalog/index.html", results=results, criteria=criteria, errors=errors, kept=kept,
+                           sort_asked=request.args.get("tri", ""),
                            facets=queries.facets(), status_choices=queries.STATUS_CHOICES,
                            sort_choices=queries.SORT_CHOICES, carrier_labels=CARRIER_LABELS,
                            kind_labels={k.value: k.label for k in Kind})

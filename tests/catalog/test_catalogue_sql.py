@@ -210,3 +210,27 @@ def test_the_facets_come_from_one_statement(client, many_calls, count_queries):
     assert facets["territory"] == ["Artois", "Boulonnais"]
     assert facets["issuer"] == ["Département du Pas-de-Calais"] and facets["kind"] == ["AAP"]
     assert facets["carrier"] == ["association", "organisme_agree"]
+
+
+# ---- streamed exports ----------------------------------------------------------------------------------------
+
+def test_the_calendar_and_the_open_data_list_every_call_archives_included(client, shapes):
+    import csv
+    import io
+    import json
+
+    import icalendar
+
+    response = client.get("/appels/calendrier.ics")
+    assert response.status_code == 200 and response.mimetype == "text/calendar"
+    calendar = icalendar.Calendar.from_ical(response.data)
+    closings = {str(event["summary"]) for event in calendar.walk("VEVENT") if str(event["summary"]).startswith("Clôture")}
+    assert "Clôture : Appel cloture-depuis-longtemps" in closings and "Clôture : Appel a-venir" in closings
+    assert len(closings) == sum(len(data["windows"]) for data in SHAPES.values())
+    # The time zone is described before the events that use it.
+    assert response.data.index(b"BEGIN:VTIMEZONE") < response.data.index(b"BEGIN:VEVENT")
+
+    records = json.loads(client.get("/donnees/dispositifs-aide.json").get_data(as_text=True))
+    assert sorted(record["titre"] for record in records) == sorted(f"Appel {slug}" for slug in SHAPES)
+    rows = list(csv.reader(io.StringIO(client.get("/donnees/dispositifs-aide.csv").get_data(as_text=True))))
+    assert rows[0][:2] == ["id", "titre"] and sorted(row[1] for row in rows[1:]) == sorted(f"Appel {s}" for s in SHAPES)

@@ -59,6 +59,9 @@ def test_a_title_match_ranks_before_a_body_match(client, publish_call, clock):
     publish_call("titre", title="Insertion par le logement", summary="Une aide au fonctionnement.",
                  windows=[{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-06-30"}], body=BODY)
     assert titles(client, "?q=insertion") == ["Insertion par le logement", "Appel aux associations du territoire"]
+    # As the filters' form sends it, every field present and the order left as it is.
+    form = "?q=insertion&statut=&organisme=&type=&porteur=&territoire=&theme=&avant=&tri="
+    assert titles(client, form) == ["Insertion par le logement", "Appel aux associations du territoire"]
     # The order asked for still applies: by closing, the call closing first comes first.
     assert titles(client, "?q=insertion&tri=cloture") == ["Appel aux associations du territoire",
                                                          "Insertion par le logement"]
