@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ColumnElement, bindparam, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, not_, or_, select
 
 from portal.catalog.models import Call, Window
 from portal.core.db import UTCDateTime
@@ -29,15 +29,21 @@ def parameters(moment: dt.datetime) -> dict[str, dt.datetime]:
 
 def change_columns() -> list[ColumnElement]:
     """The four facts next_change_after reads, as scalar subqueries bound to parameters(moment), so that a caller
-    may add them to a statement of its own (catalog.public_pages reads them with the catalogue's version)."""
-    still_to_close = Window.closes_at > SECOND_BEFORE
+    may add them to a statement of its own (catalog.public_pages reads them with the catalogue's version).
+    Only calls not yet closed for good are read (calls.ends_at, indexed): the archive's size costs nothing."""
+    live = Call.ends_at > SECOND_BEFORE
+    windows_of_live_calls = select().select_from(Call).join(Window, Window.call_id == Call.id).where(live)
     return [
-        select(func.min(Window.opens_at)).where(Window.opens_at > MOMENT).scalar_subquery().label("next_opening"),
-        select(func.min(Window.closes_at)).where(still_to_close).scalar_subquery().label("next_closing"),
-        exists().where(or_(Window.opens_at.is_(None), Window.opens_at <= MOMENT), still_to_close).label("any_open"),
+        windows_of_live_calls.add_columns(func.min(Window.opens_at)).where(Window.opens_at > MOMENT)
+        .scalar_subquery().label("next_opening"),
+        windows_of_live_calls.add_columns(func.min(Window.closes_at)).where(Window.closes_at > SECOND_BEFORE)
+        .scalar_subquery().label("next_closing"),
+        windows_of_live_calls.add_columns(Window.id)
+        .where(or_(Window.opens_at.is_(None), Window.opens_at <= MOMENT), Window.closes_at > SECOND_BEFORE)
+        .exists().label("any_open"),
         # A call without windows is « pour information » until its period ends, then closed at a Paris midnight.
-        select(Call.id).where(not_(select(Window.id).where(Window.call_id == Call.id).exists())).exists()
-        .label("any_windowless"),
+        select(Call.id).where(live, not_(select(Window.id).where(Window.call_id == Call.id).exists()))
+        .exists().label("any_windowless"),
     ]
 
 
@@ -45,10 +51,11 @@ def earliest(next_opening: dt.datetime | None, next_closing: dt.datetime | None,
              any_windowless: bool, moment: dt.datetime) -> dt.datetime | None:
     """The earliest of the instants at which some call's status or label changes after `moment`.
 
-    While any window is open, every Paris midnight is a change: the call's page counts the days left (« Il reste
-    12 jours »), and the « Clôture imminente » switch (closes_at − imminent_days, status.call_status) and its
-    « J-n » label fall on Paris midnights too, so they need no instant of their own. An earlier instant than the
-    true one is always safe (a page is rendered again for nothing); a later one never happens."""
+    While a call is open, every Paris midnight counts as a change: its page counts the days left (« Il reste 12
+    jours »), and the « Clôture imminente » switch (closes_at − imminent_days, status.call_status) and its « J-n »
+    label fall on Paris midnights; so does the closing of a call without windows at its period's end. None needs
+    an instant of its own. An instant earlier than the true one is always
+    safe (a page is rendered again for nothing); a later one never happens."""
     candidates = [instant for instant in (next_opening, next_closing and next_closing + LAST_SECOND) if instant]
     if any_open or any_windowless:
         candidates.append(start_of_day_paris(today_paris(moment) + dt.timedelta(days=1)))

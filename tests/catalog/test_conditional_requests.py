@@ -134,3 +134,24 @@ def test_a_call_without_windows_may_close_at_any_paris_midnight(publish_call, cl
     clock("2025-03-15 10:00:00")
     publish_call(kind="cadre", windows=[], carriers=None, period={"start": "2025-01-01", "end": "2025-12-31"})
     assert next_change_after(paris("2025-12-31 23:00:00")) == paris("2026-01-01 00:00:00")
+
+
+def test_a_call_without_windows_nor_period_never_changes_by_itself(publish_call, clock):
+    clock("2025-03-15 10:00:00")
+    publish_call(kind="cadre", windows=[], carriers=None)
+    assert next_change_after(paris("2025-03-15 10:00:00")) is None
+
+
+def test_a_call_without_windows_whose_period_ended_changes_no_more(publish_call, clock):
+    clock("2025-03-15 10:00:00")
+    publish_call(kind="cadre", windows=[], carriers=None, period={"start": "2024-01-01", "end": "2024-12-31"})
+    assert next_change_after(paris("2025-03-15 10:00:00")) is None
+
+
+def test_two_windows_the_first_closing_is_a_change(publish_call, clock):
+    clock("2025-03-15 10:00:00")
+    publish_call(windows=[{"key": "printemps", "opens_on": "2025-04-01", "closes_on": "2025-04-30"},
+                          {"key": "automne", "opens_on": "2025-09-01", "closes_on": "2025-09-30"}])
+    assert next_change_after(paris("2025-04-30 23:59:59")) == paris("2025-05-01 00:00:00")
+    # Between the windows the call is upcoming again: midnights still count, the next opening is the last one.
+    assert next_change_after(paris("2025-08-31 12:00:00")) == paris("2025-09-01 00:00:00")
