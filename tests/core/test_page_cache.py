@@ -92,6 +92,22 @@ def test_the_query_string_in_another_order_is_the_same_page(client, open_call, s
     assert count == FROM_THE_CACHE
 
 
+def test_another_query_is_another_page(client, publish_call, clock, store):
+    clock("2025-06-15 10:00:00")
+    publish_call(windows=WINDOW)
+    publish_call("ouvert", title="Hébergement d'urgence des familles",
+                 windows=[{"key": "unique", "opens_on": "2025-06-01", "closes_on": "2025-06-30"}])
+    assert "Équipes mobiles" not in text(client.get("/appels/"))
+    archives = text(client.get("/appels/?statut=cloture"))
+    assert "Équipes mobiles" in archives and "Hébergement d'urgence" not in archives
+
+
+def test_a_missing_page_is_not_kept(client, open_call, store, count_queries):
+    assert client.get("/appels/hebergement-urgence/").status_code == 404
+    missing, count = statements(count_queries, client, "/appels/hebergement-urgence/")
+    assert missing.status_code == 404 and count > FROM_THE_CACHE
+
+
 def test_a_new_call_appears_at_once(client, open_call, store, publish_call):
     assert "Hébergement d'urgence" not in text(client.get("/appels/"))
     publish_call("hebergement-urgence", title="Hébergement d'urgence des familles")
