@@ -78,7 +78,7 @@ class Generated:
 def generate(number: int, words: Vocabulary, today: dt.date, seed: int) -> Generated:
     """Call number `number`: mostly archives (as an instance that keeps years of calls holds), some open (a few
     closing today at 23:59:59 Paris time or within the week), some upcoming, a few national frameworks without
-    windows; one in three with several windows; one in three updated once or twice after publication."""
+    windows; two in seven with several windows; one in three updated once or twice after publication."""
     rng = random.Random(seed * 1_000_003 + number)
     territories = rng.sample(words.territories, k=min(len(words.territories), rng.choice((1, 1, 1, 2))))
     shape = rng.random()
