@@ -42,6 +42,7 @@ def upgrade():
     with op.batch_alter_table('calls') as batch_op:
         batch_op.add_column(sa.Column('ends_at', portal.core.db.UTCDateTime(), nullable=True))
         batch_op.create_index(batch_op.f('ix_calls_ends_at'), ['ends_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_calls_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_calls_published_at'), ['published_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_calls_updated_at'), ['updated_at'], unique=False)
     with op.batch_alter_table('call_windows') as batch_op:
@@ -93,5 +94,6 @@ def downgrade():
     with op.batch_alter_table('calls') as batch_op:
         batch_op.drop_index(batch_op.f('ix_calls_updated_at'))
         batch_op.drop_index(batch_op.f('ix_calls_published_at'))
+        batch_op.drop_index(batch_op.f('ix_calls_kind'))
         batch_op.drop_index(batch_op.f('ix_calls_ends_at'))
         batch_op.drop_column('ends_at')

@@ -35,7 +35,7 @@ class Call(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     uuid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10), index=True)  # a facet of the catalogue, as issuer is
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(180))
     issuer: Mapped[str] = mapped_column(String(200), index=True)

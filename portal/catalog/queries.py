@@ -122,7 +122,8 @@ def all_calls(moment: dt.datetime, batch: int = 100) -> Iterator[Listed]:
 def latest(moment: dt.datetime, limit: int = FEED_SIZE) -> list[tuple[Listed, CallRevision | None]]:
     """The `limit` calls published or changed last (the Atom feed), newest first, each with its latest revision
     (one statement for all of them: « mis à jour » and what changed)."""
-    calls = list(db.session.scalars(_light(select(Call).order_by(Call.updated_at.desc(), Call.id).limit(limit))))
+    recent = select(Call).order_by(Call.updated_at.desc(), Call.id.desc()).limit(limit)  # read from its index
+    calls = list(db.session.scalars(_light(recent)))
     newest = (select(CallRevision.call_id, func.max(CallRevision.number).label("number"))
               .where(CallRevision.call_id.in_([call.id for call in calls])).group_by(CallRevision.call_id).subquery())
     revisions = {revision.call_id: revision for revision in db.session.scalars(
@@ -142,13 +143,13 @@ def facets() -> dict[str, list[str]]:
     issuers and kinds together), read once per request."""
     if has_request_context() and "catalog_facets" in g:
         return g.catalog_facets
+    # Each part grouped on its own index (no sort of every row); only the few distinct values are sorted.
     values = union_all(
-        select(CallTag.kind.label("facet"), CallTag.value.label("value")),
-        select(literal("issuer").label("facet"), Call.issuer.label("value")),
-        select(literal("kind").label("facet"), Call.kind.label("value"))).subquery()
+        select(CallTag.kind.label("facet"), CallTag.value.label("value")).group_by(CallTag.kind, CallTag.value),
+        select(literal("issuer").label("facet"), Call.issuer.label("value")).group_by(Call.issuer),
+        select(literal("kind").label("facet"), Call.kind.label("value")).group_by(Call.kind)).subquery()
     result: dict[str, list[str]] = {"carrier": [], "territory": [], "theme": [], "issuer": [], "kind": []}
-    for facet, value in db.session.execute(select(values.c.facet, values.c.value)
-                                           .group_by(values.c.facet, values.c.value).order_by(values.c.value)):
+    for facet, value in db.session.execute(select(values.c.facet, values.c.value).order_by(values.c.value)):
         result[facet].append(value)
     if has_request_context():
         g.catalog_facets = result
@@ -220,13 +221,15 @@ def _matching(criteria: CatalogFilter, moment: dt.datetime) -> tuple[Select, obj
     for kind, value in (("carrier", criteria.carrier), ("territory", criteria.territory), ("theme", criteria.theme)):
         if value:
             query = query.where(exists().where(CallTag.call_id == Call.id, CallTag.kind == kind, CallTag.value == value))
+    # « not closed » is said with the others too, though implied: read on the index of ends_at, it leaves the
+    # archives out before any window is looked at.
     if criteria.status == "ouvert":
-        query = query.where(is_open(moment))
+        query = query.where(is_not_closed(moment), is_open(moment))
     elif criteria.status == "a-venir":
-        query = query.where(is_upcoming(moment))
+        query = query.where(is_not_closed(moment), is_upcoming(moment))
     elif criteria.status == "cloture":
         query = query.where(is_closed(moment))
-    elif criteria.status != "tout":
+    elif criteria.status != "tout" or criteria.before:
         query = query.where(is_not_closed(moment))  # the default list: closed calls are archives
     if criteria.before:
         # The deadline on the Paris calendar day `before` or earlier (closed calls have none).
@@ -237,6 +240,9 @@ def _matching(criteria: CatalogFilter, moment: dt.datetime) -> tuple[Select, obj
 def _order(criteria: CatalogFilter, moment: dt.datetime, hits) -> list:
     if criteria.sort == "publication":
         return [Call.published_at.desc(), Call.title, Call.id]
+    if criteria.status == "cloture" and (criteria.sort != "pertinence" or hits is None):
+        # Archives only: the most recently closed first, read from the index on ends_at.
+        return [Call.ends_at.desc(), Call.title, Call.id]
     group = _group(moment)
     by_closing = [deadline(moment).asc(), case((is_closed(moment), Call.ends_at)).desc(), Call.title, Call.id]
     if criteria.sort == "pertinence" and hits is not None:

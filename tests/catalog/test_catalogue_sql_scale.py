@@ -5,6 +5,7 @@ published calls), not published one by one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 
@@ -61,9 +62,15 @@ def bulk_insert(templates: dict, first: int, count: int) -> None:
         row = templates[kind]
         call_id = number + 1
         slug = f"appel-{number:05d}"
+        # Archives closed one a day before the model's, publications a minute apart: as an archive's years are.
+        back = dt.timedelta(days=number) if kind == "cloture" else dt.timedelta(0)
+        published = row["call"]["published_at"] - dt.timedelta(minutes=number)
         calls.append({**row["call"], "id": call_id, "uuid": uuid.uuid4(), "slug": slug,
-                      "title": f"Appel {number:05d} : prévention des expulsions ({kind})"})
-        windows += [{**window, "call_id": call_id} for window in row["windows"]]
+                      "title": f"Appel {number:05d} : prévention des expulsions ({kind})",
+                      "published_at": published, "updated_at": published,
+                      "ends_at": row["call"]["ends_at"] and row["call"]["ends_at"] - back})
+        windows += [{**window, "call_id": call_id, "opens_at": window["opens_at"] and window["opens_at"] - back,
+                     "closes_at": window["closes_at"] - back} for window in row["windows"]]
         tags.append({"call_id": call_id, "kind": "theme", "value": "prévention des expulsions"})
         if kind != "cloture" or number % 2 == 0:
             tags.append({"call_id": call_id, "kind": "territory", "value": "Artois"})
