@@ -18,6 +18,9 @@ def create_app(config: Config | None = None) -> Flask:
     from portal.core import time
 
     time.register(app)  # first: the arrival instant is taken before CSRF reads the request body
+    from portal.core import request_body
+
+    request_body.register(app)  # uploads read 256 KiB at a time (core/request_body.py)
 
     from portal.extensions import csrf, db, limiter, migrate
 

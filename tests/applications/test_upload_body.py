@@ -1,0 +1,55 @@
+"""An upload's body is read from the server in steps of 256 KiB (core/request_body.py, issue 18: behind gunicorn,
+reading it 64 KiB at a time copied each received MiB about sixteen times) and the file kept is the one sent."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+from tests.applications.conftest import get_application, start
+from tests.applications.test_deposit import sign_in_as
+from tests.conftest import post_form
+from tests.fakes.samples import pdf
+
+MB = 1024 * 1024
+
+
+class RecordingInput:
+    """wsgi.input as the server hands it over, remembering how much each read asked for."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.asked = stream, []
+
+    def read(self, size=-1):
+        self.asked.append(size)
+        return self.stream.read(size)
+
+    def readline(self, size=-1):
+        return self.stream.readline(size)
+
+
+def test_a_3_mb_upload_is_read_in_steps_of_256_kib_and_kept_byte_for_byte(app, client, open_call, applicant,
+                                                                        monkeypatch):
+    claire, _, organisation = applicant
+    sign_in_as(client, claire)
+    url = start(client, open_call, organisation)
+    inputs = []
+    inner = app.wsgi_app
+
+    def recording(environ, start_response):
+        if environ["REQUEST_METHOD"] == "POST" and "multipart/form-data" in environ.get("CONTENT_TYPE", ""):
+            environ["wsgi.input"] = RecordingInput(environ["wsgi.input"])
+            inputs.append(environ["wsgi.input"])
+        return inner(environ, start_response)
+
+    monkeypatch.setattr(app, "wsgi_app", recording)
+    content = pdf() + os.urandom(3 * MB) + b"\n%%EOF\n"
+    response = post_form(client, f"{url}pieces/cerfa-12156", {"file": (io.BytesIO(content), "cerfa.pdf")},
+                         content_type="multipart/form-data", headers={"X-Upload": "1"})
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+    [body] = inputs
+    # 250 000 bytes a step (half of MAX_FORM_MEMORY_SIZE): 13 steps and the end, not 50.
+    assert max(body.asked) >= 200_000 and len(body.asked) <= 15, body.asked
+    [kept] = get_application(url).current_files
+    assert kept.sha256 == hashlib.sha256(content).hexdigest() and kept.size == len(content)
