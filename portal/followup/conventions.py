@@ -30,6 +30,7 @@ from portal.core.urls import external_url
 from portal.extensions import db
 from portal.followup import convention_territories
 from portal.followup.models import Convention, ConventionTemplate, ConventionVersion, SignedCopy
+from portal.followup.payments import unit_noun
 from portal.followup.states import ConventionState, SignatureSide, VersionKind
 from portal.reviews import queries as review_queries
 from portal.reviews.models import Decision
@@ -196,9 +197,18 @@ def _schedule(spec, amount: Decimal) -> str:
                      f"{money_fr((amount * payment.percent / 100).quantize(Decimal('0.01')))}")
         lines.append(f"{payment.label}{share}{f' ({payment.when})' if payment.when else ''}")
     for cost in (funding.unit_costs if funding else []):
-        cap = f", dans la limite de {cost.max_units} {cost.unit or 'unités'}" if cost.max_units else ""
-        lines.append(f"Coût unitaire « {cost.label} » : {money_fr(cost.amount)}{f' par {cost.unit}' if cost.unit else ''}{cap}")
+        lines.append(f"Coût unitaire « {cost.label} » : {money_fr(cost.amount)}{f' {cost.unit}' if cost.unit else ''}"
+                     f"{_cap(cost)}")
     return _bullets(lines, "Le versement intervient selon les modalités précisées par le financeur.")
+
+
+def _cap(cost) -> str:
+    """A unit cost's unit reads as the calls write it (« 55 € par semaine », docs/calls.md); its cap is per household,
+    as the balance applies it (payments.service_lines): « dans la limite de 8 semaines soit 440 € par ménage »."""
+    caps = [f"{cost.max_units} {unit_noun(cost, cost.max_units)}" if cost.max_units else None,
+            money_fr(cost.max_amount) if cost.max_amount is not None else None]
+    caps = [c for c in caps if c]
+    return f", dans la limite de {' soit '.join(caps)} par ménage" if caps else ""
 
 
 def _indicators(spec) -> str:

@@ -28,7 +28,7 @@ FUNDING = {
         {"label": "Avance", "percent": "60", "when": "dès signature de la convention"},
         {"label": "Solde", "when": "après le bilan final, en fonction du service fait"}],
     "unit_costs": [{"label": "Diagnostic flash", "amount": "150"},
-                   {"label": "Semaine d'accompagnement", "amount": "55", "unit": "semaine", "max_units": 8}],
+                   {"label": "Semaine d'accompagnement", "amount": "55", "unit": "par semaine", "max_units": 8}],
     "conditions": ["Respect des objectifs fixés et remise du bilan."],
 }
 EVALUATION = {

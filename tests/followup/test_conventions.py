@@ -84,7 +84,8 @@ def test_the_default_template_says_what_the_call_and_the_decision_say(laureate):
     assert "12 000,50 €" in text
     assert "Avance : 60 % du montant, soit 7 200,30 € (dès signature de la convention)" in text
     assert "Solde (après le bilan final, en fonction du service fait)" in text
-    assert "Coût unitaire « Semaine d'accompagnement » : 55 € par semaine, dans la limite de 8 semaine" in text
+    # The unit as the calls write it (« par semaine », docs/calls.md), the cap per household as the balance applies it.
+    assert "Coût unitaire « Semaine d'accompagnement » : 55 € par semaine, dans la limite de 8 semaines par ménage" in text
     assert "Nombre de ménages accompagnés" in text and "Un bilan final sera attendu" in text
     assert "Cerfa n°15059" in text and "Respect des objectifs fixés" in text
     assert "1 juillet 2025" in text or "1er juillet 2025" in text
