@@ -28,15 +28,6 @@ PARIS = ZoneInfo("Europe/Paris")
 _CALLS = sa.table("calls", sa.column("id", sa.Integer), sa.column("spec_json", sa.JSON),
                   sa.column("ends_at", portal.core.db.UTCDateTime))
 
-# IMMUTABLE so that a generated column and an index may call it (unaccent itself is only STABLE: its dictionary
-# could change); the dictionary is named with its schema, as an immutable function must not depend on search_path.
-_UNACCENT = """CREATE OR REPLACE FUNCTION portal_unaccent(text) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$"""
-_VECTOR = """ALTER TABLE calls ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(title, ''))), 'A')
-    || setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(summary, ''))), 'B')
-    || setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(search_text, ''))), 'D')) STORED"""
-
 
 def upgrade():
     with op.batch_alter_table('calls') as batch_op:
@@ -51,19 +42,11 @@ def upgrade():
         batch_op.create_index('ix_call_windows_call_id_opens_at', ['call_id', 'opens_at'], unique=False)
     _fill_ends_at()
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
-        op.execute(_UNACCENT)
-        op.execute(_VECTOR)  # computed now for every existing call, then by the database at every write
-        op.execute("CREATE INDEX ix_calls_search_vector ON calls USING gin (search_vector)")
-    else:
-        op.execute(f"CREATE VIRTUAL TABLE {search.FTS_TABLE} USING fts5(title, summary, body, "
-                   "tokenize = 'unicode61 remove_diacritics 2')")
-        # Hygiene only: publication deletes a call's row before writing it again, so a row left behind is never
-        # shown (the search joins calls). A later migration that rebuilds `calls` by copy drops this trigger.
-        op.execute(f"CREATE TRIGGER calls_fts_delete AFTER DELETE ON calls BEGIN "
-                   f"DELETE FROM {search.FTS_TABLE} WHERE rowid = old.id; END")
-        search.rebuild(bind)
+    # SQLite: the FTS5 table of stems and its trigger; PostgreSQL: unaccent, portal_unaccent(), the generated
+    # tsvector column (computed now for every call) and its GIN index. The statements live in search.py, which
+    # metadata.create_all also runs.
+    search.create(bind)
+    search.rebuild(bind)  # SQLite: every call's stems; nothing to do on PostgreSQL
 
 
 def _fill_ends_at():
@@ -79,14 +62,7 @@ def _fill_ends_at():
 
 
 def downgrade():
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        op.execute("DROP INDEX IF EXISTS ix_calls_search_vector")
-        op.execute("ALTER TABLE calls DROP COLUMN search_vector")
-        op.execute("DROP FUNCTION IF EXISTS portal_unaccent(text)")  # the extension stays: others may use it
-    else:
-        op.execute("DROP TRIGGER IF EXISTS calls_fts_delete")
-        op.execute(f"DROP TABLE IF EXISTS {search.FTS_TABLE}")
+    search.drop(op.get_bind())
     with op.batch_alter_table('call_windows') as batch_op:
         batch_op.drop_index('ix_call_windows_call_id_opens_at')
         batch_op.drop_index('ix_call_windows_call_id_closes_at')

@@ -20,9 +20,10 @@ import re
 import threading
 
 import snowballstemmer
-from sqlalchemy import Connection, Subquery, bindparam, column, func, literal_column, select, table, text
+from sqlalchemy import Connection, Subquery, bindparam, column, event, func, literal_column, select, table, text
 from sqlalchemy.orm import Session
 
+from portal.catalog.models import Call
 from portal.core.text import fold
 
 FTS_TABLE = "calls_fts"
@@ -78,6 +79,53 @@ def indexed(value: str) -> str:
 def query_words(query: str) -> list[str]:
     """The words of a query that take part in the match: stop words left out, each word once."""
     return list(dict.fromkeys(word for word in words(query) if word not in STOP_WORDS))
+
+
+# ---- the database objects ------------------------------------------------------------------------------------
+
+# IMMUTABLE so that a generated column and an index may call it (unaccent itself is only STABLE: its dictionary
+# could change); the dictionary is named with its schema, as an immutable function must not depend on search_path.
+_POSTGRESQL = [
+    "CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public",
+    """CREATE OR REPLACE FUNCTION portal_unaccent(text) RETURNS text
+       LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$ SELECT public.unaccent('public.unaccent'::regdictionary, $1) $$""",
+    # Computed for every existing call when added, then by the database at every write.
+    """ALTER TABLE calls ADD COLUMN IF NOT EXISTS search_vector tsvector GENERATED ALWAYS AS (
+         setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(title, ''))), 'A')
+         || setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(summary, ''))), 'B')
+         || setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(search_text, ''))), 'D')) STORED""",
+    "CREATE INDEX IF NOT EXISTS ix_calls_search_vector ON calls USING gin (search_vector)",
+]
+_SQLITE = [
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, summary, body, "
+    "tokenize = 'unicode61 remove_diacritics 2')",
+    # Hygiene only: publication deletes a call's row before writing it again, so a row left behind is never shown
+    # (the search joins calls). A migration that rebuilds `calls` by copy (batch mode) drops this trigger.
+    f"CREATE TRIGGER IF NOT EXISTS calls_fts_delete AFTER DELETE ON calls BEGIN "
+    f"DELETE FROM {FTS_TABLE} WHERE rowid = old.id; END",
+]
+
+
+def create(connection: Connection) -> None:
+    """Make the search's table, column, function and index (migration a4b6c8d0e2f3, and metadata.create_all)."""
+    for statement in _POSTGRESQL if connection.dialect.name == "postgresql" else _SQLITE:
+        connection.exec_driver_sql(statement)
+
+
+def drop(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("DROP INDEX IF EXISTS ix_calls_search_vector")
+        connection.exec_driver_sql("ALTER TABLE calls DROP COLUMN IF EXISTS search_vector")
+        connection.exec_driver_sql("DROP FUNCTION IF EXISTS portal_unaccent(text)")  # the extension may serve others
+    else:
+        connection.exec_driver_sql("DROP TRIGGER IF EXISTS calls_fts_delete")
+        connection.exec_driver_sql(f"DROP TABLE IF EXISTS {FTS_TABLE}")
+
+
+# A database made from the models rather than the migrations (metadata.create_all) gets them too, and loses them
+# with the table.
+event.listen(Call.__table__, "after_create", lambda _table, connection, **_: create(connection))
+event.listen(Call.__table__, "before_drop", lambda _table, connection, **_: drop(connection))
 
 
 # ---- keeping the index (SQLite) --------------------------------------------------------------------------------
