@@ -92,6 +92,9 @@ def test_the_demo_laureate_is_followed_from_convention_to_balance_and_indicators
     status = manager.locator(".status-box")
     expect(status).to_contain_text("En préparation")
     expect(status).to_contain_text(euros("12 000 €"))
+    expect(manager.locator(".markdown")).to_contain_text(
+        "Coût unitaire « Semaine d'accompagnement (démonstration) » : 55 € par semaine, dans la limite de 8 semaines "
+        "par ménage")
     manager.get_by_role("button", name="Envoyer pour signature").click()
     expect(status).to_contain_text("Envoyée pour signature")
     checked(manager, "suivi demo convention envoyee")
