@@ -47,35 +47,14 @@ PAGES = {**LISTS, "call page": f"/appels/{SHIPPED}/", "API list": "/api/v1/appel
 SUFFIX = {"API list": ".json", "Atom feed": ".atom"}
 CALL_LINK = re.compile(r'href="/appels/(?!flux|calendrier)[a-z0-9-]+/"')
 
-GROW = textwrap.dedent("""
-    import json, sys, time as clock
-    from pathlib import Path
-    sys.path.insert(0, BENCH)
-    import catalogue_data
-    from sqlalchemy import func, select
-    from portal import create_app
-    from portal.catalog.models import Call, CallRevision
-    from portal.core import time
-    from portal.extensions import db
-
-    app = create_app()
-    with app.app_context():
-        began = clock.perf_counter()
-        words = catalogue_data.vocabulary(Path(CALLS))
-        made = catalogue_data.publish_range(FIRST, LAST, words, time.today_paris(), SEED)
-        db.session.commit()  # one transaction per size, as `portal calls sync` commits once
-        print(json.dumps({**made, "seconds": clock.perf_counter() - began,
-                          "total": db.session.scalar(select(func.count(Call.id))),
-                          "all revisions": db.session.scalar(select(func.count(CallRevision.id)))}))
-""")
-
-DATABASE_TIME = textwrap.dedent("""
+# Run in the instance's environment (upload.run_in_app): catalogue_data's functions, one JSON line printed.
+IN_INSTANCE = textwrap.dedent("""
     import json, sys
     sys.path.insert(0, BENCH)
     import catalogue_data
     from portal import create_app
 
-    print(json.dumps(catalogue_data.database_time(create_app(), PAGES, REPEAT)))
+    print(json.dumps(getattr(catalogue_data, FUNCTION)(create_app(), **ARGUMENTS)))
 """)
 
 
@@ -102,6 +81,8 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, help="threads per worker (default: portal/gunicorn_conf.py's)")
     parser.add_argument("--max-requests", type=int, help="GUNICORN_MAX_REQUESTS (default: portal/gunicorn_conf.py's "
                         "2000; 0 never replaces a worker, nor the page cache it holds in memory)")
+    parser.add_argument("--statements", action="store_true", help="also list each SQL read of page 1 at the "
+                        "largest size with its median time")
     parser.add_argument("--seed", type=int, default=18)
     options = parser.parse_args()
     options.sizes = sorted({int(size) for size in options.sizes.split(",")})
@@ -122,15 +103,12 @@ def main() -> int:
         gunicorn = rush_instance.settings(made, options.workers, options.threads)  # « 5 worker(s) × 4 threads »
         options.worker_count = int(gunicorn.split()[0])
         print(describe(options, gunicorn))
-        published = int(run_in_app("import json; from portal import create_app; from portal.extensions import db; "
-                                   "from sqlalchemy import text\nwith create_app().app_context(): "
-                                   "print(json.dumps(db.session.scalar(text('SELECT count(*) FROM calls'))))",
-                                   made.env))
+        published = in_instance(made, "published", {})
         uncached = replace(made, env={**made.env, "PORTAL_PAGE_CACHE_URL": "none"})
         for size in options.sizes:
             if size > published:
-                grown = run_in_app(GROW, made.env, BENCH=str(BENCH), CALLS=str(ROOT / "calls"), SEED=options.seed,
-                                   FIRST=published, LAST=size)
+                grown = in_instance(made, "grow", {"calls_dir": str(ROOT / "calls"), "first": published,
+                                                   "last": size, "seed": options.seed})
                 published = grown["total"]
                 print(f"{size} calls: published {grown['calls']} generated calls ({grown['all revisions']} "
                       f"revisions in all) in {grown['seconds']:.1f} s, one transaction", flush=True)
@@ -138,7 +116,7 @@ def main() -> int:
             servers = rush_instance.start_servers(uncached, 1, options.workers, options.threads)
             latencies.extend(page_one(options, servers[0].port, published, failures))
             failures.extend(stop(servers, f"at {published} calls, page cache off", options.worker_count))
-            database = run_in_app(DATABASE_TIME, uncached.env, BENCH=str(BENCH), PAGES=LISTS, REPEAT=options.repeat)
+            database = in_instance(uncached, "database_time", {"pages": LISTS, "repeat": options.repeat})
             for row in latencies[-len(LISTS):]:
                 row.update(database[row["page"]])
         # The public pages as production serves them: the page cache as configured (in each process by default).
@@ -158,6 +136,10 @@ def main() -> int:
     for failure in failures:
         print(f"FAILED: {failure}")
     return 1 if failures else 0
+
+
+def in_instance(made: Instance, function: str, arguments: dict):
+    return run_in_app(IN_INSTANCE, made.env, BENCH=str(BENCH), FUNCTION=function, ARGUMENTS=arguments)
 
 
 def create(folder: Path, postgres: bool, max_requests: int | None) -> Instance:
@@ -313,6 +295,14 @@ def report(options: argparse.Namespace, latencies: list[dict], throughput: list[
     for row in sorted(latencies, key=lambda r: (list(LISTS).index(r["page"]), r["size"])):
         print(f"| {row['size']:,} | {row['page']} | `{row['path']}` | {row['listed']} | {row['bytes']:,} "
               f"| {row['p50']:.1f} | {row['p99']:.1f} | {row.get('statements', '?')} | {row.get('db_ms', 0):.2f} |")
+    if options.statements:
+        print(f"\nEach SQL read of page 1 at {options.sizes[-1]:,} calls (median of {options.repeat} replays; the "
+              "statement's first 160 characters)\n")
+        print("| page | ms | statement |")
+        print("|---|---:|---|")
+        for row in latencies[-len(LISTS):]:
+            for statement, milliseconds in row.get("each", []):
+                print(f"| {row['page']} | {milliseconds:.2f} | `{statement.replace('|', '¦')}` |")
     if not throughput:
         return
     print(f"\nPublic pages against the same bytes served static, {options.sizes[-1]:,} calls (wrk -c "

@@ -1,5 +1,6 @@
-"""The generated calls of the catalogue benchmark (catalogue.py): N published calls built from the shipped calls'
-words and values, with windows past, open and upcoming around today, and revisions on some.
+"""The instance's side of the catalogue benchmark (catalogue.py): N published calls generated from the shipped calls'
+words and values, with windows past, open and upcoming around today, and revisions on some; and the database time
+of a page's request.
 
 Imported inside the throw-away instance (it needs the portal and an application context to publish). Call number
 i is the same whatever N, so that the instance grows from 50 to 500 to 5,000 calls by publishing the next ones."""
@@ -10,13 +11,19 @@ import datetime as dt
 import hashlib
 import random
 import re
+import statistics
+import time as clock
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import event, func, select
+
 from portal.catalog import loader, services
+from portal.catalog.models import Call, CallRevision
 from portal.catalog.schema import CallSpec
-from portal.core.time import start_of_day_paris
+from portal.core.text import slugify
+from portal.core.time import start_of_day_paris, today_paris
 from portal.extensions import db
 
 # A fixed namespace: the generated calls' ids are the same from run to run (uuid5 of the number).
@@ -159,8 +166,6 @@ def _revised(rng: random.Random, words: Vocabulary, spec: dict, body: str) -> tu
 
 
 def _slug(title: str) -> str:
-    from portal.core.text import slugify
-
     return slugify(title)[:80]
 
 
@@ -183,16 +188,26 @@ def publish_range(first: int, last: int, words: Vocabulary, today: dt.date, seed
     return made
 
 
+def published(app) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count(Call.id)))
+
+
+def grow(app, calls_dir: str, first: int, last: int, seed: int) -> dict:
+    """Publish calls number first..last-1 in one transaction, as `portal calls sync` commits once."""
+    with app.app_context():
+        began = clock.perf_counter()
+        made = publish_range(first, last, vocabulary(Path(calls_dir)), today_paris(), seed)
+        db.session.commit()
+        return {**made, "seconds": clock.perf_counter() - began, "total": published(app),
+                "all revisions": db.session.scalar(select(func.count(CallRevision.id)))}
+
+
 def database_time(app, pages: dict[str, str], repeat: int) -> dict:
     """For each page, the SQL statements one request runs (through the test client; the instance's page cache off),
     then those statements replayed `repeat` times on a connection of their own, rows fetched: the median
     total is the request's database time, without the ORM's or the template's share (a SQLite cursor steps its rows
     only when they are fetched, so timing the execute alone would miss most of it)."""
-    import statistics
-    import time as clock
-
-    from sqlalchemy import event
-
     captured: list[tuple[str, object]] = []
     with app.app_context():
         engine = db.engine
@@ -210,21 +225,23 @@ def database_time(app, pages: dict[str, str], repeat: int) -> dict:
             if response.status_code != 200:
                 raise SystemExit(f"{path} answered {response.status_code} in the test client")
             reads = [(s, p) for s, p in captured if s.lstrip().upper().startswith(("SELECT", "WITH"))]
-            totals = []
+            each = [[] for _ in reads]
             raw = engine.raw_connection()
             try:
                 for _ in range(repeat):
-                    began = clock.perf_counter()
-                    for statement, parameters in reads:
+                    for number, (statement, parameters) in enumerate(reads):
+                        began = clock.perf_counter()
                         cursor = raw.cursor()
                         cursor.execute(statement, parameters)
                         cursor.fetchall()
                         cursor.close()
-                    totals.append(clock.perf_counter() - began)
+                        each[number].append(clock.perf_counter() - began)
                 raw.rollback()
             finally:
                 raw.close()
             found[name] = {"statements": len(captured), "reads": len(reads),
-                           "db_ms": statistics.median(totals) * 1000}
+                           "db_ms": statistics.median(map(sum, zip(*each, strict=True))) * 1000 if reads else 0.0,
+                           "each": [(" ".join(statement.split())[:160], statistics.median(times) * 1000)
+                                    for (statement, _), times in zip(reads, each, strict=True)]}
         event.remove(engine, "before_cursor_execute", note)
     return found
