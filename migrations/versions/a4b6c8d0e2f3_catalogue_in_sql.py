@@ -40,6 +40,8 @@ def upgrade():
         batch_op.drop_index(batch_op.f('ix_call_windows_call_id'))
         batch_op.create_index('ix_call_windows_call_id_closes_at', ['call_id', 'closes_at'], unique=False)
         batch_op.create_index('ix_call_windows_call_id_opens_at', ['call_id', 'opens_at'], unique=False)
+        batch_op.create_index('ix_call_windows_closes_at', ['closes_at'], unique=False)
+        batch_op.create_index('ix_call_windows_opens_at', ['opens_at'], unique=False)
     _fill_ends_at()
     bind = op.get_bind()
     # SQLite: the FTS5 table of stems and its trigger; PostgreSQL: unaccent, portal_unaccent(), the generated
@@ -64,6 +66,8 @@ def _fill_ends_at():
 def downgrade():
     search.drop(op.get_bind())
     with op.batch_alter_table('call_windows') as batch_op:
+        batch_op.drop_index('ix_call_windows_opens_at')
+        batch_op.drop_index('ix_call_windows_closes_at')
         batch_op.drop_index('ix_call_windows_call_id_opens_at')
         batch_op.drop_index('ix_call_windows_call_id_closes_at')
         batch_op.create_index(batch_op.f('ix_call_windows_call_id'), ['call_id'], unique=False)

@@ -86,9 +86,12 @@ class Window(db.Model):
     __table_args__ = (
         UniqueConstraint("call_id", "key"),
         CheckConstraint("opens_at IS NULL OR opens_at < closes_at", name="opens_before_closing"),
-        # The status of a call at an instant reads its windows by call and closing or opening (queries.py).
+        # The status of a call at an instant reads its windows by call and closing or opening (queries.py); the
+        # next status change of any call reads the next opening or closing of all (status_changes.py).
         Index("ix_call_windows_call_id_closes_at", "call_id", "closes_at"),
         Index("ix_call_windows_call_id_opens_at", "call_id", "opens_at"),
+        Index("ix_call_windows_closes_at", "closes_at"),
+        Index("ix_call_windows_opens_at", "opens_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
