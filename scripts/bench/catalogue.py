@@ -161,7 +161,9 @@ def create(folder: Path, postgres: bool, max_requests: int | None) -> Instance:
         if postgres:
             rush_instance._postgres(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"')
         for command in (["db", "upgrade"], ["calls", "sync"]):
-            subprocess.run([PORTAL, *command], env=env, cwd=ROOT, check=True, capture_output=True)
+            done = subprocess.run([PORTAL, *command], env=env, cwd=ROOT, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                raise SystemExit(f"portal {' '.join(command)} failed:\n{done.stdout}{done.stderr}")
     except BaseException:
         rush_instance.destroy(made)
         raise
