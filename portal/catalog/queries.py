@@ -113,7 +113,7 @@ def changed_since(criteria: CatalogFilter, since: dt.datetime, moment: dt.dateti
 def all_calls(moment: dt.datetime, batch: int = 100) -> Iterator[Listed]:
     """Every published call, closed ones included, newest publication first, read `batch` rows at a time (the
     calendar and the open-data export stream them; whatever the archive's size, memory stays flat)."""
-    query = (select(Call).options(selectinload(Call.windows)).order_by(Call.published_at.desc(), Call.id)
+    query = (select(Call).options(selectinload(Call.windows)).order_by(Call.published_at.desc(), Call.id.desc())
              .execution_options(yield_per=batch))
     for call in db.session.scalars(query):
         yield Listed(call, call_status(call, moment))
