@@ -99,9 +99,11 @@ def demo_calls(today: dt.date) -> list[tuple[str, dict, str]]:
             # Fictitious like the whole call: it says it puts the DIHAL's national framework into effect, so that the
             # framework's indicators page (/gestion/cadres/…/indicateurs) has a call to show in the demo.
             "framework": "cadre-national-equipes-mobiles-prevention-expulsions",
+            # One indicator carries the framework's own label (« Nombre de relogements accompagnés »), so that the
+            # framework's page adds it up across its calls; the other is the demo's own, listed without a match.
             "evaluation": {"final_report": "Un bilan final est attendu, avec les indicateurs (démonstration).",
                            "indicators": [{"label": "Ménages accompagnés (démonstration)", "target": {"at_least": 40, "unit": "ménages"}},
-                                          {"label": "Ménages relogés (démonstration)", "target": {"at_least": 25, "unit": "ménages"}}]}}, body),
+                                          {"label": "Nombre de relogements accompagnés", "target": {"at_least": 25, "unit": "ménages"}}]}}, body),
         ("demonstration-appel-a-venir", {
             **common, "id": str(uuid.uuid5(_NAMESPACE, "upcoming")),
             "title": "[Démonstration] Appel fictif à venir",

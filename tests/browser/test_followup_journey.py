@@ -19,6 +19,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import func, select
 
+from portal.catalog import services
 from portal.config import DEMO_ISSUER
 from portal.core import time
 from portal.core.audit import AuditEvent
@@ -31,6 +32,7 @@ CALL = "[Démonstration] Appel fictif clos, lauréats en suivi"
 ORGANISATION = "Association fictive Clés en Main"
 ASSOCIATION = "contact@asso2.demo.example.org"  # the demo's second laureate (demo_selection.applicant_email(2))
 MANAGER = "gestionnaire@demo.example.org"
+FRAMEWORK_FILE = Path(__file__).parents[2] / "calls" / "cadre-national-equipes-mobiles-prevention-expulsions.md"
 FINANCE = "finances@demo.example.org"
 MISSING = "Les comptes approuvés du dernier exercice manquent au bilan final."
 
@@ -52,6 +54,10 @@ def demo(app) -> int:
     app.config["ISSUER_NAME"] = DEMO_ISSUER  # put back by _issuer_of_the_journeys_calls
     loaded = app.test_cli_runner().invoke(args=["demo", "load"])
     assert loaded.exit_code == 0, loaded.output
+    # The national framework the demo call declares, published as `scripts/serve` publishes the shipped calls.
+    synced = services.sync_calls([FRAMEWORK_FILE], time.now())
+    assert not synced.errors, synced.errors
+    db.session.commit()
     return db.session.scalar(select(func.max(AuditEvent.id)))
 
 
@@ -173,7 +179,7 @@ def test_the_demo_laureate_is_followed_from_convention_to_balance_and_indicators
     heading(association, re.compile("^Bilan final"))
     expect(association.get_by_text("Objectif : au moins 40 ménages")).to_be_visible()
     association.get_by_label("Ménages accompagnés (démonstration)").fill("80")
-    association.get_by_label("Ménages relogés (démonstration)").fill("46")
+    association.get_by_label("Nombre de relogements accompagnés").fill("46")
     association.get_by_label("Diagnostic (démonstration)", exact=True).fill("80")
     # The call caps an accompaniment at 8 weeks a household: one household's weeks a line, the 12 are capped.
     association.get_by_label("Semaine d'accompagnement (démonstration) : nombre de semaines par ménage accompagné"
@@ -285,12 +291,17 @@ def test_the_demo_laureate_is_followed_from_convention_to_balance_and_indicators
     expect(row.get_by_role("cell").nth(0)).to_have_text("80")
     expect(row.get_by_role("cell").nth(1)).to_have_text("—")
     expect(row).to_contain_text("80 ménages")
-    expect(table.get_by_role("row", name=re.compile("^Ménages relogés")).get_by_role("cell").first).to_have_text("46")
+    expect(table.get_by_role("row", name=re.compile("^Nombre de relogements")).get_by_role("cell").first).to_have_text("46")
     chart = manager.get_by_role("img", name=re.compile("^Ménages accompagnés"))
     expect(chart.locator("rect").first).to_have_attribute("width", re.compile("^[1-9]"))  # Clés en Main's bar
     expect(chart.locator("text", has_text=re.compile("^80$")).first).to_be_visible()
     expect(manager.locator("figure figcaption").first).to_contain_text("total 80")
     checked(manager, "indicateurs-suivi", screenshot=True)
+    # The demo call belongs to the national framework: its relocations count there, beside the framework's other calls.
+    manager.get_by_role("link", name=re.compile("^Document de cadrage national des équipes mobiles")).click()
+    framework = manager.get_by_role("table").first
+    expect(framework.get_by_role("row", name=re.compile("^Nombre de relogements accompagnés"))).to_contain_text("46")
+    checked(manager, "indicateurs-cadre-national")
 
     # Every operation the journey performed is in the audit log, by whom it was done.
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.id > (demo or 0))).all()
