@@ -145,14 +145,15 @@ class Waiting:
 
 
 def finance_queue(user) -> dict[str, list[Waiting]]:
-    """The tranches she has to certify (requested) and to pay (certified), for her issuers — one statement."""
+    """The tranches she has to certify (requested) and to pay (certified), for her issuers — one statement; none of
+    a file she is in conflict of interest with."""
     issuers = finance_issuers(user)
     query = (select(Tranche, Convention.number, Organisation.legal_name, Call.title, Call.slug)
              .join(Convention, Convention.id == Tranche.convention_id)
              .join(Call, Call.id == Convention.call_id)
              .join(Application, Application.id == Convention.application_id)
              .join(Organisation, Organisation.id == Application.organisation_id)
-             .where(Tranche.state.in_((TrancheState.REQUESTED, TrancheState.CERTIFIED)))
+             .where(Tranche.state.in_((TrancheState.REQUESTED, TrancheState.CERTIFIED)), *_visible(user))
              .order_by(Tranche.requested_at, Convention.number, Tranche.position))
     if not is_admin(user):
         if not issuers:

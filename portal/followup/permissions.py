@@ -6,9 +6,16 @@ issuer's finance department sees it read-only; to anyone else it does not exist 
 
 from __future__ import annotations
 
+from sqlalchemy import exists, select
+
 from portal.accounts.permissions import is_finance_for
 from portal.applications.models import Application
-from portal.applications.permissions import can_manage_application, can_view_application, is_lead_member
+from portal.applications.permissions import (
+    can_manage_application,
+    can_view_application,
+    hidden_from_staff,
+    is_lead_member,
+)
 from portal.core.errors import Refusal
 from portal.extensions import db
 
@@ -34,10 +41,20 @@ def can_prepare_convention(user, application) -> Refusal | None:
     return can_manage_application(user, application)
 
 
+def _hidden_from(user, application: Application) -> bool:
+    """Whether a rule of another domain hides the file from this person on the staff side (a conflict of interest
+    with it): as for its managers, so for the issuer's finance department."""
+    return any(db.session.scalar(select(exists().where(Application.id == application.id, Application.id.in_(hidden))))
+               for hidden in hidden_from_staff(user))
+
+
 def can_view_convention_as_staff(user, convention) -> Refusal | None:
-    """The staff side of a convention: its managers, and the issuer's finance department (read-only)."""
+    """The staff side of a convention: its managers, and the issuer's finance department (read-only) unless she is
+    in conflict of interest with the file."""
     application = _application(convention)
-    if can_manage_application(user, application) is None or is_finance_for(user, application.call.issuer):
+    if can_manage_application(user, application) is None:
+        return None
+    if is_finance_for(user, application.call.issuer) and not _hidden_from(user, application):
         return None
     return Refusal.not_found()
 

@@ -163,12 +163,19 @@ def written() -> tuple:
     return counts, states
 
 
-def outsiders(followed, make_user, make_organisation) -> dict:
-    conflicted = make_user("collegue@pasdecalais.fr", "Camille Collègue", grants=[("manager", {"issuer": ISSUER})])
-    db.session.add(Conflict(application_id=followed.applications[0].id, email=conflicted.email, user_id=conflicted.id,
+def in_conflict(followed, person) -> None:
+    """A conflict of interest with the file, declared and confirmed by the call's manager."""
+    db.session.add(Conflict(application_id=followed.applications[0].id, email=person.email, user_id=person.id,
                             kind="personal", declared_by_role="manager", reason="Proche de la présidente",
                             declared_by_id=followed.manager.id, declared_at=time.now(),
                             confirmed_by_id=followed.manager.id, confirmed_at=time.now()))
+
+
+def outsiders(followed, make_user, make_organisation) -> dict:
+    conflicted = make_user("collegue@pasdecalais.fr", "Camille Collègue", grants=[("manager", {"issuer": ISSUER})])
+    in_conflict(followed, conflicted)
+    treasurer = make_user("comptable@pasdecalais.fr", "Claire Comptable", grants=[("finance", {"issuer": ISSUER})])
+    in_conflict(followed, treasurer)
     people = {
         "another organisation's member": followed.applicants[1],
         "a manager of another issuer": make_user("gestion@nord.fr", "Gestion Nord",
@@ -177,6 +184,7 @@ def outsiders(followed, make_user, make_organisation) -> dict:
         "a reviewer of the call": followed.reviewers[0],
         "the finance department of another issuer": make_user("finances@nord.fr", "Finances Nord",
                                                               grants=[("finance", {"issuer": OTHER_ISSUER})]),
+        "the issuer's finance department in conflict with the file": treasurer,
     }
     db.session.commit()
     return people
@@ -210,7 +218,8 @@ def test_the_call_pages_show_the_traces_the_walk_looks_for(client, followed):
 
 @pytest.mark.parametrize("who", ["another organisation's member", "a manager of another issuer",
                                  "a manager of the issuer in conflict with the file", "a reviewer of the call",
-                                 "the finance department of another issuer"])
+                                 "the finance department of another issuer",
+                                 "the issuer's finance department in conflict with the file"])
 def test_outsiders_find_no_trace_of_the_file_and_write_nothing(app, client, followed, make_user, make_organisation,
                                                                who):
     person = outsiders(followed, make_user, make_organisation)[who]
