@@ -190,11 +190,19 @@ def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
         if session.modified or "csrf_token" in g or response.headers.get("Set-Cookie"):
             response.headers["Cache-Control"] = "no-store"  # this answer carries something of the visitor's own
             return response
-        body = response.get_data()  # a streamed export is read whole once, then kept
         moment = pending.moment
         ends = [moment + dt.timedelta(seconds=keep_for)]
         ends += [pending.next_change] if pending.next_change else []
         ends += [moment + dt.timedelta(seconds=fresh_for)] if g.get("page_read_clock") else []
+        max_age = http_cache.seconds_until(min(ends), moment, fresh_for)
+        if response.is_streamed:
+            # An export written row by row from the database grows with the archives: it is neither read into
+            # memory nor kept. Its validator is what it is made of: the catalogue's version (in the key) and the
+            # next status change, both known before the first row.
+            etag = http_cache.etag_of(f"{pending.key}|{pending.next_change}".encode())
+            http_cache.mark_public(response, etag, moment, max_age, not request.cookies)
+            return http_cache.answer_conditionally(request, response)
+        body = response.get_data()
         entry = Entry(body=body, headers=[(name, value) for name, value in response.headers.items()
                                           if name.lower() not in _PER_RESPONSE],
                       etag=http_cache.etag_of(body), rendered_at=moment.timestamp(),
@@ -202,7 +210,6 @@ def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
         store = settings["store"]
         if store is not None and not request.cookies:
             store.put(pending.key, entry, entry.expires_at - moment.timestamp())
-        max_age = http_cache.seconds_until(min(ends), moment, fresh_for)
         http_cache.mark_public(response, entry.etag, moment, max_age, not request.cookies)
         return http_cache.answer_conditionally(request, response)
 

@@ -155,3 +155,25 @@ def test_two_windows_the_first_closing_is_a_change(publish_call, clock):
     assert next_change_after(paris("2025-04-30 23:59:59")) == paris("2025-05-01 00:00:00")
     # Between the windows the call is upcoming again: midnights still count, the next opening is the last one.
     assert next_change_after(paris("2025-08-31 12:00:00")) == paris("2025-09-01 00:00:00")
+
+
+@pytest.mark.parametrize("url", ["/donnees/dispositifs-aide.csv", "/donnees/dispositifs-aide.json",
+                                 "/appels/calendrier.ics", "/appels/equipes-mobiles/calendrier.ics"])
+def test_an_export_stays_streamed_and_is_still_answered_304(app, client, open_call, url):
+    """The exports are written row by row from the database (they grow with the archives): the public headers and
+    the 304 must not read them whole into memory, nor keep them in the page cache."""
+    from portal.core import page_cache
+
+    store = page_cache.MemoryStore()
+    page_cache.use(app, store)
+    try:
+        first = client.get(url)
+        assert first.status_code == 200 and first.headers["ETag"] and "max-age=" in first.headers["Cache-Control"]
+        body = first.get_data()
+        assert body and store._bytes == 0  # nothing of it read into the cache
+        again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+        publish_time_copy = client.get(url)
+        assert publish_time_copy.get_data() == body  # rendered anew, the same bytes
+    finally:
+        page_cache.use(app, None)
