@@ -13,6 +13,7 @@ import os
 import re
 import stat
 import uuid
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,14 @@ class LocalStorage:
         return self._path(key).with_name(f".{key}.part")
 
     def save(self, stream: BinaryIO, max_bytes: int) -> StoredFile:
+        if isinstance(stream, Receiving) and stream.can_be_kept_by(self):
+            return stream.keep(self._path(stream.key), max_bytes)
         return self._write(uuid.uuid4().hex, stream, max_bytes)
+
+    def receive(self) -> Receiving:
+        """A file of a request body, written by the form parser straight into this store (core/request_body.py)."""
+        key = uuid.uuid4().hex
+        return Receiving(self.root, key, self._temporary_path(key))
 
     def put(self, key: str, stream: BinaryIO) -> StoredFile:
         """Write a file under a key it already had elsewhere (restoring a backup), as completely as save()."""
@@ -134,6 +142,94 @@ class LocalStorage:
 
     def discard(self, entry: StoredEntry) -> None:
         (self._temporary_path(entry.key) if entry.temporary else self._path(entry.key)).unlink(missing_ok=True)
+
+
+class Receiving:
+    """An uploaded file arriving: the form parser writes it to the store's temporary file for a new key, hashed on
+    the way, instead of to a temporary folder from which save() read it back to write it again (issue 18). save()
+    then keeps it as a complete file (fsync, rename, fsync of the folder) without copying; a file never kept is
+    removed when the request closes its files, or when this object is collected, and a crash leaves a temporary
+    file that `portal storage gc` removes after its grace period. Reads, seeks and the rest are the file's own."""
+
+    def __init__(self, root: Path, key: str, temporary: Path) -> None:
+        temporary.parent.mkdir(parents=True, exist_ok=True)
+        self.root, self.key, self.temporary = root, key, temporary
+        self.file = open(temporary, "xb+")  # noqa: SIM115 - closed by close() or the finalizer
+        self.digest, self.size, self.head, self.kept = hashlib.sha256(), 0, b"", False
+        self.failed: OSError | None = None
+        self._discard = weakref.finalize(self, _discard, self.file, temporary)
+
+    def write(self, data: bytes) -> int:
+        if self.failed is not None:
+            return len(data)
+        try:
+            written = self.file.write(data)
+        except OSError as error:
+            # The store's disk is full while the body arrives: the rest of the body is still read (the request
+            # must reach its view), and saving the file raises this error there, where the person is told why at
+            # the field (core.outages), as when the store filled up during save().
+            self.failed = error
+            self._discard()
+            self.file = _Unreadable(error)
+            return len(data)
+        if len(self.head) < 8192:
+            self.head += bytes(data[: 8192 - len(self.head)])
+        self.digest.update(data)
+        self.size += len(data)
+        return written
+
+    def __getattr__(self, name: str):
+        return getattr(self.file, name)
+
+    def __iter__(self):
+        return iter(self.file)
+
+    def can_be_kept_by(self, store: LocalStorage) -> bool:
+        return not self.kept and store.root == self.root and (self.failed is not None or not self.file.closed)
+
+    def keep(self, final: Path, max_bytes: int) -> StoredFile:
+        if self.failed is not None:
+            raise self.failed
+        if self.size > max_bytes:
+            raise TooLarge()
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        os.replace(self.temporary, final)
+        self.kept = True
+        self._discard.detach()
+        _fsync_dir(final.parent)
+        self.file.seek(0)
+        return StoredFile(key=self.key, sha256=self.digest.hexdigest(), size=self.size,
+                          mime=sniff(self.head) if self.head else "")
+
+    def close(self) -> None:
+        if self.kept or self.failed is not None:
+            self.file.close()
+        else:
+            self._discard()
+
+
+class _Unreadable:
+    """What a file whose writing failed reads as: the same error at every read (the parser still rewinds it)."""
+
+    closed = True
+
+    def __init__(self, error: OSError) -> None:
+        self.error = error
+
+    def __getattr__(self, name: str):
+        raise self.error
+
+    def seek(self, *args) -> int:
+        return 0
+
+    def close(self) -> None:
+        pass
+
+
+def _discard(file, temporary: Path) -> None:
+    file.close()
+    temporary.unlink(missing_ok=True)
 
 
 def _fsync_dir(folder: Path) -> None:

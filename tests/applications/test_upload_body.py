@@ -7,10 +7,11 @@ import hashlib
 import io
 import os
 
+from portal.core.storage import storage
 from tests.applications.conftest import get_application, start
 from tests.applications.test_deposit import sign_in_as
 from tests.conftest import post_form
-from tests.fakes.samples import pdf
+from tests.fakes.samples import pdf, png
 
 MB = 1024 * 1024
 
@@ -53,3 +54,37 @@ def test_a_3_mb_upload_is_read_in_steps_of_256_kib_and_kept_byte_for_byte(app, c
     assert max(body.asked) >= 200_000 and len(body.asked) <= 15, body.asked
     [kept] = get_application(url).current_files
     assert kept.sha256 == hashlib.sha256(content).hexdigest() and kept.size == len(content)
+
+
+def test_an_upload_is_written_once_straight_into_the_store(client, open_call, applicant, monkeypatch):
+    """No spooled copy in a temporary folder first, read back and written again (issue 18): the body's file part
+    goes straight to the store's temporary file, hashed on the way, and is renamed into place once checked."""
+    import werkzeug.formparser
+
+    def no_spooled_copy(*args, **kwargs):
+        raise AssertionError("the upload was spooled to a temporary file before the store")
+
+    claire, _, organisation = applicant
+    sign_in_as(client, claire)
+    url = start(client, open_call, organisation)
+    monkeypatch.setattr(werkzeug.formparser, "SpooledTemporaryFile", no_spooled_copy)
+    content = pdf() + os.urandom(2 * MB) + b"\n%%EOF\n"
+    response = post_form(client, f"{url}pieces/cerfa-12156", {"file": (io.BytesIO(content), "cerfa.pdf")},
+                         content_type="multipart/form-data", headers={"X-Upload": "1"})
+    assert response.status_code == 200 and response.get_json()["ok"] is True
+    [kept] = get_application(url).current_files
+    assert kept.sha256 == hashlib.sha256(content).hexdigest()
+    with storage().open(kept.storage_key) as stored:
+        assert stored.read() == content
+
+
+def test_a_refused_upload_leaves_nothing_in_the_store_once_answered(client, open_call, applicant):
+    claire, _, organisation = applicant
+    sign_in_as(client, claire)
+    url = start(client, open_call, organisation)
+    before = set(storage().root.rglob("*"))
+    response = post_form(client, f"{url}pieces/statuts", {"file": (io.BytesIO(png()), "statuts.pdf")},
+                         content_type="multipart/form-data", headers={"X-Upload": "1"})
+    assert response.status_code == 422 and response.get_json()["ok"] is False
+    assert {p for p in storage().root.rglob("*") if p.is_file()} - before == set()
+    assert get_application(url).current_files == []
