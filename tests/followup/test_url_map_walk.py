@@ -265,3 +265,13 @@ def test_the_finance_department_reads_and_only_handles_money(app, client, follow
     assert response.status_code == 200
     folders = {name.split("/")[0] for name in zipfile.ZipFile(io.BytesIO(response.get_data())).namelist()}
     assert folders == {"00-index.pdf", "05-convention", "06-bilans", "07-paiements"}  # the follow-up only
+
+
+def test_the_organisation_finds_no_staff_page_of_its_own_file(app, client, followed):
+    """The laureate's own member: every staff address (/gestion/…, /finances/) is a 404 to her, and writes nothing."""
+    sign_in_as(client, followed.applicants[0])
+    before = written()
+    for method, url, _ in urls(app, values(followed)):
+        if url.startswith(("/gestion/", "/finances/")):
+            assert send(client, method, url).status_code == 404, (method, url)
+    assert written() == before
