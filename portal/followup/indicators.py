@@ -19,12 +19,12 @@ from sqlalchemy import and_, select
 
 from portal.accounts.models import Organisation
 from portal.applications.models import Application
-from portal.applications.permissions import hidden_from_staff
 from portal.catalog.models import Call
 from portal.catalog.schema import Target
 from portal.core.formatting import number_fr
 from portal.extensions import db
 from portal.followup.models import Convention, Report
+from portal.followup.permissions import visible_conventions
 from portal.followup.report_forms import parse_number
 from portal.followup.states import REPORT_KIND_LABELS, ReportKind, ReportState
 
@@ -108,10 +108,6 @@ class Table:
         return sum(o.counted for o in self.operators)
 
 
-def visible_to(user) -> list:
-    return [Convention.application_id.not_in(hidden) for hidden in hidden_from_staff(user)] if user is not None else []
-
-
 def value_of(values: dict, key: str) -> Decimal | None:
     try:
         return parse_number(values.get(key))
@@ -129,7 +125,7 @@ def totals(call: Call, user, kind: ReportKind = ReportKind.FINAL) -> Table:
         .join(Application, Application.id == Convention.application_id)
         .join(Organisation, Organisation.id == Application.organisation_id)
         .outerjoin(Report, accepted)
-        .where(Convention.call_id == call.id, *visible_to(user))
+        .where(Convention.call_id == call.id, *visible_conventions(user))
         .order_by(Organisation.legal_name, Convention.number, Report.accepted_at.nulls_first(), Report.id))
     names: dict[uuid.UUID, str] = {}
     numbers: dict[uuid.UUID, list[str]] = {}

@@ -22,8 +22,9 @@ from portal.catalog.models import Call
 from portal.catalog.schema import Kind, Target
 from portal.core.text import fold
 from portal.extensions import db
-from portal.followup.indicators import value_of, visible_to
+from portal.followup.indicators import value_of
 from portal.followup.models import Convention, Report
+from portal.followup.permissions import visible_conventions
 from portal.followup.states import REPORT_KIND_LABELS, ReportKind, ReportState
 
 
@@ -105,7 +106,7 @@ def totals(framework: Call, calls: list[Call], user, kind: ReportKind = ReportKi
         found = db.session.execute(
             select(Convention.call_id, Convention.id, Report.indicator_values, Report.accepted_at)
             .outerjoin(Report, accepted)
-            .where(Convention.call_id.in_([call.id for call in calls]), *visible_to(user))
+            .where(Convention.call_id.in_([call.id for call in calls]), *visible_conventions(user))
             .order_by(Convention.call_id, Convention.id, Report.accepted_at.nulls_first(), Report.id))
         for call_id, convention_id, values, accepted_at in found:
             conventions[call_id].add(convention_id)

@@ -14,13 +14,13 @@ from sqlalchemy import case, func, select
 from portal.accounts.models import Organisation
 from portal.accounts.permissions import is_admin, is_finance_for
 from portal.applications.models import Application
-from portal.applications.permissions import hidden_from_staff
 from portal.catalog.models import Call
 from portal.core.exports import csv_response, xlsx_response
 from portal.core.time import now, to_paris
 from portal.extensions import db
 from portal.followup.models import Convention, Tranche
 from portal.followup.payments import SIGNED_STATES
+from portal.followup.permissions import visible_conventions
 from portal.followup.states import TrancheState, Trigger
 
 ZERO = Decimal("0.00")
@@ -66,11 +66,6 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
-def _visible(user) -> list:
-    """The conventions whose application a rule hides from her (a manager in conflict with the file) are left out."""
-    return [Convention.application_id.not_in(hidden) for hidden in hidden_from_staff(user)] if user is not None else []
-
-
 def call_overview(call: Call, user=None) -> Overview:
     """Per convention of the call she may see: its amount, committed once signed, certified and paid — two
     statements."""
@@ -78,12 +73,12 @@ def call_overview(call: Call, user=None) -> Overview:
         select(Tranche.convention_id,
                func.sum(case((Tranche.state.in_(DONE), Tranche.certified_amount), else_=0)),
                func.sum(case((Tranche.state == TrancheState.PAID, Tranche.paid_amount), else_=0)))
-        .join(Convention).where(Convention.call_id == call.id, *_visible(user)).group_by(Tranche.convention_id)))
+        .join(Convention).where(Convention.call_id == call.id, *visible_conventions(user)).group_by(Tranche.convention_id)))
     rows = db.session.execute(
         select(Convention.id, Convention.number, Organisation.legal_name, Convention.state, Convention.amount)
         .join(Application, Application.id == Convention.application_id)
         .join(Organisation, Organisation.id == Application.organisation_id)
-        .where(Convention.call_id == call.id, *_visible(user)).order_by(Convention.number))
+        .where(Convention.call_id == call.id, *visible_conventions(user)).order_by(Convention.number))
     funding = call.spec.funding
     overview = Overview(envelope=funding.envelope if funding else None)
     for cid, number, organisation, state, amount in rows:
@@ -113,7 +108,7 @@ def _tranche_rows(call: Call, user):
              .join(Tranche, Tranche.convention_id == Convention.id)
              .join(Application, Application.id == Convention.application_id)
              .join(Organisation, Organisation.id == Application.organisation_id)
-             .where(Convention.call_id == call.id, *_visible(user)).order_by(Convention.number, Tranche.position))
+             .where(Convention.call_id == call.id, *visible_conventions(user)).order_by(Convention.number, Tranche.position))
     for number, organisation, siret, amount, tranche in db.session.execute(query):
         yield [number, organisation, siret or "", _money(amount), tranche.label, Trigger(tranche.trigger).label,
                TrancheState(tranche.state).label, tranche.amount_due, tranche.certified_amount,
@@ -153,7 +148,7 @@ def finance_queue(user) -> dict[str, list[Waiting]]:
              .join(Call, Call.id == Convention.call_id)
              .join(Application, Application.id == Convention.application_id)
              .join(Organisation, Organisation.id == Application.organisation_id)
-             .where(Tranche.state.in_((TrancheState.REQUESTED, TrancheState.CERTIFIED)), *_visible(user))
+             .where(Tranche.state.in_((TrancheState.REQUESTED, TrancheState.CERTIFIED)), *visible_conventions(user))
              .order_by(Tranche.requested_at, Convention.number, Tranche.position))
     if not is_admin(user):
         if not issuers:

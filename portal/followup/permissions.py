@@ -18,10 +18,18 @@ from portal.applications.permissions import (
 )
 from portal.core.errors import Refusal
 from portal.extensions import db
+from portal.followup.models import Convention
 
-__all__ = ["can_manage_convention", "can_prepare_convention", "can_sign_for_organisation", "can_view_as_organisation",
+__all__ = ["visible_conventions", "can_manage_convention", "can_prepare_convention", "can_sign_for_organisation", "can_view_as_organisation",
            "can_view_convention",
            "can_view_convention_as_staff", "is_finance_for"]
+
+
+def visible_conventions(user) -> list:
+    """SQL conditions leaving out the conventions whose application a rule hides from this person (a conflict of
+    interest with the file): for every list and aggregate of the follow-up, as can_view_convention_as_staff is for
+    one convention. None: no person, nothing hidden (a command)."""
+    return [Convention.application_id.not_in(hidden) for hidden in hidden_from_staff(user)] if user is not None else []
 
 
 def _application(convention_or_application) -> Application:

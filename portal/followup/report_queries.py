@@ -11,11 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.applications.models import Application
-from portal.applications.permissions import hidden_from_staff
 from portal.catalog.models import Call
 from portal.core import time
 from portal.extensions import db
 from portal.followup.models import Convention, Report
+from portal.followup.permissions import visible_conventions
 from portal.followup.states import ReportState
 
 
@@ -51,13 +51,13 @@ def is_late(report: Report, today: dt.date) -> bool:
 
 
 def reports_status_of(organisation_id: uuid.UUID, issuer: str, at: dt.datetime | None = None,
-                      excluding_application: uuid.UUID | None = None) -> ReportsStatus:
+                      excluding_application: uuid.UUID | None = None, user=None) -> ReportsStatus:
     """Whether an organisation filed the reports of its earlier grants from this issuer (the Cerfa 15059 is due
-    before any new grant from the same funder)."""
+    before any new grant from the same funder); for `user`, none of a file hidden from her."""
     today = time.today_paris(at or time.now())
     query = (select(Report).join(Convention).join(Application, Application.id == Convention.application_id)
              .join(Call, Call.id == Convention.call_id)
-             .where(Application.organisation_id == organisation_id, Call.issuer == issuer))
+             .where(Application.organisation_id == organisation_id, Call.issuer == issuer, *visible_conventions(user)))
     if excluding_application is not None:
         query = query.where(Application.id != excluding_application)
     counts = {"accepted": 0, "submitted": 0, "late": 0, "pending": 0}
@@ -89,16 +89,14 @@ def of_call(call: Call, user) -> list[Report]:
     query = (select(Report).join(Convention).join(Application, Application.id == Convention.application_id)
              .where(Convention.call_id == call.id).options(selectinload(Report.convention))
              .order_by(Report.due_on, Application.number))
-    for hidden in hidden_from_staff(user):
-        query = query.where(Application.id.not_in(hidden))
+    query = query.where(*visible_conventions(user))
     return list(db.session.scalars(query))
 
 
 def conventions_without_calendar(call: Call, user) -> list[Convention]:
     query = select(Convention).join(Application, Application.id == Convention.application_id).where(
         Convention.call_id == call.id, ~Convention.reports.any())
-    for hidden in hidden_from_staff(user):
-        query = query.where(Application.id.not_in(hidden))
+    query = query.where(*visible_conventions(user))
     return list(db.session.scalars(query))
 
 

@@ -299,3 +299,30 @@ def test_every_typed_text_has_a_largest_length(awarded):
         reports.ask_extension(final, dt.date(2026, 12, 1), "x" * 2001, awarded.applicant,
                               dt.datetime(2026, 8, 1, tzinfo=dt.UTC))
     assert refused.value.field == "reason"
+
+
+def test_a_manager_in_conflict_with_an_earlier_file_reads_nothing_of_its_reports(awarded, client, clock, publish_call,
+                                                                               make_user):
+    """The earlier grants' reports on a new application's page are an aggregate of the earlier files: one hidden
+    from her (a conflict of interest) counts for nothing there."""
+    from portal.core import time
+    from portal.reviews import conflicts
+
+    _, made = _calendar(awarded)
+    made[0].state = ReportState.ACCEPTED
+    colleague = make_user("collegue@pasdecalais.fr", "Camille Collègue", grants=[("manager", {"issuer": ISSUER})])
+    conflicts.declare(awarded.application, colleague.email, "personal", "Ma sœur préside l'association.", "manager",
+                      awarded.manager, time.now())
+    db.session.commit()
+    clock("2027-04-15 10:00:00")
+    call = publish_call(slug="equipes-mobiles-2027", required_documents=DOCUMENTS, questions=QUESTIONS,
+                        declarations=DECLARATIONS, issuer={"body": ISSUER},
+                        windows=[{"key": "unique", "opens_on": "2027-04-01", "closes_on": "2027-05-09"}])
+    second = deposit_application(call, awarded.organisation, awarded.applicant)
+    clock("2027-07-15 10:00:00")
+    sign_in_as(client, awarded.manager)
+    assert "Bilans des subventions précédentes : 1 accepté" in client.get(f"/gestion/candidatures/{second.id}").get_data(
+        as_text=True)
+    sign_in_as(client, colleague)
+    page = client.get(f"/gestion/candidatures/{second.id}")
+    assert page.status_code == 200 and "Bilans des subventions précédentes" not in page.get_data(as_text=True)

@@ -217,7 +217,7 @@ def _earlier_reports(application=None, **_context):
     if application is None or application.organisation_id is None:
         return None
     status = reports.reports_status_of(application.organisation_id, application.call.issuer,
-                                       excluding_application=application.id)
+                                       excluding_application=application.id, user=current_user)
     if not status.total:
         return None
     return Markup(render_template("followup/reports_staff_status.html", status=status))
