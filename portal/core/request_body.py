@@ -1,11 +1,12 @@
-"""Uploads written once, straight into the store, from a body read in steps of 250 KB instead of 64 KiB.
+"""Uploads written once, straight into the store, from a body asked of the server 1 MiB at a time, not 64 KiB.
 
 Behind gunicorn, every read of `wsgi.input` copies what gunicorn holds beyond the bytes asked for into a new buffer
 (gunicorn/http/unreader.py): it receives up to 1 MiB at once, so reading that back 64 KiB at a time copied each
-received MiB about sixteen times over; in steps of 256 KiB, four. For a 3 MB upload that was a few milliseconds of
-CPU, five times per deposit (issue 18). The step stays below half of MAX_FORM_MEMORY_SIZE (500 000 bytes by
-default), which werkzeug holds each read to, and memory stays bounded whatever the file's size. Each file part is
-written by the parser to the store itself (PortalRequest._get_file_stream), not to a spooled temporary file."""
+received MiB about sixteen times over. For a 3 MB upload that was a few milliseconds of CPU, five times per deposit
+(issue 18). The body is asked of the server 1 MiB at a time (_LargeReads) and given to werkzeug's parser in steps
+below half of MAX_FORM_MEMORY_SIZE (500 000 bytes by default), which werkzeug holds each step to; memory stays
+bounded (a few MiB per upload in flight) whatever the file's size. Each file part is written by the parser to the
+store itself (PortalRequest._get_file_stream), not to a spooled temporary file."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from werkzeug.formparser import FormDataParser, MultiPartParser
 from portal.core.storage import storage
 
 STEP = 256 * 1024
+READ = 1024 * 1024  # what is asked of the server at once (gunicorn receives up to as much in one go)
 
 
 class _LargeStepFormDataParser(FormDataParser):
@@ -27,8 +29,26 @@ class _LargeStepFormDataParser(FormDataParser):
         boundary = options.get("boundary", "").encode("ascii")
         if not boundary:
             raise ValueError("Missing boundary")
-        form, files = parser.parse(stream, boundary, content_length)
+        form, files = parser.parse(_LargeReads(stream), boundary, content_length)
         return stream, form, files
+
+
+class _LargeReads:
+    """The body asked of the server 1 MiB at a time, handed to the parser in its smaller steps from memory: one
+    large read leaves gunicorn nothing to copy over again, where each smaller one copied what it held beyond."""
+
+    def __init__(self, stream) -> None:
+        self.stream, self.held, self.position = stream, b"", 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            rest, self.held, self.position = self.held[self.position:], b"", 0
+            return rest + self.stream.read()
+        if self.position >= len(self.held):
+            self.held, self.position = self.stream.read(max(size, READ)), 0
+        piece = self.held[self.position:self.position + size]
+        self.position += len(piece)
+        return piece
 
 
 class PortalRequest(Request):
