@@ -54,17 +54,25 @@ def atom():
 
 @bp.get("/calendrier.ics")
 def calendar_all():
-    calls = (item.call for item in queries.all_calls(now()))  # read from the database as the file is sent
-    return _ics(calls, "Appels à projets — ouvertures, clôtures et dates clés")
+    stamp = now()
+    calls = (item.call for item in queries.all_calls(stamp))  # read from the database as the file is sent
+    return _ics((_ical(call, stamp) for call in calls), "Appels à projets — ouvertures, clôtures et dates clés", stamp)
 
 
 @bp.get("/<slug>/calendrier.ics")
 def calendar_one(slug: str):
     call = queries.get_call(slug) or abort(404)
-    return _ics([call], call.title, filename=f"{call.slug}.ics")
+    stamp = now()
+    # Written before the view returns: the request's session ends (rolled back) before a streamed body is read, so
+    # only rows the stream reads itself may be used there.
+    return _ics([_ical(call, stamp)], call.title, stamp, filename=f"{call.slug}.ics")
 
 
-def _ics(calls: Iterable[Call], name: str, filename: str = "appels.ics") -> Response:
+def _ical(call: Call, stamp: dt.datetime) -> bytes:
+    return b"".join(event.to_ical() for event in _events(call, stamp))
+
+
+def _ics(events: Iterable[bytes], name: str, stamp: dt.datetime, filename: str = "appels.ics") -> Response:
     """The calendar, streamed: its head and Paris's time zone, then each call's events as its row is read."""
     head = Calendar()
     head.add("prodid", "-//Portail des appels a projets//FR")
@@ -75,12 +83,10 @@ def _ics(calls: Iterable[Call], name: str, filename: str = "appels.ics") -> Resp
     # is described before the events that use it (icalendar's default span, 1970–2038, as add_missing_timezones).
     head.add_component(Timezone.from_tzid("Europe/Paris"))
     opening, _, closing = head.to_ical().rpartition(b"END:VCALENDAR")
-    stamp = now()
 
     def body() -> Iterator[bytes]:
         yield opening
-        for call in calls:
-            yield b"".join(event.to_ical() for event in _events(call, stamp))
+        yield from events
         yield b"END:VCALENDAR" + closing
 
     response = Response(stream_with_context(body()), mimetype="text/calendar")
