@@ -38,14 +38,15 @@ class _LargeReads:
     large read leaves gunicorn nothing to copy over again, where each smaller one copied what it held beyond."""
 
     def __init__(self, stream) -> None:
-        self.stream, self.held, self.position = stream, b"", 0
+        self.stream, self.held, self.position = stream, memoryview(b""), 0
 
-    def read(self, size: int = -1) -> bytes:
+    def read(self, size: int = -1) -> bytes | memoryview:
         if size is None or size < 0:
-            rest, self.held, self.position = self.held[self.position:], b"", 0
+            rest, self.held, self.position = bytes(self.held[self.position:]), memoryview(b""), 0
             return rest + self.stream.read()
         if self.position >= len(self.held):
-            self.held, self.position = self.stream.read(max(size, READ)), 0
+            self.held, self.position = memoryview(self.stream.read(max(size, READ))), 0
+        # A view, not a copy: the parser appends it to its own buffer at once.
         piece = self.held[self.position:self.position + size]
         self.position += len(piece)
         return piece
