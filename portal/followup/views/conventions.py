@@ -29,7 +29,7 @@ from portal.core.storage import send_stored
 from portal.core.time import now
 from portal.core.upload_forms import store_from_form
 from portal.extensions import db
-from portal.followup import conventions, permissions
+from portal.followup import convention_text, conventions, permissions
 from portal.followup.models import Convention, ConventionTemplate, SignedCopy
 from portal.followup.states import (
     CONVENTION_STATE_LABELS,
@@ -363,7 +363,7 @@ def _issuer_managed(issuer: str | None) -> str:
 
 def _template_page(issuer: str, form: TemplateForm, status: int = 200):
     return render_template("followup/template.html", issuer=issuer, form=form,
-                           placeholders=conventions.PLACEHOLDERS,
+                           placeholders=convention_text.PLACEHOLDERS,
                            stored=db.session.get(ConventionTemplate, issuer) is not None), status
 
 
@@ -371,7 +371,7 @@ def _template_page(issuer: str, form: TemplateForm, status: int = 200):
 @login_required
 def template():
     issuer = _issuer_managed(request.args.get("emetteur"))
-    return _template_page(issuer, TemplateForm(data={"text": conventions.template_text(issuer)}))
+    return _template_page(issuer, TemplateForm(data={"text": convention_text.template_text(issuer)}))
 
 
 @bp.post("/gestion/suivi/modele-de-convention")
