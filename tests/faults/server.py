@@ -22,7 +22,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from portal import create_app
-from portal.core.storage import LocalStorage
+from portal.core.storage import LocalStorage, Receiving
 
 FAULTS = Path(os.environ["PORTAL_FAULTS_DIR"])
 ARMED, PAUSED = FAULTS / "armed", FAULTS / "paused"
@@ -56,7 +56,21 @@ class _PausingStream:
 
 
 _save = LocalStorage.save
-LocalStorage.save = lambda self, stream, max_bytes: _save(self, _PausingStream(stream), max_bytes)
+# A file of a request body is written into the store as it arrives (core.storage.Receiving): it pauses at its
+# second write; a copy into the store (a vault document) pauses at its second read.
+LocalStorage.save = lambda self, stream, max_bytes: _save(
+    self, stream if isinstance(stream, Receiving) else _PausingStream(stream), max_bytes)
+_receive = Receiving.write
+
+
+def _pausing_write(self, data) -> int:
+    self.__dict__["writes"] = self.__dict__.get("writes", 0) + 1
+    if self.__dict__["writes"] == 2:  # the first chunk is in the .part file
+        pause_here("store-write")
+    return _receive(self, data)
+
+
+Receiving.write = _pausing_write
 
 
 @event.listens_for(Session, "after_flush")
