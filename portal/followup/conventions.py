@@ -267,6 +267,12 @@ def _store_copy(convention: Convention, side: SignatureSide, stream: BinaryIO | 
     return copy
 
 
+def _audit_signature(action: str, convention: Convention, copy: SignedCopy, by, **details) -> None:
+    """A signature in the audit log: its date and the signed copy's name and SHA-256, what a « contrôle » checks."""
+    audit.record(action, actor=by, target=f"convention:{convention.id}", number=convention.number,
+                 signed_on=copy.signed_on.isoformat(), name=copy.original_name, sha256=copy.sha256, **details)
+
+
 def sign_for_organisation(convention: Convention, stream: BinaryIO | None, filename: str, signed_on: dt.date | None,
                           by, at: dt.datetime) -> SignedCopy:
     """The organisation's signed copy (PDF) with its date (the caller has checked can_sign_for_organisation): of
@@ -277,18 +283,14 @@ def sign_for_organisation(convention: Convention, stream: BinaryIO | None, filen
         signed_on = _amendment_date(pending, signed_on, at)
         copy = _store_copy(convention, SignatureSide.ORGANISATION, stream, filename, signed_on, by, at)
         db.session.flush()
-        audit.record("followup.amendment_sign_organisation", actor=by, target=f"convention:{convention.id}",
-                     number=convention.number, version=pending.number, signed_on=signed_on.isoformat(),
-                     name=copy.original_name, sha256=copy.sha256)
+        _audit_signature("followup.amendment_sign_organisation", convention, copy, by, version=pending.number)
         return copy
     signed_on = _convention_date(convention, signed_on, at)
     copy = _store_copy(convention, SignatureSide.ORGANISATION, stream, filename, signed_on, by, at)
     convention.state = ConventionState.SIGNED_BY_ORGANISATION
     convention.organisation_signed_on = signed_on
     db.session.flush()
-    audit.record("followup.convention_sign_organisation", actor=by, target=f"convention:{convention.id}",
-                 number=convention.number, signed_on=signed_on.isoformat(), name=copy.original_name,
-                 sha256=copy.sha256)
+    _audit_signature("followup.convention_sign_organisation", convention, copy, by)
     return copy
 
 
@@ -305,9 +307,7 @@ def sign_for_issuer(convention: Convention, stream: BinaryIO | None, filename: s
     convention.state = ConventionState.SIGNED_BY_ISSUER
     convention.issuer_signed_on = signed_on
     db.session.flush()
-    audit.record("followup.convention_sign_issuer", actor=by, target=f"convention:{convention.id}",
-                 number=convention.number, signed_on=signed_on.isoformat(), name=copy.original_name,
-                 sha256=copy.sha256)
+    _audit_signature("followup.convention_sign_issuer", convention, copy, by)
     convention.state = ConventionState.IN_FORCE
     convention.in_force_on = max(signed_on, convention.organisation_signed_on)
     db.session.flush()
@@ -338,9 +338,8 @@ def _sign_amendment_for_issuer(convention: Convention, pending: ConventionVersio
         if change.get("field") in ("starts_on", "ends_on"):
             setattr(convention, change["field"], dt.date.fromisoformat(change["value"]))
     db.session.flush()
-    audit.record("followup.amendment_in_force", actor=by, target=f"convention:{convention.id}",
-                 number=convention.number, version=pending.number, signed_on=signed_on.isoformat(),
-                 name=copy.original_name, sha256=copy.sha256, amount=format(convention.amount, "f"))
+    _audit_signature("followup.amendment_in_force", convention, copy, by, version=pending.number,
+                     amount=format(convention.amount, "f"))
     return copy
 
 
