@@ -170,45 +170,40 @@ def _refused_at_field(convention, tranche, form, kind: str, refusal: Refusal | N
     return _schedule_page(convention, bound, 422)  # the services refuse before they change anything
 
 
-@bp.post("/gestion/suivi/conventions/<uuid:convention_id>/echeancier/tranches/<uuid:tranche_id>/certifier")
-@login_required
-def certify(convention_id: uuid.UUID, tranche_id: uuid.UUID):
+def _finance_step(convention_id: uuid.UUID, tranche_id: uuid.UUID, form_class, kind: str, act, done: str):
+    """Certifying and paying, as finance does both: the right first, then the form, then the service; a refusal
+    at a field is shown there, on the schedule shown again."""
     convention = _convention(convention_id)
     tranche = payments.tranche_of(convention, tranche_id)
     if (refusal := payments.can_handle_money(current_user, convention)) is not None:
         raise refusal
-    form = CertifyForm(prefix=f"tranche-{tranche.position}")
+    form = form_class(prefix=f"tranche-{tranche.position}")
     if not form.validate_on_submit():
-        return _invalid(convention, tranche, form, "certify")
+        return _invalid(convention, tranche, form, kind)
     try:
-        payments.certify(tranche, _amount(form, "certified_amount"), current_user, now())
+        act(tranche, form)
     except Refusal as refusal:
         if refusal.field is None:
             raise
-        return _refused_at_field(convention, tranche, form, "certify", refusal)
-    flash(f"Service fait certifié pour « {tranche.label} ».", "success")
+        return _refused_at_field(convention, tranche, form, kind, refusal)
+    flash(f"{done} pour « {tranche.label} ».", "success")
     return redirect(url_for(".schedule", convention_id=convention.id), 303)
+
+
+@bp.post("/gestion/suivi/conventions/<uuid:convention_id>/echeancier/tranches/<uuid:tranche_id>/certifier")
+@login_required
+def certify(convention_id: uuid.UUID, tranche_id: uuid.UUID):
+    return _finance_step(convention_id, tranche_id, CertifyForm, "certify", lambda tranche, form: payments.certify(
+        tranche, _amount(form, "certified_amount"), current_user, now()), "Service fait certifié")
 
 
 @bp.post("/gestion/suivi/conventions/<uuid:convention_id>/echeancier/tranches/<uuid:tranche_id>/payer")
 @login_required
 def pay(convention_id: uuid.UUID, tranche_id: uuid.UUID):
-    convention = _convention(convention_id)
-    tranche = payments.tranche_of(convention, tranche_id)
-    if (refusal := payments.can_handle_money(current_user, convention)) is not None:
-        raise refusal
-    form = PayForm(prefix=f"tranche-{tranche.position}")
-    if not form.validate_on_submit():
-        return _invalid(convention, tranche, form, "pay")
-    try:
-        payments.pay(tranche, commitment_ref=form.commitment_ref.data or "", payment_ref=form.payment_ref.data or "",
-                     paid_on=form.paid_on.data, paid_amount=_amount(form, "paid_amount"), by=current_user, at=now())
-    except Refusal as refusal:
-        if refusal.field is None:
-            raise
-        return _refused_at_field(convention, tranche, form, "pay", refusal)
-    flash(f"Paiement enregistré pour « {tranche.label} ».", "success")
-    return redirect(url_for(".schedule", convention_id=convention.id), 303)
+    return _finance_step(convention_id, tranche_id, PayForm, "pay", lambda tranche, form: payments.pay(
+        tranche, commitment_ref=form.commitment_ref.data or "", payment_ref=form.payment_ref.data or "",
+        paid_on=form.paid_on.data, paid_amount=_amount(form, "paid_amount"), by=current_user, at=now()),
+        "Paiement enregistré")
 
 
 def _call(slug: str):
