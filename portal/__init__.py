@@ -128,5 +128,7 @@ def create_app(config: Config | None = None) -> Flask:
     # Last, so that its after_request sees the view's answer first (Flask runs them in reverse) and the security
     # and rate-limit headers are added to every answer, from the cache or not.
     page_cache.register(app, public_pages.PUBLIC_ENDPOINTS, public_pages.state)
+    public_pages.forget_on_commit(app)
+    security.trust_proxies(app)  # the outermost layer: after every other wraps wsgi_app
 
     return app

@@ -97,6 +97,9 @@ class Config:
         shared = self.RATELIMIT_STORAGE_URI if self.RATELIMIT_STORAGE_URI.startswith("redis") else "memory://"
         self.PAGE_CACHE_URL = env.get("PORTAL_PAGE_CACHE_URL", shared)
         self.PAGE_CACHE_SECONDS = int(env.get("PORTAL_PAGE_CACHE_SECONDS", "600"))
+        # How long each process holds the catalogue's version (core.held_state): a publication made by another
+        # process shows on this one's kept pages within that time; status changes stay exact to the second.
+        self.PAGE_CACHE_STATE_SECONDS = float(env.get("PORTAL_PAGE_CACHE_STATE_SECONDS", "1"))
         self.LOGIN_LIMIT_ACCOUNT = env.get("PORTAL_LOGIN_LIMIT_ACCOUNT", "5 per 15 minutes")
         self.LOGIN_LIMIT_ADDRESS = env.get("PORTAL_LOGIN_LIMIT_ADDRESS", "30 per 15 minutes")
         self.FORM_LIMIT_ADDRESS = env.get("PORTAL_FORM_LIMIT_ADDRESS", "20 per hour")  # sign-up, reset, alerts
@@ -129,5 +132,8 @@ class TestConfig(Config):
                           # One application serves the whole suite, whose rolled-back tests reuse ids and instants:
                           # a page kept by one test could be the next one's. Tests of the cache give it a store.
                           "PORTAL_PAGE_CACHE_URL": "none",
+                          # Read at every request: a test changes the database between two requests without
+                          # waiting; tests/core/test_page_cache.py holds it to test the holding.
+                          "PORTAL_PAGE_CACHE_STATE_SECONDS": "0",
                           **({"PORTAL_CALLS_DIR": str(calls_dir)} if calls_dir else {})})
         self.TESTING = True

@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from portal.catalog import status_changes
 from portal.catalog.authoring_models import CallAttachment
-from portal.catalog.models import Call, CallRevision
+from portal.catalog.models import Call, CallRevision, CallTag, Window
+from portal.core import page_cache
 from portal.extensions import db
 
 # The catalogue (default list, archives, searches, filters), a call's page, the API, the feeds and the open data.
@@ -46,3 +49,26 @@ def state(moment: dt.datetime) -> tuple[str, dt.datetime | None]:
     row = db.session.connection().execute(_STATEMENT, status_changes.parameters(moment)).one()
     versions, changes = row[:len(_VERSION)], row[len(_VERSION):]
     return "|".join(str(value) for value in versions), status_changes.earliest(*changes, moment)
+
+
+# What a publication, an update or a withdrawal writes: a flush touching one of them changes the public pages.
+_PUBLISHED = (Call, CallRevision, CallAttachment, Window, CallTag)
+_CHANGED = "catalog.public_pages.changed"
+
+
+def forget_on_commit(app: Flask) -> None:
+    """A change to the catalogue committed by this process shows at once on its kept pages (the state it holds,
+    core.held_state, is dropped); other processes see it within PAGE_CACHE_STATE_SECONDS."""
+    if not event.contains(Session, "after_flush", _note_change):  # once, whatever the number of applications
+        event.listen(Session, "after_flush", _note_change)
+        event.listen(Session, "after_commit", _forget_if_changed)
+
+
+def _note_change(session: Session, _context) -> None:
+    if any(isinstance(row, _PUBLISHED) for rows in (session.new, session.dirty, session.deleted) for row in rows):
+        session.info[_CHANGED] = True
+
+
+def _forget_if_changed(session: Session) -> None:
+    if session.info.pop(_CHANGED, False) and has_app_context():
+        page_cache.forget_state(current_app)

@@ -15,7 +15,12 @@ What may be stored, and served to whom:
   at most, so the instant it carries is never older than a browser's own copy may be.
 
 The domain supplies `state(moment) -> (version, next_change)`: one statement saying what the pages show
-(a publication changes it, so it is part of the key) and when they next change by themselves (the entry's end)."""
+(a publication changes it, so it is part of the key) and when they next change by themselves (the entry's end).
+Each process holds that answer PAGE_CACHE_STATE_SECONDS (core.held_state): the next change is exact whatever the
+holding, a change made in this process is seen at once, one made in another process within that time.
+
+A request that carries no cookie at all is answered before Flask (core.page_cache_front): nothing of a visitor can
+shape it, and the routing, the session and the hooks are what a kept page would otherwise cost."""
 
 from __future__ import annotations
 
@@ -28,9 +33,10 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
-from flask import Flask, Response, g, request, session
+from flask import Flask, Request, Response, g, request, session
 
 from portal.core import http_cache, time
+from portal.core.held_state import HeldState
 
 log = logging.getLogger(__name__)
 
@@ -142,15 +148,46 @@ class _Pending:
 
 def use(app: Flask, store) -> None:
     """Replace the application's store (tests: a fresh dict, or Redis)."""
-    app.extensions[_EXTENSION]["store"] = store
+    app.extensions[_EXTENSION].store = store
+
+
+def forget_state(app: Flask) -> None:
+    """What the pages show changed in this process (a publication committed): read the state again at once."""
+    settings = app.extensions.get(_EXTENSION)
+    if settings is not None:
+        settings.state.forget()
+
+
+class Settings:
+    """What a kept page needs, shared by the answer before Flask (page_cache_front) and the one inside it."""
+
+    def __init__(self, app: Flask, endpoints: Iterable[str], state: State) -> None:
+        self.store = store_for(app.config["PAGE_CACHE_URL"])
+        self.endpoints = frozenset(endpoints)
+        self.state = HeldState(state, app.config["PAGE_CACHE_STATE_SECONDS"])
+        self.fresh_for = app.config["PUBLIC_CACHE_SECONDS"]
+
+    def lookup(self, req: Request, moment: dt.datetime, version: str,
+               next_change: dt.datetime | None) -> tuple[_Pending, Entry | None]:
+        """The entry kept for this address under this version, if it is still right at `moment`."""
+        pending = _Pending(_key(version, req), moment, next_change)
+        entry = self.store.get(pending.key) if self.store is not None else None
+        if entry is None or entry.expires_at <= moment.timestamp():
+            return pending, None
+        pending.hit = True
+        return pending, entry
+
+    def answer(self, req: Request, entry: Entry, moment: dt.datetime) -> Response:
+        response = Response(entry.body, status=200, headers=entry.headers)
+        max_age = http_cache.seconds_until(_instant(entry.expires_at), moment, self.fresh_for)
+        http_cache.mark_public(response, entry.etag, _instant(entry.rendered_at), max_age, not req.cookies)
+        return http_cache.answer_conditionally(req, response)
 
 
 def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
     """Cache and answer conditionally the `endpoints` for visitors who are not signed in."""
-    settings = {"store": store_for(app.config["PAGE_CACHE_URL"]), "endpoints": frozenset(endpoints),
-                "state": state}
-    app.extensions[_EXTENSION] = settings
-    fresh_for = app.config["PUBLIC_CACHE_SECONDS"]
+    settings = app.extensions[_EXTENSION] = Settings(app, endpoints, state)
+    fresh_for = settings.fresh_for
     keep_for = app.config["PAGE_CACHE_SECONDS"]
     remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
@@ -162,28 +199,19 @@ def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
 
     @app.before_request
     def _serve_from_cache():
-        if request.method not in ("GET", "HEAD") or request.endpoint not in settings["endpoints"]:
+        if request.method not in ("GET", "HEAD") or request.endpoint not in settings.endpoints:
             return None
         # A signed-in person, or one about to be by her « remember me » cookie, or a message waiting: rendered.
         if "_user_id" in session or "_flashes" in session or remember_cookie in request.cookies:
             return None
         moment = time.now()
-        version, next_change = settings["state"](moment)
-        g.page_cache = pending = _Pending(_key(version), moment, next_change)
-        store = settings["store"]
-        entry = store.get(pending.key) if store is not None else None
-        if entry is None or entry.expires_at <= moment.timestamp():
-            return None
-        pending.hit = True
-        response = Response(entry.body, status=200, headers=entry.headers)
-        max_age = http_cache.seconds_until(_instant(entry.expires_at), moment, fresh_for)
-        http_cache.mark_public(response, entry.etag, _instant(entry.rendered_at), max_age, not request.cookies)
-        return http_cache.answer_conditionally(request, response)
+        g.page_cache, entry = settings.lookup(request, moment, *settings.state(moment))
+        return None if entry is None else settings.answer(request, entry, moment)
 
     @app.after_request
     def _store(response: Response) -> Response:
         pending = g.pop("page_cache", None)
-        if pending is None and request.endpoint in settings["endpoints"]:
+        if pending is None and request.endpoint in settings.endpoints:
             response.headers["Cache-Control"] = "no-store"  # made for one person: signed in, or a message shown
         if pending is None or pending.hit or response.status_code != 200:
             return response
@@ -207,19 +235,21 @@ def register(app: Flask, endpoints: Iterable[str], state: State) -> None:
                                           if name.lower() not in _PER_RESPONSE],
                       etag=http_cache.etag_of(body), rendered_at=moment.timestamp(),
                       expires_at=min(ends).timestamp())
-        store = settings["store"]
-        if store is not None and not request.cookies:
-            store.put(pending.key, entry, entry.expires_at - moment.timestamp())
+        if settings.store is not None and not request.cookies:
+            settings.store.put(pending.key, entry, entry.expires_at - moment.timestamp())
         http_cache.mark_public(response, entry.etag, moment, max_age, not request.cookies)
         return http_cache.answer_conditionally(request, response)
 
+    from portal.core.page_cache_front import Front
 
-def _key(version: str) -> str:
+    app.wsgi_app = Front(app, settings, app.wsgi_app)
+
+
+def _key(version: str, req: Request) -> str:
     """The full address (scheme, host, path, query string sorted) and the accepted representation, under the
     version of what the pages show: a publication moves every page to new keys at once."""
-    query = sorted(request.args.items(multi=True))
-    parts = [version, request.scheme, request.host, request.path, json.dumps(query),
-             request.headers.get("Accept", "")]
+    query = sorted(req.args.items(multi=True))
+    parts = [version, req.scheme, req.host, req.path, json.dumps(query), req.headers.get("Accept", "")]
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 

@@ -25,22 +25,31 @@ def _cacheable(app: Flask) -> bool:
     return request.blueprint in app.extensions.get(_PUBLIC, ()) and "_user_id" not in session
 
 
+def add_headers(app: Flask, response: Response, cacheable: bool) -> None:
+    """The headers every answer carries; `cacheable` False makes it « no-store »."""
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if app.config.get("SESSION_COOKIE_SECURE"):
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
+    if not cacheable:
+        # Pages behind sign-in, exports and files, and the forms that carry a personal token (ASVS 8.2.1).
+        response.headers["Cache-Control"] = "no-store"
+
+
 def register(app: Flask) -> None:
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        add_headers(app, response, _cacheable(app))
+        return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the visitor's address and scheme from the proxies' headers: called last, so that this layer is the
+    outermost and every other (the page cache's answer before Flask included) sees the fixed request."""
     if app.config.get("PROXY_COUNT"):
         # Only the last PROXY_COUNT entries are the proxies' own: earlier ones are whatever the client sent.
         count = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
-
-    @app.after_request
-    def _headers(response: Response) -> Response:
-        response.headers.setdefault("Content-Security-Policy", CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config.get("SESSION_COOKIE_SECURE"):
-            response.headers.setdefault("Strict-Transport-Security", HSTS)
-        if not _cacheable(app):
-            # Pages behind sign-in, exports and files, and the forms that carry a personal token (ASVS 8.2.1).
-            response.headers["Cache-Control"] = "no-store"
-        return response

@@ -1,0 +1,43 @@
+"""The rendered-page cache's answer before Flask: a GET or HEAD that carries no cookie at all, for an address
+kept under the current version, is answered from the store by this WSGI layer, without the routing, the session,
+the request's hooks or a database connection (the state held, core.held_state). Every other request goes on to
+Flask, whose before_request answers the visitors with a cookie but not signed in (core.page_cache).
+
+Why it is safe: an entry is stored only from a request without any cookie, a 200 of a public endpoint that wrote
+no session and set no cookie (page_cache._store); so a request without a cookie gets what it would have been
+rendered, byte for byte, and the headers of each answer (validators, freshness, security headers) are made here as
+Flask's hooks make them (tests/core/test_page_cache.py compares both)."""
+
+from __future__ import annotations
+
+from flask import Flask, Request
+
+from portal.core import security, time
+
+
+class Front:
+    def __init__(self, app: Flask, settings, inner) -> None:
+        self.app = app
+        self.settings = settings
+        self.inner = inner
+
+    def __call__(self, environ, start_response):
+        if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("HTTP_COOKIE")
+                and self.settings.store is not None):
+            response = self._kept(Request(environ))
+            if response is not None:
+                return response(environ, start_response)
+        return self.inner(environ, start_response)
+
+    def _kept(self, req: Request):
+        moment = time.now()
+        state = self.settings.state.peek(moment)
+        if state is None:
+            with self.app.app_context():  # the statement needs the database; once per held period per process
+                state = self.settings.state(moment)
+        _pending, entry = self.settings.lookup(req, moment, *state)
+        if entry is None:
+            return None
+        response = self.settings.answer(req, entry, moment)
+        security.add_headers(self.app, response, cacheable=True)
+        return response

@@ -1,0 +1,151 @@
+"""The page cache's answer before Flask, and the catalogue's state held per process (issue 18): a visitor without
+cookies gets from the WSGI layer exactly what Flask's path gives; holding the state never delays a status change,
+nor a publication made in this process; one made by another process shows once the holding ends."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+import pytest
+from sqlalchemy import update
+
+from portal.catalog.models import Call
+from portal.core import page_cache
+from portal.core.held_state import HeldState
+from portal.core.page_cache_front import Front
+from portal.extensions import db
+from tests.conftest import csrf_token
+
+WINDOW = [{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}]
+PAGES = ["/appels/", "/appels/equipes-mobiles/", "/api/v1/appels", "/appels/flux.atom"]
+HOLD = 60  # seconds: far longer than any of these tests, so that only what the rule says can end the holding
+
+
+@pytest.fixture
+def store(app):
+    kept = page_cache.MemoryStore()
+    page_cache.use(app, kept)
+    yield kept
+    page_cache.use(app, None)
+
+
+@pytest.fixture
+def held(app):
+    settings = app.extensions["page_cache"]
+    original = settings.state
+    settings.state = HeldState(original._read, HOLD)
+    yield settings.state
+    settings.state = original
+
+
+@pytest.fixture
+def open_call(publish_call, clock):
+    clock("2025-04-15 10:00:00")
+    return publish_call(windows=WINDOW)
+
+
+def text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def front_of(app) -> Front:
+    assert isinstance(app.wsgi_app, Front)
+    return app.wsgi_app
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_visitor_without_cookies_is_answered_before_flask_with_what_flask_answers(app, open_call, store,
+                                                                                     monkeypatch, url):
+    rendered = app.test_client().get(url)
+    with_cookie = app.test_client()
+    csrf_token(with_cookie)  # a session cookie: Flask's own path answers her from the same entry
+    through_flask = with_cookie.get(url)
+
+    def flask_reached(environ, start_response):
+        raise AssertionError("a kept page for a request without cookies went through Flask")
+
+    monkeypatch.setattr(front_of(app), "inner", flask_reached)
+    before_flask = app.test_client().get(url)
+    assert before_flask.status_code == 200 and before_flask.data == rendered.data == through_flask.data
+    for header in ("Content-Type", "ETag", "Last-Modified", "Vary", "Content-Security-Policy", "X-Frame-Options",
+                   "X-Content-Type-Options", "Referrer-Policy", "Permissions-Policy", "Content-Length"):
+        assert before_flask.headers.get(header) == through_flask.headers.get(header), header
+    assert before_flask.headers["Cache-Control"] == rendered.headers["Cache-Control"] == "public, max-age=60"
+    assert through_flask.headers["Cache-Control"] == "private, max-age=60"  # her answer may carry a cookie
+
+
+def test_before_flask_a_copy_still_right_gets_304(app, client, open_call, store, monkeypatch):
+    etag = client.get("/appels/").headers["ETag"]
+    monkeypatch.setattr(front_of(app), "inner", None)  # never called
+    again = client.get("/appels/", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+
+
+def test_a_request_with_a_cookie_or_a_form_posted_goes_to_flask(app, open_call, store, monkeypatch):
+    app.test_client().get("/appels/")
+    reached = []
+    inner = front_of(app).inner
+
+    def counted(environ, start_response):
+        reached.append(environ["REQUEST_METHOD"])
+        return inner(environ, start_response)
+
+    monkeypatch.setattr(front_of(app), "inner", counted)
+    with_cookie = app.test_client()
+    with_cookie.set_cookie("session", "whatever", domain="localhost")
+    with_cookie.get("/appels/")
+    app.test_client().post("/appels/")
+    assert reached == ["GET", "POST"]
+
+
+def test_a_page_not_kept_yet_is_rendered_by_flask_and_kept(app, open_call, store):
+    assert app.test_client().get("/appels/equipes-mobiles/").status_code == 200
+    assert len(store._entries) == 1
+
+
+# ---- the state held per process --------------------------------------------------------------------------------
+
+def test_a_held_state_still_flips_the_status_at_the_closing_second(app, client, publish_call, clock, store, held,
+                                                                   count_queries):
+    clock("2025-04-15 10:00:00")
+    publish_call(windows=WINDOW)
+    clock("2025-05-09 23:59:59")
+    assert "Clôture imminente — dernier jour" in text(client.get("/appels/equipes-mobiles/"))
+    with count_queries() as queries:
+        assert "Clôture imminente — dernier jour" in text(client.get("/appels/equipes-mobiles/"))
+    assert queries.count == 0  # held, and kept: no statement at all
+    clock("2025-05-10 00:00:00")
+    closed = client.get("/appels/equipes-mobiles/")
+    assert "Clôturé" in text(closed) and "Clôture imminente" not in text(closed)
+    # Read again at the change, the state says nothing changes by itself any more: the page is kept again.
+    assert closed.headers["Cache-Control"] == "public, max-age=60"
+
+
+def test_a_publication_committed_in_this_process_shows_at_once_though_the_state_is_held(client, open_call, store,
+                                                                                         held, publish_call):
+    assert "Hébergement d'urgence" not in text(client.get("/appels/"))
+    publish_call("hebergement-urgence", title="Hébergement d'urgence des familles")
+    assert "Hébergement d'urgence des familles" in text(client.get("/appels/"))
+
+
+def test_a_change_made_by_another_process_shows_once_the_holding_ends(client, open_call, store, held, clock):
+    assert "Équipes mobiles" in text(client.get("/appels/equipes-mobiles/"))
+    # As `portal calls sync` in another process would: a committed row this process's session events never saw.
+    db.session.execute(update(Call).where(Call.id == open_call.id)
+                       .values(title="Équipes mobiles : appel modifié", updated_at=dt.datetime(2025, 4, 15, 9, 0,
+                                                                                                   tzinfo=dt.UTC)))
+    clock("2025-04-15 10:00:30")
+    assert "appel modifié" not in text(client.get("/appels/equipes-mobiles/"))  # held, at most HOLD seconds
+    clock("2025-04-15 10:01:00")
+    assert "Équipes mobiles : appel modifié" in text(client.get("/appels/equipes-mobiles/"))
+
+
+def test_a_clock_set_back_reads_the_state_again():
+    reads = []
+    state = HeldState(lambda moment: reads.append(moment) or ("v", None), HOLD)
+    noon = dt.datetime(2025, 4, 15, 12, tzinfo=dt.UTC)
+    state(noon)
+    state(noon + dt.timedelta(seconds=1))
+    state(noon - dt.timedelta(seconds=1))
+    assert reads == [noon, noon - dt.timedelta(seconds=1)]
