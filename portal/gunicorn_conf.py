@@ -20,8 +20,11 @@ timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 # On restart (deploy, `systemctl reload`), requests in flight (a deposit being checked and hashed) may finish.
 graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "120"))
 keepalive = 5
-# A fresh process now and then: whatever a long-lived worker may leak is given back.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+# A fresh process now and then: whatever a long-lived worker may leak is given back. Not too often: a new worker
+# costs about a second of CPU (the application, its templates compiled, its page cache empty), while a public page
+# from the cache costs a third of a millisecond; at 2,000 requests, under a visitors' rush, replacing workers was
+# most of the servers' work (docs/BENCHMARKS.md, issue 18).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
 max_requests_jitter = max_requests // 10
 
 # Logs to the standard outputs: journald (or the container) keeps them. The first field is the visitor's address

@@ -20,10 +20,11 @@ class Front:
         self.app = app
         self.settings = settings
         self.inner = inner
+        self.static = (app.static_url_path or "/static").rstrip("/") + "/"  # never kept: no look-up for them
 
     def __call__(self, environ, start_response):
         if (environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("HTTP_COOKIE")
-                and self.settings.store is not None):
+                and self.settings.store is not None and not environ.get("PATH_INFO", "").startswith(self.static)):
             response = self._kept(Request(environ))
             if response is not None:
                 return response(environ, start_response)
