@@ -24,7 +24,7 @@ keepalive = 5
 # costs about a second of CPU (the application, its templates compiled, its page cache empty), while a public page
 # from the cache costs a third of a millisecond; at 2,000 requests, under a visitors' rush, replacing workers was
 # most of the servers' work (docs/BENCHMARKS.md, issue 18).
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "20000"))
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "100000"))
 max_requests_jitter = max_requests // 10
 
 # Logs to the standard outputs: journald (or the container) keeps them. The first field is the visitor's address

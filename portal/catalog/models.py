@@ -39,11 +39,6 @@ class Call(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(String(180))
     issuer: Mapped[str] = mapped_column(String(200), index=True)
-    spec_json: Mapped[dict] = mapped_column(JSON)
-    body_md: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text)
-    # Folded (lower-case, no accents) text, so that the search ignores accents and case on every database.
-    search_text: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
@@ -55,6 +50,13 @@ class Call(db.Model):
     # portal's editor has its CallSource (authoring_models.py).
     managed_by: Mapped[Management] = mapped_column(String(8), default=Management.FILE,
                                                    server_default=Management.FILE.value)
+    # The long texts last: SQLite keeps a row's columns in this order and spills its texts onto overflow pages, so
+    # that a column after them costs reading them all (migration b5d7f9a1c3e5).
+    spec_json: Mapped[dict] = mapped_column(JSON)
+    body_md: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    # Folded (lower-case, no accents) text, so that the search ignores accents and case on every database.
+    search_text: Mapped[str] = mapped_column(Text)
 
     windows: Mapped[list[Window]] = relationship(back_populates="call", order_by="Window.closes_at",
                                                  cascade="all, delete-orphan")

@@ -97,8 +97,14 @@ def search_calls(criteria: CatalogFilter, moment: dt.datetime, page: int = 1, pe
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Call.id).subquery()))
     if total == 0 or (page - 1) * per_page >= total:
         return Page([], total, page, per_page)
-    rows = query.order_by(*_order(criteria, moment, hits)).offset((page - 1) * per_page).limit(per_page)
-    return Page(_listed(db.session.scalars(_light(rows)), moment), total, page, per_page)
+    # The page's ids first, sorted over the matching calls' small columns only (ix_calls_listing covers them on
+    # SQLite, where a call's row holds its whole text: reading each candidate's row cost 20 ms at 5,000 calls),
+    # then the page's 20 calls whole.
+    ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, hits))
+               .offset((page - 1) * per_page).limit(per_page))
+    ids = list(db.session.scalars(ordered))
+    calls = {call.id: call for call in db.session.scalars(_light(select(Call).where(Call.id.in_(ids))))}
+    return Page(_listed([calls[number] for number in ids], moment), total, page, per_page)
 
 
 def changed_since(criteria: CatalogFilter, since: dt.datetime, moment: dt.datetime) -> list[Listed]:
