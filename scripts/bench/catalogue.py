@@ -176,7 +176,7 @@ def describe(options: argparse.Namespace, gunicorn: str) -> str:
                 else f"SQLite {sqlite3.sqlite_version}")
     return (f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} "
             f"{platform.release()}, load average {load}; {database}; one gunicorn server "
-            f"({gunicorn}, max_requests {options.max_requests if options.max_requests is not None else 20000}, "
+            f"({gunicorn}, max_requests {options.max_requests if options.max_requests is not None else 100000}, "
             f"portal/gunicorn_conf.py); "
             f"wrk -c {options.connections} -t 2 -d {options.seconds:g}s; {options.requests} sequential requests "
             f"per page and size with the page cache off; wrk with the page cache "
