@@ -93,14 +93,14 @@ def search_calls(criteria: CatalogFilter, moment: dt.datetime, page: int = 1, pe
     found = _matching(criteria, moment)
     if found is None:
         return Page([], 0, page, per_page)
-    query, hits = found
+    query, score = found
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Call.id).subquery()))
     if total == 0 or (page - 1) * per_page >= total:
         return Page([], total, page, per_page)
     # The page's ids first, sorted over the matching calls' small columns only (ix_calls_listing covers them on
     # SQLite, where a call's row holds its whole text: reading each candidate's row cost 20 ms at 5,000 calls),
     # then the page's 20 calls whole.
-    ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, hits))
+    ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, score))
                .offset((page - 1) * per_page).limit(per_page))
     ids = list(db.session.scalars(ordered))
     calls = {call.id: call for call in db.session.scalars(_light(select(Call).where(Call.id.in_(ids))))}
@@ -211,15 +211,15 @@ def deadline(moment: dt.datetime) -> ColumnElement[dt.datetime]:
 
 
 def _matching(criteria: CatalogFilter, moment: dt.datetime) -> tuple[Select, object] | None:
-    """The calls matching the filter, unordered, with the search's hits (None without a search); None when the
+    """The calls matching the filter, unordered, with the search's score (None without a search); None when the
     search has no word to look for (nothing matches)."""
     query = select(Call)
-    hits = None
+    score = None
     if criteria.q:
-        hits = search.hits(db.session, criteria.q)
-        if hits is None:
+        searched = search.restrict(db.session, query, criteria.q)
+        if searched is None:
             return None
-        query = query.join(hits, hits.c.call_id == Call.id)
+        query, score = searched
     if criteria.issuer:
         query = query.where(Call.issuer == criteria.issuer)
     if criteria.kind:
@@ -240,19 +240,19 @@ def _matching(criteria: CatalogFilter, moment: dt.datetime) -> tuple[Select, obj
     if criteria.before:
         # The deadline on the Paris calendar day `before` or earlier (closed calls have none).
         query = query.where(deadline(moment) < start_of_day_paris(criteria.before + dt.timedelta(days=1)))
-    return query, hits
+    return query, score
 
 
-def _order(criteria: CatalogFilter, moment: dt.datetime, hits) -> list:
+def _order(criteria: CatalogFilter, moment: dt.datetime, score) -> list:
     if criteria.sort == "publication":
         return [Call.published_at.desc(), Call.title, Call.id]
-    if criteria.status == "cloture" and (criteria.sort != "pertinence" or hits is None):
+    if criteria.status == "cloture" and (criteria.sort != "pertinence" or score is None):
         # Archives only: the most recently closed first, read from the index on ends_at.
         return [Call.ends_at.desc(), Call.title, Call.id]
     group = _group(moment)
     by_closing = [deadline(moment).asc(), case((is_closed(moment), Call.ends_at)).desc(), Call.title, Call.id]
-    if criteria.sort == "pertinence" and hits is not None:
-        return [group, hits.c.score.desc(), *by_closing]
+    if criteria.sort == "pertinence" and score is not None:
+        return [group, score.desc(), *by_closing]
     # Open and upcoming: the soonest deadline first; archives: the most recently closed first.
     return [group, *by_closing]
 

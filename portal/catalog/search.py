@@ -20,7 +20,19 @@ import re
 import threading
 
 import snowballstemmer
-from sqlalchemy import Connection, Subquery, bindparam, column, event, func, literal_column, select, table, text
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    column,
+    event,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from portal.catalog.models import Call
@@ -157,26 +169,30 @@ def rebuild(session: Session | Connection, batch: int = 500) -> int:
 
 # ---- matching --------------------------------------------------------------------------------------------------
 
-def hits(session: Session, query: str) -> Subquery | None:
-    """The calls matching every word of `query`, as a subquery of (call_id, score), a higher score being a better
-    match; None when the query has no word to look for (only punctuation or stop words): nothing matches."""
+def restrict(session: Session, select_calls: Select, query: str) -> tuple[Select, ColumnElement[float]] | None:
+    """`select_calls` (a SELECT over calls) kept to the calls matching every word of `query`, and the score of
+    each (higher is better) to sort by; None when the query has no word to look for (only punctuation or stop
+    words): nothing matches."""
     found = query_words(query)
     if not found:
         return None
     if _dialect(session) == "sqlite":
-        # Each stem quoted: a string FTS5 reads as a phrase of one word, never as an operator.
+        # Each stem quoted: a string FTS5 reads as a phrase of one word, never as an operator. The matches come
+        # from the FTS5 table, joined to calls by rowid.
         expression = " ".join(f'"{stem(word)}"' for word in found)
         fts = table(FTS_TABLE, column("rowid"))
         bm25 = func.bm25(literal_column(FTS_TABLE), *WEIGHTS)
-        return (select(fts.c.rowid.label("call_id"), (-bm25).label("score"))
+        hits = (select(fts.c.rowid.label("call_id"), (-bm25).label("score"))
                 .where(literal_column(FTS_TABLE).op("MATCH")(bindparam("fts_query", expression)))
                 .subquery("hits"))
-    calls = table("calls", column("id"), column("search_vector"))
+        return select_calls.join(hits, hits.c.call_id == Call.id), hits.c.score
+    # On the row itself, not a join of calls with itself: the other conditions (not closed, a filter) keep few
+    # rows, and only theirs are matched and ranked; a join read every call's tsvector (22 ms at 5,000 calls)
+    # whenever a common word made the GIN index look no better than reading them all.
+    vector = literal_column("calls.search_vector")
     tsquery = func.plainto_tsquery(literal_column("'french'::regconfig"),
                                    func.portal_unaccent(bindparam("ts_query", " ".join(found))))
-    return (select(calls.c.id.label("call_id"), func.ts_rank(calls.c.search_vector, tsquery).label("score"))
-            .where(calls.c.search_vector.op("@@")(tsquery))
-            .subquery("hits"))
+    return select_calls.where(vector.op("@@")(tsquery)), func.ts_rank(vector, tsquery)
 
 
 def include_in_comparison(name: str | None, type_: str, parent_names: dict) -> bool:
