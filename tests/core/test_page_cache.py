@@ -12,22 +12,14 @@ import redis
 
 from portal.core import page_cache
 from portal.extensions import db
+from tests.core.conftest import WINDOW
 
-WINDOW = [{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}]
 PUBLIC = ["/appels/", "/appels/?statut=cloture", "/appels/?q=expulsions", "/appels/?territoire=Pas-de-Calais",
           "/appels/equipes-mobiles/", "/api/v1/appels", "/api/v1/appels/equipes-mobiles", "/appels/flux.atom"]
 # The calendars and the open-data exports are streamed from the database and never kept (they grow with the
 # archives): tests/catalog/test_conditional_requests.py checks they still answer 304.
 # A page from the cache costs one statement: the catalogue's version and next change (catalog.public_pages.state).
 FROM_THE_CACHE = 1
-
-
-@pytest.fixture
-def store(app):
-    kept = page_cache.MemoryStore()
-    page_cache.use(app, kept)
-    yield kept
-    page_cache.use(app, None)
 
 
 @pytest.fixture
@@ -39,12 +31,6 @@ def redis_store(app):
     yield kept
     page_cache.use(app, None)
     redis.Redis.from_url(url).flushdb()
-
-
-@pytest.fixture
-def open_call(publish_call, clock):
-    clock("2025-04-15 10:00:00")
-    return publish_call(windows=WINDOW)
 
 
 def text(response) -> str:

@@ -11,23 +11,14 @@ import pytest
 from sqlalchemy import update
 
 from portal.catalog.models import Call
-from portal.core import page_cache
 from portal.core.held_state import HeldState
 from portal.core.page_cache_front import Front
 from portal.extensions import db
 from tests.conftest import csrf_token
+from tests.core.conftest import WINDOW
 
-WINDOW = [{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}]
 PAGES = ["/appels/", "/appels/equipes-mobiles/", "/api/v1/appels", "/appels/flux.atom"]
 HOLD = 60  # seconds: far longer than any of these tests, so that only what the rule says can end the holding
-
-
-@pytest.fixture
-def store(app):
-    kept = page_cache.MemoryStore()
-    page_cache.use(app, kept)
-    yield kept
-    page_cache.use(app, None)
 
 
 @pytest.fixture
@@ -37,12 +28,6 @@ def held(app):
     settings.state = HeldState(original._read, HOLD)
     yield settings.state
     settings.state = original
-
-
-@pytest.fixture
-def open_call(publish_call, clock):
-    clock("2025-04-15 10:00:00")
-    return publish_call(windows=WINDOW)
 
 
 def text(response) -> str:
