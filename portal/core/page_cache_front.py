@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import Flask, Request
 
-from portal.core import security, time
+from portal.core import outages, security, time
 
 
 class Front:
@@ -34,8 +34,11 @@ class Front:
         moment = time.now()
         state = self.settings.state.peek(moment)
         if state is None:
-            with self.app.app_context():  # the statement needs the database; once per held period per process
-                state = self.settings.state(moment)
+            try:
+                with self.app.app_context():  # the statement needs the database; once per held period per process
+                    state = self.settings.state(moment)
+            except outages.DATABASE_UNAVAILABLE:
+                return None  # Flask's own path meets the same fault and answers its French 503 page (core.outages)
         _pending, entry = self.settings.lookup(req, moment, *state)
         if entry is None:
             return None

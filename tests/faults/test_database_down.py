@@ -18,7 +18,7 @@ from portal.accounts import auth, organisations
 from portal.catalog import services
 from portal.catalog.queries import get_call
 from portal.catalog.schema import CallSpec
-from portal.core import time
+from portal.core import page_cache, time
 from portal.extensions import db
 from tests.applications.conftest import ANSWERS, CLOSES, DECLARATIONS, DOCUMENTS, QUESTIONS
 from tests.conftest import PASSWORD, call_data, csrf_token, post_form
@@ -203,3 +203,23 @@ def test_while_the_database_is_away_every_page_says_so_then_the_portal_recovers_
     assert "Aller vers les ménages." in form and "Perdu ?" not in form  # the saved draft, whole; nothing half-saved
     assert post_form(claire, f"{draft}formulaire", {**ANSWERS, "q.objectifs": "Enregistré après."}).status_code == 302
     assert "Enregistré après." in claire.get(f"{draft}formulaire").get_data(as_text=True)
+
+
+def test_with_the_page_cache_on_a_visitor_without_cookies_reads_the_same_french_page(outage, clock):
+    """A kept page is answered before Flask (core/page_cache_front.py), which needs the catalogue's version from the
+    database: when it is out of reach, the request goes on to Flask, whose outage page answers."""
+    clock("2025-04-15 10:00:00")
+    slug, _window_id, _organisation_id = seed(outage.portal)
+    page_cache.use(outage.portal, page_cache.MemoryStore())
+    visitor = outage.portal.test_client()
+    pages = ["/appels/", f"/appels/{slug}/", "/api/v1/appels"]
+    assert all(visitor.get(path).status_code == 200 for path in pages)  # rendered, and kept
+
+    outage.begin()
+    for path in pages:
+        response = visitor.get(path)
+        assert response.status_code == 503, path
+        assert UNAVAILABLE in response.get_data(as_text=True).replace("&#39;", "'")
+
+    outage.end()
+    assert all(visitor.get(path).status_code == 200 for path in pages)
