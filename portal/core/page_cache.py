@@ -1,7 +1,8 @@
 """A rendered-page cache for visitors who are not signed in: the public pages a domain names are kept, whole,
 under their full address and the version of what they show, until the next instant their content changes by
 itself (a window closing at 23:59:59 Paris is shown closed at 00:00:00). Redis keeps them for every worker and
-server when PAGE_CACHE_URL says redis://; a dict in each process otherwise (memory://); « none » keeps nothing.
+server when PAGE_CACHE_URL says redis:// (each process holding those it read, core.page_store); a dict in each
+process otherwise (memory://); « none » keeps nothing.
 
 What may be stored, and served to whom:
 - served only to a GET or HEAD (HEAD from the GET's entry) of a named endpoint by a visitor who is not signed in
@@ -27,115 +28,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import logging
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from flask import Flask, Request, Response, g, request, session
 
 from portal.core import http_cache, time
 from portal.core.held_state import HeldState
-
-log = logging.getLogger(__name__)
+from portal.core.page_store import Entry, store_for
 
 State = Callable[[dt.datetime], tuple[str, dt.datetime | None]]
 _EXTENSION = "page_cache"
 # Headers of one response, not of the page: recomputed or left out for each answer.
 _PER_RESPONSE = {"content-length", "set-cookie", "vary", "etag", "last-modified", "cache-control", "date"}
-
-
-@dataclass
-class Entry:
-    body: bytes
-    headers: list[tuple[str, str]]
-    etag: str
-    rendered_at: float  # POSIX seconds on core.time's clock
-    expires_at: float
-
-    def encode(self) -> bytes:
-        meta = {key: value for key, value in asdict(self).items() if key != "body"}
-        return json.dumps(meta).encode() + b"\n" + self.body
-
-    @classmethod
-    def decode(cls, raw: bytes) -> Entry:
-        meta, _, body = raw.partition(b"\n")
-        fields = json.loads(meta)
-        return cls(body=body, headers=[tuple(pair) for pair in fields.pop("headers")], **fields)
-
-
-class MemoryStore:
-    """One process's entries, the oldest dropped first beyond `max_bytes`."""
-
-    def __init__(self, max_bytes: int = 64 * 1024 * 1024) -> None:
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
-        self._bytes = 0
-        self._max_bytes = max_bytes
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> Entry | None:
-        with self._lock:
-            return self._entries.get(key)
-
-    def put(self, key: str, entry: Entry, ttl: float) -> None:
-        with self._lock:
-            self._drop(key)
-            self._entries[key] = entry
-            self._bytes += len(entry.body)
-            while self._bytes > self._max_bytes and self._entries:
-                self._drop(next(iter(self._entries)))
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
-    def _drop(self, key: str) -> None:
-        old = self._entries.pop(key, None)
-        if old is not None:
-            self._bytes -= len(old.body)
-
-
-class RedisStore:
-    """Entries shared by every worker and server; Redis forgets each at its end (and under memory pressure).
-    Redis out of reach is a cache miss and a log line, never an error page."""
-
-    PREFIX = "portal:page:"
-
-    def __init__(self, url: str) -> None:
-        import redis
-
-        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
-
-    def get(self, key: str) -> Entry | None:
-        try:
-            raw = self._redis.get(self.PREFIX + key)
-        except Exception:  # noqa: BLE001 - any failure of the cache only costs a rendering
-            log.warning("page cache: Redis unreachable, page rendered", exc_info=True)
-            return None
-        return Entry.decode(raw) if raw else None
-
-    def put(self, key: str, entry: Entry, ttl: float) -> None:
-        try:
-            self._redis.set(self.PREFIX + key, entry.encode(), px=max(1, int(ttl * 1000)))
-        except Exception:  # noqa: BLE001
-            log.warning("page cache: Redis unreachable, page not kept", exc_info=True)
-
-    def clear(self) -> None:
-        for key in self._redis.scan_iter(self.PREFIX + "*"):
-            self._redis.delete(key)
-
-
-def store_for(url: str):
-    """The store PAGE_CACHE_URL names: memory://, redis://host:6379/1, or none."""
-    if url in ("", "none"):
-        return None
-    if url == "memory://":
-        return MemoryStore()
-    if url.startswith(("redis://", "rediss://", "unix://")):
-        return RedisStore(url)
-    raise ValueError(f"PORTAL_PAGE_CACHE_URL : « {url} » n'est ni memory://, ni redis://…, ni none")
 
 
 @dataclass

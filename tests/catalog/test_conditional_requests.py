@@ -162,9 +162,9 @@ def test_two_windows_the_first_closing_is_a_change(publish_call, clock):
 def test_an_export_stays_streamed_and_is_still_answered_304(app, client, open_call, url):
     """The exports are written row by row from the database (they grow with the archives): the public headers and
     the 304 must not read them whole into memory, nor keep them in the page cache."""
-    from portal.core import page_cache
+    from portal.core import page_cache, page_store
 
-    store = page_cache.MemoryStore()
+    store = page_store.MemoryStore()
     page_cache.use(app, store)
     try:
         first = client.get(url)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from portal.core import page_cache
+from portal.core import page_cache, page_store
 
 WINDOW = [{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}]
 
@@ -12,7 +12,7 @@ WINDOW = [{"key": "unique", "opens_on": "2025-04-01", "closes_on": "2025-05-09"}
 @pytest.fixture
 def store(app):
     """A fresh page cache in this process for the test, none after it."""
-    kept = page_cache.MemoryStore()
+    kept = page_store.MemoryStore()
     page_cache.use(app, kept)
     yield kept
     page_cache.use(app, None)

@@ -10,7 +10,7 @@ import html
 import pytest
 import redis
 
-from portal.core import page_cache
+from portal.core import page_cache, page_store
 from portal.extensions import db
 from tests.core.conftest import WINDOW
 
@@ -26,7 +26,7 @@ FROM_THE_CACHE = 1
 def redis_store(app):
     url = "redis://127.0.0.1:6379/2"
     redis.Redis.from_url(url).flushdb()
-    kept = page_cache.RedisStore(url)
+    kept = page_store.RedisStore(url)
     page_cache.use(app, kept)
     yield kept
     page_cache.use(app, None)
@@ -201,7 +201,7 @@ def test_redis_keeps_the_page_for_every_worker(app, client, open_call, redis_sto
 
 
 def test_redis_out_of_reach_only_costs_a_rendering(app, client, open_call):
-    page_cache.use(app, page_cache.RedisStore("redis://127.0.0.1:1/0"))
+    page_cache.use(app, page_store.RedisStore("redis://127.0.0.1:1/0"))
     try:
         assert client.get("/appels/").status_code == 200
         assert client.get("/appels/").status_code == 200
@@ -210,9 +210,9 @@ def test_redis_out_of_reach_only_costs_a_rendering(app, client, open_call):
 
 
 def test_an_entry_round_trips_through_its_encoding():
-    entry = page_cache.Entry(body=b"<p>\n</p>", headers=[("Content-Type", "text/html")], etag="abc",
+    entry = page_store.Entry(body=b"<p>\n</p>", headers=[("Content-Type", "text/html")], etag="abc",
                              rendered_at=dt.datetime(2025, 4, 15, tzinfo=dt.UTC).timestamp(), expires_at=1.0)
-    assert page_cache.Entry.decode(entry.encode()) == entry
+    assert page_store.Entry.decode(entry.encode()) == entry
 
 
 def test_a_visitor_with_a_message_waiting_reads_it_on_a_page_made_for_her(client, open_call, store):

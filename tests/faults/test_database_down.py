@@ -18,7 +18,7 @@ from portal.accounts import auth, organisations
 from portal.catalog import services
 from portal.catalog.queries import get_call
 from portal.catalog.schema import CallSpec
-from portal.core import page_cache, time
+from portal.core import page_cache, page_store, time
 from portal.extensions import db
 from tests.applications.conftest import ANSWERS, CLOSES, DECLARATIONS, DOCUMENTS, QUESTIONS
 from tests.conftest import PASSWORD, call_data, csrf_token, post_form
@@ -210,7 +210,7 @@ def test_with_the_page_cache_on_a_visitor_without_cookies_reads_the_same_french_
     database: when it is out of reach, the request goes on to Flask, whose outage page answers."""
     clock("2025-04-15 10:00:00")
     slug, _window_id, _organisation_id = seed(outage.portal)
-    page_cache.use(outage.portal, page_cache.MemoryStore())
+    page_cache.use(outage.portal, page_store.MemoryStore())
     visitor = outage.portal.test_client()
     pages = ["/appels/", f"/appels/{slug}/", "/api/v1/appels"]
     assert all(visitor.get(path).status_code == 200 for path in pages)  # rendered, and kept
