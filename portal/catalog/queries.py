@@ -89,7 +89,7 @@ def get_call(slug: str) -> Call | None:
 
 def search_calls(criteria: CatalogFilter, moment: dt.datetime, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the calls matching the filter (open ones first, by default), and their total: a COUNT, the
-    page's rows, their windows."""
+    page's ids, its rows, their windows."""
     found = _matching(criteria, moment)
     if found is None:
         return Page([], 0, page, per_page)
@@ -97,9 +97,9 @@ def search_calls(criteria: CatalogFilter, moment: dt.datetime, page: int = 1, pe
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Call.id).subquery()))
     if total == 0 or (page - 1) * per_page >= total:
         return Page([], total, page, per_page)
-    # The page's ids first, sorted over the matching calls' small columns only (ix_calls_listing covers them on
-    # SQLite, where a call's row holds its whole text: reading each candidate's row cost 20 ms at 5,000 calls),
-    # then the page's 20 calls whole.
+    # The page's ids first, sorted over the matching calls' small columns only, then the page's 20 calls whole: a
+    # sort that carried every candidate's whole row (its texts on SQLite, 15 KB on average) cost 20 ms at 5,000
+    # calls for one statement fewer.
     ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, score))
                .offset((page - 1) * per_page).limit(per_page))
     ids = list(db.session.scalars(ordered))
