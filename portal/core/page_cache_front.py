@@ -6,7 +6,7 @@ Flask, whose before_request answers the visitors with a cookie but not signed in
 Why it is safe: an entry is stored only from a request without any cookie, a 200 of a public endpoint that wrote
 no session and set no cookie (page_cache._store); so a request without a cookie gets what it would have been
 rendered, byte for byte, and the headers of each answer (validators, freshness, security headers) are made here as
-Flask's hooks make them (tests/core/test_page_cache.py compares both)."""
+Flask's hooks make them (tests/core/test_page_cache_front.py compares both)."""
 
 from __future__ import annotations
 
