@@ -3,6 +3,7 @@ overridable from the environment: `gunicorn -c python:portal.gunicorn_conf`."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 wsgi_app = "portal:create_app()"
@@ -69,12 +70,18 @@ def post_fork(server, worker) -> None:
 def post_worker_init(worker) -> None:
     """Compile every template before the worker's first request: Jinja compiles a template at its first use, about
     0.4 s for a worker's pages, paid otherwise by the first visitors after each start (and after each `max_requests`
-    restart), at the busiest hour as much as at any other (issue 18: a deposit's server CPU)."""
+    restart), at the busiest hour as much as at any other (issue 18: a deposit's server CPU).
+
+    Then leave what the worker has loaded (the application, its templates, SQLAlchemy's and Babel's tables: some
+    220,000 objects) out of the garbage collector's full passes: each pass walked them all, 65-75 ms during which
+    the worker's threads all wait, the first ones falling within its first seconds of traffic (issue 18: the p99 of
+    the public pages). They live as long as the worker; what requests make is still collected."""
     environment = getattr(worker.wsgi, "jinja_env", None)
-    if environment is None:
-        return
-    for name in environment.list_templates(extensions=("html", "txt")):
-        try:
-            environment.get_template(name)
-        except Exception:  # noqa: BLE001 - a template that cannot compile alone still fails where it is used, as before
-            worker.log.warning("template %s not compiled ahead", name)
+    if environment is not None:
+        for name in environment.list_templates(extensions=("html", "txt")):
+            try:
+                environment.get_template(name)
+            except Exception:  # noqa: BLE001 - a template that cannot compile alone still fails where used, as before
+                worker.log.warning("template %s not compiled ahead", name)
+    gc.collect()  # what start-up left unreachable goes now, not frozen with the rest
+    gc.freeze()
