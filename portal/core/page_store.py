@@ -54,11 +54,6 @@ class MemoryStore:
             while self._bytes > self._max_bytes and self._entries:
                 self._drop(next(iter(self._entries)))
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-
     def _drop(self, key: str) -> None:
         old = self._entries.pop(key, None)
         if old is not None:
@@ -90,10 +85,6 @@ class RedisStore:
         except Exception:  # noqa: BLE001
             log.warning("page cache: Redis unreachable, page not kept", exc_info=True)
 
-    def clear(self) -> None:
-        for key in self._redis.scan_iter(self.PREFIX + "*"):
-            self._redis.delete(key)
-
 
 class LayeredStore:
     """Redis shared by every worker and server, with each process's own copy in front: a page is read from Redis
@@ -118,9 +109,6 @@ class LayeredStore:
         self.near.put(key, entry, ttl)
         self.far.put(key, entry, ttl)
 
-    def clear(self) -> None:
-        self.near.clear()
-        self.far.clear()
 
 
 def store_for(url: str):
