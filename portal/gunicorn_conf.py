@@ -47,12 +47,14 @@ _M_TRIM_THRESHOLD, _M_MMAP_MAX, _M_ARENA_MAX = -1, -4, -8
 
 
 def post_fork(server, worker) -> None:
-    """Keep the memory of a password hash for the next one. argon2id with the library's parameters fills 64 MiB:
-    glibc maps those pages for each sign-in and unmaps them after, so every sign-in paid 16,384 page faults, 20 to
-    30 ms of the kernel's CPU on top of argon2's 130 ms (issue 18: a deposit's CPU). One arena, no mmap and a high
-    trim threshold let the next hash reuse the pages: the worker keeps 64 MiB more (more while several threads hash
-    at once), in exchange. Set before the worker starts its threads (each would have its own arena otherwise).
-    GUNICORN_KEEP_HASH_MEMORY=0 gives the memory back after each hash, as glibc does by default."""
+    """Keep large allocations for the next one. glibc maps each allocation above 128 KiB to fresh pages and unmaps
+    them when freed: argon2-cffi's 64 MiB when a password is hashed (16,384 page faults, 20 to 30 ms of the kernel's
+    CPU on top of the hash), the 1 MiB pieces an upload is read in. One arena, no mmap and a high trim threshold let
+    the next one reuse the pages (issue 18: a deposit's CPU, 10-30 ms less over its five uploads measured with
+    scripts/bench/deposit_server.py); the worker keeps 64 MiB more once it has hashed a password (more while several
+    threads hash at once), in exchange. (A sign-in's verification is libsodium's, which maps its own memory:
+    accounts/passwords.py.) Set before the worker starts its threads (each would have its own arena otherwise).
+    GUNICORN_KEEP_HASH_MEMORY=0 gives the memory back after each allocation, as glibc does by default."""
     if os.environ.get("GUNICORN_KEEP_HASH_MEMORY", "1") == "0":
         return
     import ctypes

@@ -1,4 +1,11 @@
-"""Password hashing (argon2id) and the rules a new password must meet."""
+"""Password hashing (argon2id) and the rules a new password must meet.
+
+Hashes are made by argon2-cffi with its recommended parameters (RFC 9106's second choice: t = 3, 64 MiB, 4 lanes)
+and verified, when libsodium supports their parameters, by libsodium (PyNaCl): the same argon2id, the same hash
+strings, computed with the widest vector instructions the processor has (AVX2, AVX-512), chosen at run time,
+where argon2-cffi's wheels carry a build for SSE2 only. A sign-in's verification then costs half the CPU (80 ms
+instead of 165 ms on the benchmarks' machine, docs/BENCHMARKS.md, issue 18) for the same work an attacker's
+guess costs: the parameters, not the implementation, make a guess expensive."""
 
 from __future__ import annotations
 
@@ -7,7 +14,9 @@ import re
 from functools import cache
 from pathlib import Path
 
-from argon2 import PasswordHasher
+import nacl.exceptions
+import nacl.pwhash.argon2id as sodium_argon2id
+from argon2 import PasswordHasher, Type, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MIN_LENGTH = 12
@@ -19,10 +28,22 @@ def hash_password(password: str) -> str:
 
 
 def verify(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
+    if not password_hash.isascii():  # no argon2 hash is; argon2-cffi would raise UnicodeEncodeError
         return False
+    try:
+        if _sodium_verifies(password_hash):
+            return sodium_argon2id.verify(password_hash.encode("ascii"), password.encode("utf-8"))
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError, nacl.exceptions.CryptoError):
+        return False
+
+
+def _sodium_verifies(password_hash: str) -> bool:
+    """Whether libsodium can check this hash: argon2id version 1.3 with a salt of 8 bytes or more and an output of
+    16 or more (its own minimums; argon2-cffi checks the others, such as the shortest test parameters)."""
+    parameters = extract_parameters(password_hash)  # InvalidHashError for a string that is no argon2 hash
+    return (parameters.type is Type.ID and parameters.version == 19 and parameters.salt_len >= 8
+            and parameters.hash_len >= 16)
 
 
 def needs_rehash(password_hash: str) -> bool:
