@@ -74,7 +74,7 @@ def post_worker_init(worker) -> None:
     0.4 s for a worker's pages, paid otherwise by the first visitors after each start (and after each `max_requests`
     restart), at the busiest hour as much as at any other (issue 18: a deposit's server CPU).
 
-    Then leave what the worker has loaded (the application, its templates, SQLAlchemy's and Babel's tables: some
+    Then set up SQLAlchemy's mappers and leave what the worker has loaded (the application, its templates, SQLAlchemy's and Babel's tables: some
     220,000 objects) out of the garbage collector's full passes: each pass walked them all, 65-75 ms during which
     the worker's threads all wait, the first ones falling within its first seconds of traffic (issue 18: the p99 of
     the public pages). They live as long as the worker; what requests make is still collected."""
@@ -85,5 +85,10 @@ def post_worker_init(worker) -> None:
                 environment.get_template(name)
             except Exception:  # noqa: BLE001 - a template that cannot compile alone still fails where used, as before
                 worker.log.warning("template %s not compiled ahead", name)
+    # SQLAlchemy sets up its mappers (relationships, loaders) at the first query, about 0.1 s of the first request
+    # a worker serves (seen profiling a deposit): done here, and frozen with the rest.
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
     gc.collect()  # what start-up left unreachable goes now, not frozen with the rest
     gc.freeze()

@@ -18,10 +18,12 @@ CHILD = textwrap.dedent("""
     import gc
     from types import SimpleNamespace
     from portal import create_app, gunicorn_conf
+    from portal.catalog.models import Call
     app = create_app()
     before = len(gc.get_objects())
+    configured_before = Call.__mapper__.configured
     gunicorn_conf.post_worker_init(SimpleNamespace(wsgi=app, log=SimpleNamespace(warning=print)))
-    print(before, len(gc.get_objects()), gc.get_freeze_count())
+    print(configured_before, Call.__mapper__.configured, before, len(gc.get_objects()), gc.get_freeze_count())
 """)
 
 
@@ -43,6 +45,8 @@ def test_a_new_worker_leaves_what_it_loaded_out_of_the_garbage_collectors_full_p
     env = {**os.environ, "PORTAL_DATABASE_URL": f"sqlite:///{tmp_path / 'portal.db'}", "PORTAL_SECRET_KEY": "x" * 32,
            "PORTAL_INSTANCE_DIR": str(tmp_path / "instance")}
     done = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, check=True, env=env)
-    before, after, frozen = (int(value) for value in done.stdout.split()[-3:])
+    *_, configured_before, configured, before, after, frozen = done.stdout.split()
+    before, after, frozen = int(before), int(after), int(frozen)
+    assert (configured_before, configured) == ("False", "True")  # not left to the worker's first request
     assert frozen > 100_000 and frozen >= before  # the application, its templates and libraries: left alone
     assert after < before // 20  # what a full pass still walks: what the worker makes from now on
