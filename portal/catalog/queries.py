@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from flask import g, has_request_context
 from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal, null, or_, select, union_all
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import aliased, defer, selectinload
 
 from portal.catalog import search
 from portal.catalog.models import Call, CallRevision, CallTag, Window
@@ -100,9 +100,13 @@ def search_calls(criteria: CatalogFilter, moment: dt.datetime, page: int = 1, pe
     # The page's ids first, sorted over the matching calls' small columns only, then the page's 20 calls whole: a
     # sort that carried every candidate's whole row (its texts on SQLite, 15 KB on average) cost 20 ms at 5,000
     # calls for one statement fewer.
-    ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, score))
-               .offset((page - 1) * per_page).limit(per_page))
-    ids = list(db.session.scalars(ordered))
+    ids = _open_calls_first(query, criteria, moment, score, (page - 1) * per_page + per_page, total)
+    if ids is not None:
+        ids = ids[(page - 1) * per_page:]
+    else:
+        ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, score))
+                   .offset((page - 1) * per_page).limit(per_page))
+        ids = list(db.session.scalars(ordered))
     calls = {call.id: call for call in db.session.scalars(_light(select(Call).where(Call.id.in_(ids))))}
     return Page(_listed([calls[number] for number in ids], moment), total, page, per_page)
 
@@ -255,6 +259,41 @@ def _order(criteria: CatalogFilter, moment: dt.datetime, score) -> list:
         return [group, score.desc(), *by_closing]
     # Open and upcoming: the soonest deadline first; archives: the most recently closed first.
     return [group, *by_closing]
+
+
+# How far into a list the open calls are walked by their windows (_open_calls_first): the first pages, the ones read.
+_WALKED = 200
+
+
+def _open_calls_first(query: Select, criteria: CatalogFilter, moment: dt.datetime, score, wanted: int,
+                      total: int) -> list[int] | None:
+    """The first `wanted` ids of a list sorted by closing, when its open calls fill them, read from the index on
+    the windows' closing instead of sorting every call not yet closed (their group and deadline are values of the
+    instant, computed per call: 4 ms at 5,000 calls, a fifth of them live, against 0.05 ms for this walk; issue 18).
+
+    Open calls come first (_order), soonest deadline first, the deadline being the closing of the call's open
+    window that closes first: walking the open windows by closing (then the call's title and id, as _order
+    breaks ties), each call is met first at its own deadline, in _order's order. A call with several windows
+    open at once is met again later, so more windows are read when the first ones gave fewer calls than wanted.
+    None (the general sort) when the open calls do not fill the pages wanted, for the other sorts, and when the
+    matching calls (`total`) all fit in the pages wanted: sorting so few costs nothing, and the walk is spared."""
+    by_relevance = criteria.sort == "pertinence" and score is not None
+    if (by_relevance or criteria.sort == "publication" or criteria.status in ("cloture", "a-venir")
+            or total <= wanted or wanted > _WALKED):
+        return None
+    window = aliased(Window)  # not the windows the filter's own subqueries correlate with
+    walk = (query.join(window, window.call_id == Call.id)
+            .where(or_(window.opens_at.is_(None), window.opens_at <= moment), window.closes_at > moment - _SECOND)
+            .with_only_columns(Call.id).order_by(window.closes_at, Call.title, Call.id))
+    limit = wanted
+    while True:
+        met = list(db.session.scalars(walk.limit(limit)))
+        calls = list(dict.fromkeys(met))  # each call at its first window met, in order
+        if len(calls) >= wanted:
+            return calls[:wanted]
+        if len(met) < limit:  # every open window read: the open calls do not fill the pages
+            return None
+        limit *= 2
 
 
 def _light(query: Select) -> Select:
