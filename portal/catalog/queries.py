@@ -90,20 +90,21 @@ def get_call(slug: str) -> Call | None:
 def search_calls(criteria: CatalogFilter, moment: dt.datetime, page: int = 1, per_page: int = PER_PAGE) -> Page:
     """One page of the calls matching the filter (open ones first, by default), and their total: a COUNT, the
     page's ids, its rows, their windows."""
-    found = _matching(criteria, moment)
+    found = _matching(criteria, moment)  # a search as a condition: no score computed to count or walk
     if found is None:
         return Page([], 0, page, per_page)
-    query, score = found
+    query = found[0]
     total = db.session.scalar(select(func.count()).select_from(query.with_only_columns(Call.id).subquery()))
     if total == 0 or (page - 1) * per_page >= total:
         return Page([], total, page, per_page)
     # The page's ids first, sorted over the matching calls' small columns only, then the page's 20 calls whole: a
     # sort that carried every candidate's whole row (its texts on SQLite, 15 KB on average) cost 20 ms at 5,000
     # calls for one statement fewer.
-    ids = _open_calls_first(query, criteria, moment, score, (page - 1) * per_page + per_page, total)
+    ids = _open_calls_first(query, criteria, moment, (page - 1) * per_page + per_page, total)
     if ids is not None:
         ids = ids[(page - 1) * per_page:]
     else:
+        query, score = _matching(criteria, moment, ranked=True) if _by_relevance(criteria) else (query, None)
         ordered = (query.with_only_columns(Call.id).order_by(*_order(criteria, moment, score))
                    .offset((page - 1) * per_page).limit(per_page))
         ids = list(db.session.scalars(ordered))
@@ -214,13 +215,17 @@ def deadline(moment: dt.datetime) -> ColumnElement[dt.datetime]:
     return case((is_closed(moment), null()), else_=func.coalesce(open_closing, next_closing))
 
 
-def _matching(criteria: CatalogFilter, moment: dt.datetime) -> tuple[Select, object] | None:
-    """The calls matching the filter, unordered, with the search's score (None without a search); None when the
-    search has no word to look for (nothing matches)."""
+def _by_relevance(criteria: CatalogFilter) -> bool:
+    return criteria.sort == "pertinence" and bool(criteria.q)
+
+
+def _matching(criteria: CatalogFilter, moment: dt.datetime, ranked: bool = False) -> tuple[Select, object] | None:
+    """The calls matching the filter, unordered, with the search's score when `ranked` (None otherwise, and
+    without a search); None when the search has no word to look for (nothing matches)."""
     query = select(Call)
     score = None
     if criteria.q:
-        searched = search.restrict(db.session, query, criteria.q)
+        searched = search.restrict(db.session, query, criteria.q, ranked)
         if searched is None:
             return None
         query, score = searched
@@ -265,7 +270,7 @@ def _order(criteria: CatalogFilter, moment: dt.datetime, score) -> list:
 _WALKED = 200
 
 
-def _open_calls_first(query: Select, criteria: CatalogFilter, moment: dt.datetime, score, wanted: int,
+def _open_calls_first(query: Select, criteria: CatalogFilter, moment: dt.datetime, wanted: int,
                       total: int) -> list[int] | None:
     """The first `wanted` ids of a list sorted by closing, when its open calls fill them, read from the index on
     the windows' closing instead of sorting every call not yet closed (their group and deadline are values of the
@@ -277,8 +282,7 @@ def _open_calls_first(query: Select, criteria: CatalogFilter, moment: dt.datetim
     open at once is met again later, so more windows are read when the first ones gave fewer calls than wanted.
     None (the general sort) when the open calls do not fill the pages wanted, for the other sorts, and when the
     matching calls (`total`) all fit in the pages wanted: sorting so few costs nothing, and the walk is spared."""
-    by_relevance = criteria.sort == "pertinence" and score is not None
-    if (by_relevance or criteria.sort == "publication" or criteria.status in ("cloture", "a-venir")
+    if (_by_relevance(criteria) or criteria.sort == "publication" or criteria.status in ("cloture", "a-venir")
             or total <= wanted or wanted > _WALKED):
         return None
     window = aliased(Window)  # not the windows the filter's own subqueries correlate with
