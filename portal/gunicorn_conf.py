@@ -74,10 +74,11 @@ def post_worker_init(worker) -> None:
     0.4 s for a worker's pages, paid otherwise by the first visitors after each start (and after each `max_requests`
     restart), at the busiest hour as much as at any other (issue 18: a deposit's server CPU).
 
-    Then set up SQLAlchemy's mappers and leave what the worker has loaded (the application, its templates, SQLAlchemy's and Babel's tables: some
-    220,000 objects) out of the garbage collector's full passes: each pass walked them all, 65-75 ms during which
-    the worker's threads all wait, the first ones falling within its first seconds of traffic (issue 18: the p99 of
-    the public pages). They live as long as the worker; what requests make is still collected."""
+    Then set up SQLAlchemy's mappers and leave what the worker has loaded (the application, its templates,
+    SQLAlchemy's and Babel's tables: some 220,000 objects) out of the garbage collector's full passes: each pass
+    walked them all, 65-75 ms during which the worker's threads all wait, the first ones falling within its first
+    seconds of traffic (issue 18: the p99 of the public pages). They live as long as the worker; what requests make
+    is still collected."""
     environment = getattr(worker.wsgi, "jinja_env", None)
     if environment is not None:
         for name in environment.list_templates(extensions=("html", "txt")):

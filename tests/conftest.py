@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from argon2 import Parameters, Type
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from itsdangerous import URLSafeTimedSerializer
@@ -40,19 +41,23 @@ class BrowserClient(FlaskClient):
         return response
 
 
+# argon2id at the cheapest parameters libsodium still verifies (16-byte salt and output, 8 KiB, one pass).
+CHEAP_HASHING = Parameters(type=Type.ID, version=19, salt_len=16, hash_len=16, time_cost=1, memory_cost=8,
+                           parallelism=1)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing():
     """argon2id still, with the cheapest parameters libsodium verifies (the path production takes, 16-byte salt and
     output; argon2-cffi's own cheapest profile has a 4-byte output, checked by argon2-cffi alone): real hashing costs
     0.2 s per account and the suite makes hundreds of accounts. Production keeps the recommended parameters
     (portal/accounts/passwords.py)."""
-    from argon2 import Parameters, PasswordHasher, Type
+    from argon2 import PasswordHasher
 
     from portal.accounts import passwords
 
     recommended = passwords._hasher
-    passwords._hasher = PasswordHasher.from_parameters(Parameters(
-        type=Type.ID, version=19, salt_len=16, hash_len=16, time_cost=1, memory_cost=8, parallelism=1))
+    passwords._hasher = PasswordHasher.from_parameters(CHEAP_HASHING)
     yield
     passwords._hasher = recommended
 

@@ -110,7 +110,6 @@ class LayeredStore:
         self.far.put(key, entry, ttl)
 
 
-
 def store_for(url: str):
     """The store PAGE_CACHE_URL names: memory://, redis://host:6379/1, or none."""
     if url in ("", "none"):

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import argon2
 import pytest
-from argon2 import Parameters, PasswordHasher, Type, profiles
+from argon2 import PasswordHasher, Type, profiles
 
 from portal.accounts import passwords
+from tests.conftest import CHEAP_HASHING
 
 PASSWORD = "une phrase de passe assez longue"
 
 # The production parameters (argon2-cffi's recommended: t = 3, 64 MiB, 4 lanes), the suite's cheap ones, and two
 # that libsodium cannot check (argon2-cffi's cheapest profile has a 4-byte output; argon2i is another variant).
 PRODUCTION = PasswordHasher()
-SUITE = PasswordHasher.from_parameters(Parameters(type=Type.ID, version=19, salt_len=16, hash_len=16, time_cost=1,
-                                                  memory_cost=8, parallelism=1))
+SUITE = PasswordHasher.from_parameters(CHEAP_HASHING)
 SHORT_OUTPUT = PasswordHasher.from_parameters(profiles.CHEAPEST)
 ARGON2I = PasswordHasher(type=Type.I, time_cost=1, memory_cost=8, parallelism=1)
 
