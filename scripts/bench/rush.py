@@ -219,10 +219,12 @@ def report_rush(options, applicants, recorder, outcome, cpu, tracebacks) -> None
         print(f"\nClient failure: {failure}")
     visitor_failures = collections.Counter(f.kind for f in recorder.failures) - collections.Counter(
         f.kind for f in failures)
+    visited = sum(1 for sample in recorder.samples if sample.step in ("catalogue", "call page"))
     print(f"\nRush: {cpu['wall']:.0f} s from the first client to the last receipt; CPU of the 2 cores: machine "
           f"{cpu['machine']:.0%}, servers {cpu['servers']:.0%}, this client {cpu['client']:.0%} (the rest: the "
           f"database server, other work on the machine); servers' CPU time per receipt: "
-          f"{cpu['servers seconds'] / max(outcome['accepted'], 1):.2f} s; visitor failures: {dict(visitor_failures) or 0}\n")
+          f"{cpu['servers seconds'] / max(outcome['accepted'], 1):.2f} s, with the {visited} pages the visitors read "
+          f"meanwhile (--visitors 0: the deposits alone); visitor failures: {dict(visitor_failures) or 0}\n")
     print("| step | requests | p50 (ms) | p95 (ms) | p99 (ms) | max (ms) | non-2xx/3xx |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     by_step = collections.defaultdict(list)
