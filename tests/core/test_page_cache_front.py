@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import threading
 
 import pytest
 from sqlalchemy import update
@@ -134,3 +135,60 @@ def test_a_clock_set_back_reads_the_state_again():
     state(noon + dt.timedelta(seconds=1))
     state(noon - dt.timedelta(seconds=1))
     assert reads == [noon, noon - dt.timedelta(seconds=1)]
+
+
+class _SlowSecondRead:
+    """A state whose reads after the first wait, in the thread named `slow`, until released: a statement taking
+    long on a loaded database server."""
+
+    def __init__(self, next_change: dt.datetime | None) -> None:
+        self.next_change, self.reads, self.release = next_change, [], threading.Event()
+
+    def __call__(self, moment: dt.datetime) -> tuple[str, dt.datetime | None]:
+        self.reads.append(threading.current_thread().name)
+        if threading.current_thread().name == "slow":
+            assert self.release.wait(5)
+        return f"v{len(self.reads)}", self.next_change
+
+
+def _reading_slowly(state: HeldState, read: _SlowSecondRead, moment: dt.datetime) -> threading.Thread:
+    slow = threading.Thread(target=state, args=(moment,), name="slow")
+    slow.start()
+    deadline = dt.datetime.now() + dt.timedelta(seconds=5)
+    while "slow" not in read.reads and dt.datetime.now() < deadline:
+        threading.Event().wait(0.001)
+    return slow
+
+
+def test_while_one_thread_reads_the_state_again_the_others_answer_what_was_held():
+    """The other threads of a worker do not all wait for (nor all repeat) the statement: under load on PostgreSQL
+    that wait was the public pages' p99 (docs/BENCHMARKS.md, issue 18, run 5)."""
+    noon = dt.datetime(2025, 4, 15, 12, tzinfo=dt.UTC)
+    read = _SlowSecondRead(next_change=noon + dt.timedelta(days=1))
+    state = HeldState(read, HOLD)
+    state(noon)
+    expired = noon + dt.timedelta(seconds=HOLD + 1)
+    slow = _reading_slowly(state, read, expired)
+    try:
+        assert state(expired) == ("v1", noon + dt.timedelta(days=1))
+        assert read.reads == ["MainThread", "slow"]
+    finally:
+        read.release.set()
+        slow.join()
+    assert state(expired) == ("v2", noon + dt.timedelta(days=1))  # the read done, held in its turn
+    assert read.reads == ["MainThread", "slow"]
+
+
+@pytest.mark.parametrize("after", [dt.timedelta(seconds=10), dt.timedelta(seconds=2 * HOLD)],
+                         ids=["at the next change", "twice the holding past"])
+def test_at_a_change_or_long_past_the_holding_no_thread_answers_the_old_state(after):
+    noon = dt.datetime(2025, 4, 15, 12, tzinfo=dt.UTC)
+    read = _SlowSecondRead(next_change=noon + dt.timedelta(seconds=10) if after.seconds == 10 else None)
+    state = HeldState(read, HOLD)
+    state(noon)
+    slow = _reading_slowly(state, read, noon + after)
+    try:
+        assert state(noon + after)[0] == "v3"  # read by this thread too: a closing second is never shown late
+    finally:
+        read.release.set()
+        slow.join()
