@@ -34,10 +34,19 @@ def mark_public(response: Response, etag: str, last_modified: dt.datetime, max_a
     response.vary.add("Cookie")
 
 
+# The headers werkzeug's is_resource_modified reads (If-Range is ignored): without any, an answer is never a 304.
+_CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH")
+
+
+def is_conditional(environ: dict) -> bool:
+    """Whether the request says which copy it holds: only such a request may be answered 304."""
+    return any(name in environ for name in _CONDITIONS)
+
+
 def answer_conditionally(request: Request, response: Response) -> Response:
     """304 with an empty body when the visitor's copy is still this one (If-None-Match wins over
     If-Modified-Since, werkzeug follows RFC 9110 §13.2.2); the response itself otherwise."""
-    if request.method not in ("GET", "HEAD"):
+    if request.method not in ("GET", "HEAD") or not is_conditional(request.environ):
         return response
     etag, _weak = response.get_etag()
     if is_resource_modified(request.environ, etag=etag, last_modified=response.headers.get("Last-Modified")):

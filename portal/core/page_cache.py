@@ -82,9 +82,13 @@ class Settings:
         pending.hit = True
         return pending, entry
 
+    def max_age(self, entry: Entry, moment: dt.datetime) -> int:
+        """How long a browser or proxy may keep the entry's answer from `moment`, in whole seconds."""
+        return http_cache.seconds_until(_instant(entry.expires_at), moment, self.fresh_for)
+
     def answer(self, req: Request, entry: Entry, moment: dt.datetime) -> Response:
         response = Response(entry.body, status=200, headers=entry.headers)
-        max_age = http_cache.seconds_until(_instant(entry.expires_at), moment, self.fresh_for)
+        max_age = self.max_age(entry, moment)
         http_cache.mark_public(response, entry.etag, _instant(entry.rendered_at), max_age, not req.cookies)
         return http_cache.answer_conditionally(req, response)
 

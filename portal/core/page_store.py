@@ -7,7 +7,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from portal.core import time
 
@@ -21,9 +21,12 @@ class Entry:
     etag: str
     rendered_at: float  # POSIX seconds on core.time's clock
     expires_at: float
+    # The status and WSGI headers of this entry's 200 answer for one max-age, made once by the general answer and
+    # sent as they are while the max-age stays the same (page_cache_front.Front._prepared): never stored.
+    prepared: tuple[int, str, list[tuple[str, str]]] | None = field(default=None, repr=False, compare=False)
 
     def encode(self) -> bytes:
-        meta = {key: value for key, value in asdict(self).items() if key != "body"}
+        meta = {key: value for key, value in asdict(self).items() if key not in ("body", "prepared")}
         return json.dumps(meta).encode() + b"\n" + self.body
 
     @classmethod

@@ -69,6 +69,24 @@ def test_before_flask_a_copy_still_right_gets_304(app, client, open_call, store,
     assert again.status_code == 304 and again.data == b""
 
 
+def test_a_plain_get_before_flask_sends_the_headers_of_the_general_answer_as_its_max_age_counts_down(
+        app, client, open_call, store, clock, monkeypatch):
+    """The front makes a plain GET's headers once per entry and max-age (page_cache_front._prepared): each answer
+    must still be the one the general path gives (a HEAD takes it) at that instant, the max-age included."""
+    clock("2025-05-09 23:59:00")  # the page changes by itself at the closing second: its max-age counts down
+    assert client.get("/appels/equipes-mobiles/").status_code == 200  # rendered and kept
+    monkeypatch.setattr(front_of(app), "inner", None)  # never called: every answer below comes from the front
+    for moment, max_age in (("2025-05-09 23:59:20", 40), ("2025-05-09 23:59:20", 40), ("2025-05-09 23:59:45", 15),
+                            ("2025-05-09 23:59:58", 2)):
+        clock(moment)
+        got, general = client.get("/appels/equipes-mobiles/"), client.head("/appels/equipes-mobiles/")
+        assert got.status_code == general.status_code == 200 and got.data and not general.data
+        assert got.headers.to_wsgi_list() == general.headers.to_wsgi_list(), moment
+        assert got.headers["Cache-Control"] == f"public, max-age={max_age}", moment
+        again = client.get("/appels/equipes-mobiles/", headers={"If-None-Match": got.headers["ETag"]})
+        assert again.status_code == 304 and again.data == b""
+
+
 def test_a_request_with_a_cookie_or_a_form_posted_goes_to_flask(app, open_call, store, monkeypatch):
     app.test_client().get("/appels/")
     reached = []
