@@ -223,12 +223,6 @@ def _matching(criteria: CatalogFilter, moment: dt.datetime, ranked: bool = False
     """The calls matching the filter, unordered, with the search's score when `ranked` (None otherwise, and
     without a search); None when the search has no word to look for (nothing matches)."""
     query = select(Call)
-    score = None
-    if criteria.q:
-        searched = search.restrict(db.session, query, criteria.q, ranked)
-        if searched is None:
-            return None
-        query, score = searched
     if criteria.issuer:
         query = query.where(Call.issuer == criteria.issuer)
     if criteria.kind:
@@ -249,7 +243,10 @@ def _matching(criteria: CatalogFilter, moment: dt.datetime, ranked: bool = False
     if criteria.before:
         # The deadline on the Paris calendar day `before` or earlier (closed calls have none).
         query = query.where(deadline(moment) < start_of_day_paris(criteria.before + dt.timedelta(days=1)))
-    return query, score
+    if not criteria.q:
+        return query, None
+    # The search last, over the other conditions: ranked, only the calls they keep are scored (search.restrict).
+    return search.restrict(db.session, query, criteria.q, ranked)
 
 
 def _order(criteria: CatalogFilter, moment: dt.datetime, score) -> list:

@@ -21,12 +21,22 @@ NAMING_CONVENTION = {
 }
 
 
+# How much of a SQLite database file each connection reads through a memory map (the file's first 256 MiB).
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
 @event.listens_for(Engine, "connect")
-def _enforce_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def _configure_sqlite(dbapi_connection, _record) -> None:
     """SQLite ignores foreign keys unless each connection asks for them: without this, deleting a referenced row
-    would orphan its children on SQLite (the default database) where PostgreSQL refuses it."""
+    would orphan its children on SQLite (the default database) where PostgreSQL refuses it.
+
+    And it reads the file through a memory map: each connection's own page cache holds 2 MiB, and every page
+    beyond it was a system call to copy it from the kernel's cache; mapped, the kernel's cache is read in place,
+    shared by every connection and worker rather than copied into each (« expulsions » ranked over 5,000 calls:
+    17.7 → 14.1 ms of database time; issue 18). Writes still go through SQLite's journal as before."""
     if isinstance(dbapi_connection, sqlite3.Connection):
         dbapi_connection.execute("PRAGMA foreign_keys=ON")
+        dbapi_connection.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
 
 
 @contextmanager
