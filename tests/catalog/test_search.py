@@ -11,6 +11,7 @@ import pytest
 
 from portal.catalog import queries, search
 from portal.core.time import now
+from portal.extensions import db
 
 BODY = "## Contexte\n\nUn texte d'appel suffisant."
 
@@ -131,3 +132,14 @@ def test_words_are_folded_split_and_stemmed_alike_for_the_index_and_the_query():
     assert search.words("L'Équipe_mobile (œuvre)") == ["l", "equipe", "mobile", "oeuvre"]
     assert search.stems("expulsions expulsion") == ["expuls", "expuls"]
     assert search.query_words("la prévention des expulsions") == ["prevention", "expulsions"]
+
+
+def test_on_postgresql_a_calls_vector_is_kept_in_its_row(app):
+    """Matched, then ranked, for each candidate call: out of line (TOAST) it was read twice from another table."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's storage of the tsvector; SQLite keeps the index in its FTS5 table")
+    connection = db.session.connection()
+    storage = connection.exec_driver_sql("SELECT attstorage FROM pg_attribute WHERE attrelid = 'calls'::regclass "
+                                         "AND attname = 'search_vector'").scalar()
+    options = connection.exec_driver_sql("SELECT reloptions FROM pg_class WHERE oid = 'calls'::regclass").scalar()
+    assert storage == "m" and "toast_tuple_target=8160" in options
