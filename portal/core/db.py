@@ -44,9 +44,9 @@ def _configure_postgresql(dbapi_connection, _record) -> None:
     """No JIT compilation on PostgreSQL: the planner compiles a statement whose estimated cost passes
     jit_above_cost, and a catalogue page's correlated subqueries (each call's windows, estimated per row even
     where a CASE never runs them) pass it at a few thousand calls: 20 ms of compiling for a statement that runs
-    in 20 (a search of the archives at 5,000 calls, 60 → 44 ms of database time; issue 18). The portal's
-    statements are short; none reads enough rows for compiled expressions to pay. Set per session, in autocommit
-    so that no transaction is left open (SQLAlchemy's recipe for session settings)."""
+    in 20 (« expulsions » over every call, archives included, at 5,000: 60 → 45 ms of database time; issue 18).
+    The portal's statements are short; none reads enough rows for compiled expressions to pay. Set per session,
+    in autocommit so that no transaction is left open (SQLAlchemy's recipe for session settings)."""
     if type(dbapi_connection).__module__.split(".")[0] != "psycopg":
         return
     autocommit = dbapi_connection.autocommit
