@@ -95,6 +95,15 @@ def query_words(query: str) -> list[str]:
 
 # ---- the database objects ------------------------------------------------------------------------------------
 
+# The tsvector kept in its row (4.4 KB on average at 5,000 generated calls) instead of out of line: a search
+# matches and ranks it for each candidate call, and TOAST made that two lookups of three chunks each per call
+# (`@@`, then ts_rank). MAIN alone would still be moved out past the default 2 KB row target, hence the target
+# of a whole page; the texts still go out of line first (issue 18: « expulsions » at 5,000 calls, 20 → 12 ms).
+_POSTGRESQL_IN_ROW = [
+    "ALTER TABLE calls ALTER COLUMN search_vector SET STORAGE MAIN",
+    "ALTER TABLE calls SET (toast_tuple_target = 8160)",
+]
+
 # IMMUTABLE so that a generated column and an index may call it (unaccent itself is only STABLE: its dictionary
 # could change); the dictionary is named with its schema, as an immutable function must not depend on search_path.
 _POSTGRESQL = [
@@ -107,16 +116,8 @@ _POSTGRESQL = [
          || setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(summary, ''))), 'B')
          || setweight(to_tsvector('french'::regconfig, portal_unaccent(coalesce(search_text, ''))), 'D')) STORED""",
     "CREATE INDEX IF NOT EXISTS ix_calls_search_vector ON calls USING gin (search_vector)",
+    *_POSTGRESQL_IN_ROW,
 ]
-# The tsvector kept in its row (4.4 KB on average at 5,000 generated calls) instead of out of line: a search
-# matches and ranks it for each candidate call, and TOAST made that two lookups of three chunks each per call
-# (`@@`, then ts_rank). MAIN alone would still be moved out past the default 2 KB row target, hence the target
-# of a whole page; the texts still go out of line first (issue 18: « expulsions » at 5,000 calls, 20 → 12 ms).
-_POSTGRESQL_IN_ROW = [
-    "ALTER TABLE calls ALTER COLUMN search_vector SET STORAGE MAIN",
-    "ALTER TABLE calls SET (toast_tuple_target = 8160)",
-]
-_POSTGRESQL += _POSTGRESQL_IN_ROW
 _SQLITE = [
     f"CREATE VIRTUAL TABLE IF NOT EXISTS {FTS_TABLE} USING fts5(title, summary, body, "
     "tokenize = 'unicode61 remove_diacritics 2')",
